@@ -1,0 +1,131 @@
+import { channelError } from './channel.ts';
+import type { ErrorCode } from './codes.ts';
+import type { ClientCommand, CommandId } from './frames.ts';
+import { parsePosition } from './position.ts';
+
+export interface CommandLimits {
+  /** Longest channel name accepted. */
+  readonly maxChannelLength: number;
+  /** Largest `limit` a history command may ask for. */
+  readonly maxHistoryLimit: number;
+}
+
+export interface CommandError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** The command's id when it could be read, so the error can be matched to the call. */
+  readonly id?: CommandId;
+  readonly channel?: string;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly command: ClientCommand }
+  | { readonly ok: false; readonly error: CommandError };
+
+const MAX_ID_LENGTH = 64;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+
+function isCommandId(value: unknown): value is CommandId {
+  if (typeof value === 'number') return Number.isSafeInteger(value);
+  return typeof value === 'string' && value.length <= MAX_ID_LENGTH;
+}
+
+function fail(code: ErrorCode, message: string, id?: CommandId, channel?: string): ParseResult {
+  const error: { code: ErrorCode; message: string; id?: CommandId; channel?: string } = { code, message };
+  if (id !== undefined) error.id = id;
+  if (channel !== undefined) error.channel = channel;
+  return { ok: false, error };
+}
+
+/**
+ * Parses one WebSocket text frame into a command. Pure: no I/O, never throws, and never echoes untrusted text
+ * back in the message (only the id, which is bounded and typed).
+ */
+export function parseCommand(text: string, limits: CommandLimits): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return fail('invalid_json', 'frame is not valid JSON');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return fail('bad_request', 'a command must be a JSON object');
+  }
+  const obj = raw as Record<string, unknown>;
+  let id: CommandId | undefined;
+  if (obj.id !== undefined) {
+    if (!isCommandId(obj.id))
+      return fail('bad_request', 'id must be a safe integer or a string of at most 64 characters');
+    id = obj.id;
+  }
+  const type = obj.type;
+  if (typeof type !== 'string') return fail('bad_request', 'a command needs a string "type"', id);
+
+  const withId = <T extends object>(cmd: T): T & { id?: CommandId } =>
+    id === undefined ? cmd : { ...cmd, id };
+
+  if (type === 'ping') return { ok: true, command: withId({ type: 'ping' as const }) };
+
+  if (
+    type !== 'subscribe' &&
+    type !== 'unsubscribe' &&
+    type !== 'publish' &&
+    type !== 'history' &&
+    type !== 'presence'
+  ) {
+    return fail('unknown_command', 'unknown command type', id);
+  }
+
+  const channelProblem = channelError(obj.channel, limits.maxChannelLength);
+  if (channelProblem !== null) return fail('invalid_channel', channelProblem, id);
+  const channel = obj.channel as string;
+
+  switch (type) {
+    case 'subscribe':
+    case 'history': {
+      let since: ReturnType<typeof parsePosition> = null;
+      if (obj.since !== undefined && obj.since !== null) {
+        since = parsePosition(obj.since);
+        if (since === null)
+          return fail('bad_position', 'since must be {"epoch": string, "offset": integer >= 0}', id, channel);
+      }
+      if (type === 'subscribe') {
+        return { ok: true, command: withId(since ? { type, channel, since } : { type, channel }) };
+      }
+      let limit: number | undefined;
+      if (obj.limit !== undefined) {
+        if (typeof obj.limit !== 'number' || !Number.isSafeInteger(obj.limit) || obj.limit < 0) {
+          return fail('bad_request', 'limit must be an integer >= 0', id, channel);
+        }
+        limit = Math.min(obj.limit, limits.maxHistoryLimit);
+      }
+      const cmd: { type: 'history'; channel: string; since?: typeof since & object; limit?: number } = {
+        type,
+        channel,
+      };
+      if (since) cmd.since = since;
+      if (limit !== undefined) cmd.limit = limit;
+      return { ok: true, command: withId(cmd) };
+    }
+    case 'unsubscribe':
+    case 'presence':
+      return { ok: true, command: withId({ type, channel }) };
+    case 'publish': {
+      if (!Object.hasOwn(obj, 'data')) return fail('bad_request', 'publish needs "data"', id, channel);
+      const key = obj.idempotencyKey;
+      if (
+        key !== undefined &&
+        (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)
+      ) {
+        return fail('bad_request', 'idempotencyKey must be a string of 1 to 128 characters', id, channel);
+      }
+      const cmd: { type: 'publish'; channel: string; data: unknown; idempotencyKey?: string } = {
+        type,
+        channel,
+        data: obj.data,
+      };
+      if (key !== undefined) cmd.idempotencyKey = key;
+      return { ok: true, command: withId(cmd) };
+    }
+  }
+}

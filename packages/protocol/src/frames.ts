@@ -1,0 +1,182 @@
+import type { ErrorCode } from './codes.ts';
+import type { Position } from './position.ts';
+
+/** Version of the wire protocol described in docs/protocol.md; sent in the `connected` frame. */
+export const PROTOCOL_VERSION = 1;
+
+/** A command id: echoed in the reply. A safe integer or a string of at most 64 characters. */
+export type CommandId = number | string;
+
+/** One subscriber as presence reports it. `user` is null for anonymous connections. */
+export interface ClientInfo {
+  readonly client: string;
+  readonly user: string | null;
+  readonly info?: unknown;
+}
+
+/** A publication as history returns it. */
+export interface PublicationView extends Position {
+  readonly data: unknown;
+  readonly info?: ClientInfo;
+}
+
+// ---- Frames the hub sends (server -> client). Identical JSON on WebSocket and SSE. ----
+
+export interface ConnectedFrame {
+  readonly type: 'connected';
+  readonly client: string;
+  readonly version: number;
+  readonly transport: 'websocket' | 'sse';
+  /** Milliseconds between server heartbeats; a client may treat 2x this of silence as a dead connection. */
+  readonly heartbeat: number;
+}
+
+export interface SubscribedFrame extends Position {
+  readonly type: 'subscribed';
+  readonly id?: CommandId;
+  readonly channel: string;
+  /** The channel keeps history, so a later `since` from a position in this epoch can be recovered. */
+  readonly recoverable: boolean;
+  /** Present only when the subscribe asked for a position: whether every missed publication follows. */
+  readonly recovered?: boolean;
+}
+
+export interface UnsubscribedFrame {
+  readonly type: 'unsubscribed';
+  readonly id?: CommandId;
+  readonly channel: string;
+}
+
+export interface MessageFrame extends Position {
+  readonly type: 'message';
+  readonly channel: string;
+  readonly data: unknown;
+  readonly info?: ClientInfo;
+}
+
+export interface PublishedFrame extends Position {
+  readonly type: 'published';
+  readonly id?: CommandId;
+  readonly channel: string;
+}
+
+export interface HistoryFrame extends Position {
+  readonly type: 'history';
+  readonly id?: CommandId;
+  readonly channel: string;
+  readonly publications: readonly PublicationView[];
+  /** False when `since` was given and publications after it are no longer all in history. */
+  readonly recovered?: boolean;
+}
+
+export interface PresenceFrame {
+  readonly type: 'presence';
+  readonly id?: CommandId;
+  readonly channel: string;
+  readonly clients: readonly ClientInfo[];
+}
+
+export interface JoinFrame {
+  readonly type: 'join';
+  readonly channel: string;
+  readonly client: ClientInfo;
+}
+
+export interface LeaveFrame {
+  readonly type: 'leave';
+  readonly channel: string;
+  readonly client: ClientInfo;
+}
+
+export interface PingFrame {
+  readonly type: 'ping';
+}
+
+export interface PongFrame {
+  readonly type: 'pong';
+  readonly id?: CommandId;
+}
+
+export interface ErrorFrame {
+  readonly type: 'error';
+  readonly id?: CommandId;
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly channel?: string;
+}
+
+/** Sent just before the hub ends a connection, on both transports (WebSocket also uses `code` as close code). */
+export interface DisconnectFrame {
+  readonly type: 'disconnect';
+  readonly code: number;
+  readonly reason: string;
+  readonly reconnect: boolean;
+}
+
+export type ServerFrame =
+  | ConnectedFrame
+  | SubscribedFrame
+  | UnsubscribedFrame
+  | MessageFrame
+  | PublishedFrame
+  | HistoryFrame
+  | PresenceFrame
+  | JoinFrame
+  | LeaveFrame
+  | PingFrame
+  | PongFrame
+  | ErrorFrame
+  | DisconnectFrame;
+
+// ---- Commands a client sends over WebSocket (client -> server). ----
+
+export interface SubscribeCommand {
+  readonly type: 'subscribe';
+  readonly id?: CommandId;
+  readonly channel: string;
+  /** Resume after this position: the reply says `recovered`, and every missed publication follows it. */
+  readonly since?: Position;
+}
+
+export interface UnsubscribeCommand {
+  readonly type: 'unsubscribe';
+  readonly id?: CommandId;
+  readonly channel: string;
+}
+
+export interface PublishCommand {
+  readonly type: 'publish';
+  readonly id?: CommandId;
+  readonly channel: string;
+  readonly data: unknown;
+  readonly idempotencyKey?: string;
+}
+
+export interface HistoryCommand {
+  readonly type: 'history';
+  readonly id?: CommandId;
+  readonly channel: string;
+  readonly since?: Position;
+  readonly limit?: number;
+}
+
+export interface PresenceCommand {
+  readonly type: 'presence';
+  readonly id?: CommandId;
+  readonly channel: string;
+}
+
+export interface PingCommand {
+  readonly type: 'ping';
+  readonly id?: CommandId;
+}
+
+export type ClientCommand =
+  | SubscribeCommand
+  | UnsubscribeCommand
+  | PublishCommand
+  | HistoryCommand
+  | PresenceCommand
+  | PingCommand;
+
+export type CommandType = ClientCommand['type'];

@@ -1,0 +1,80 @@
+/**
+ * The hub's resolved configuration: every field present, every unit normalized (milliseconds, bytes).
+ * `config/schema.ts` validates raw input (file, environment, flags) into this shape; `config/defaults.ts` holds
+ * every default in one place. docs/configuration.md documents each field.
+ */
+export interface Config {
+  readonly server: {
+    /** Interface to listen on. */
+    readonly host: string;
+    /** TCP port; 0 picks a free one. */
+    readonly port: number;
+    /** Most concurrent client connections (WebSocket + SSE); more are refused with 503 / close 4005. */
+    readonly maxConnections: number;
+    /** Time a client has to send complete request headers (slowloris guard). */
+    readonly headersTimeoutMs: number;
+    /** Time a client has to send a complete HTTP API request body. */
+    readonly requestTimeoutMs: number;
+    /** On SIGTERM/SIGINT, how long to wait for connections to drain before closing them hard. */
+    readonly shutdownTimeoutMs: number;
+    /** Serve the inspector page at `/`. */
+    readonly inspector: boolean;
+  };
+  readonly api: {
+    /** Accepted API keys (`Authorization: Bearer <key>`). Empty: the hub generates one at start-up and prints it. */
+    readonly keys: readonly string[];
+    /** Largest HTTP API request body. */
+    readonly maxBodyBytes: number;
+  };
+  readonly engine: {
+    /** `memory`, or later a `redis://` / `nats://` URL. */
+    readonly url: string;
+  };
+  readonly limits: {
+    /** Largest publication payload (JSON text bytes). */
+    readonly maxMessageBytes: number;
+    /** Largest WebSocket frame a client may send (also bounds commands). */
+    readonly maxFrameBytes: number;
+    /** Most channels one connection may subscribe to (WebSocket) or name (SSE). */
+    readonly maxChannelsPerConnection: number;
+    /** Longest channel name. */
+    readonly maxChannelLength: number;
+    /** A connection whose unsent output exceeds this many bytes... */
+    readonly maxOutgoingBytes: number;
+    /** ...for longer than this is disconnected as a slow consumer (close 4001); at twice the bytes, at once. */
+    readonly maxOutgoingMs: number;
+    /** Largest `limit` of a history request. */
+    readonly maxHistoryLimit: number;
+  };
+  readonly channel: {
+    readonly history: {
+      /** Publications kept per channel; 0 turns history (and recovery) off. */
+      readonly size: number;
+      readonly ttlMs: number;
+      readonly metaTtlMs: number;
+    };
+    /** Track who is subscribed (queryable through `presence`). */
+    readonly presence: boolean;
+    /** Send `join` / `leave` frames to subscribers. Needs `presence`. */
+    readonly joinLeave: boolean;
+    /** Let clients publish over WebSocket. */
+    readonly clientPublish: boolean;
+  };
+  readonly heartbeat: {
+    /** Interval between server heartbeats (WebSocket ping + `ping` frame; SSE comment). */
+    readonly intervalMs: number;
+    /** A WebSocket peer silent for this long after a ping is dropped (close 4002). */
+    readonly timeoutMs: number;
+  };
+  readonly sse: {
+    /** `retry:` hint sent at the start of every stream, in milliseconds. */
+    readonly retryMs: number;
+  };
+  readonly idempotency: {
+    /** How long a publish idempotency key is remembered. */
+    readonly ttlMs: number;
+  };
+  readonly log: {
+    readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  };
+}

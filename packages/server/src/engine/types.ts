@@ -1,0 +1,146 @@
+import type { ClientInfo, Position } from '@switchboard/protocol';
+
+/**
+ * A publication with its position, as engines store and move it.
+ *
+ * `data` is the payload's JSON text: parsed once where it entered the hub (to validate it), then carried as text
+ * so no node ever parses or re-serializes it again on the fan-out path.
+ */
+export interface Publication {
+  readonly channel: string;
+  readonly epoch: string;
+  readonly offset: number;
+  /** The payload as JSON text. */
+  readonly data: string;
+  /** The publishing client, when a client (not the HTTP API) published. */
+  readonly info?: ClientInfo;
+  /** When the engine appended it, in milliseconds since the Unix epoch. */
+  readonly time: number;
+}
+
+/** How a channel keeps its history. */
+export interface HistoryPolicy {
+  /** Most publications kept. 0 keeps none (positions still advance, but nothing can be recovered). */
+  readonly size: number;
+  /** Oldest publication kept, in milliseconds. */
+  readonly ttlMs: number;
+  /**
+   * How long a channel's stream metadata (epoch and last offset) outlives its last publication, in milliseconds.
+   * While it lives, a client at the top of the stream resumes with `recovered: true` even after every
+   * publication aged out; once it is gone the next publication starts a new epoch.
+   */
+  readonly metaTtlMs: number;
+}
+
+export interface PublishOptions {
+  readonly history: HistoryPolicy;
+  /** A retried publish with the same key (within `idempotencyTtlMs`) returns the first result and delivers nothing. */
+  readonly idempotencyKey?: string;
+  readonly idempotencyTtlMs?: number;
+  readonly info?: ClientInfo;
+}
+
+export interface PublishResult {
+  readonly publication: Publication;
+  /** True when `idempotencyKey` matched an earlier publish: nothing was appended or delivered this time. */
+  readonly duplicate: boolean;
+}
+
+export interface HistoryQuery {
+  /** Return publications after this position. */
+  readonly since?: Position;
+  /** At most this many publications: the oldest ones after `since`, or without `since` the newest ones. */
+  readonly limit?: number;
+}
+
+export interface HistoryResult {
+  /** The stream's current position (offset of its last publication, 0 for none). */
+  readonly top: Position;
+  /** In offset order, ascending. */
+  readonly publications: Publication[];
+  /**
+   * With `since`: true when `since` is in the current epoch, not ahead of `top`, and every publication after it
+   * is still held (so `publications`, unless cut by `limit`, is exactly what was missed). Without `since`: true.
+   */
+  readonly recovered: boolean;
+}
+
+/** What the broker hands to this node. Called synchronously from the engine's delivery path; must not throw. */
+export interface BrokerHandler {
+  onPublication(publication: Publication): void;
+  onJoin(channel: string, client: ClientInfo): void;
+  onLeave(channel: string, client: ClientInfo): void;
+}
+
+/**
+ * Moves publications between the hub's nodes.
+ *
+ * Guarantees every implementation must give (the conformance suite checks them):
+ * - `publish` assigns the channel's next position (offset + 1 in the current epoch) and appends to history
+ *   when `history.size > 0`, atomically with handing it to delivery: no two publications get one offset, and a
+ *   publication is never delivered without being in history first.
+ * - Per channel, each node receives publications in offset order. Across channels there is no order.
+ * - Delivery to other nodes is at most once. A node that misses some (a broken broker connection) sees a gap in
+ *   offsets; the hub then fills the gap from `HistoryStore.read`, so the broker need not retransmit.
+ * - `publish` resolves once the publication is stored and handed to delivery, or rejects with an
+ *   `EngineError` coded `unavailable` when the backend cannot be reached. It never hangs past its timeout.
+ * - A node receives only channels it subscribed to. The hub calls `subscribe` when a channel gets its first
+ *   local subscriber and `unsubscribe` after its last; both are idempotent.
+ */
+export interface Broker {
+  start(handler: BrokerHandler): Promise<void>;
+  publish(channel: string, data: string, options: PublishOptions): Promise<PublishResult>;
+  publishJoin(channel: string, client: ClientInfo): Promise<void>;
+  publishLeave(channel: string, client: ClientInfo): Promise<void>;
+  subscribe(channel: string): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Each channel's bounded stream of publications.
+ *
+ * Guarantees:
+ * - `top` returns the current position, creating the stream's epoch if the channel has none, so two calls with
+ *   no publication between them return the same position.
+ * - The epoch changes only when the stream's history was lost (engine restart for memory, a lost key for Redis);
+ *   it never changes while history is intact.
+ * - `read` returns publications in ascending offset order, bounded by the channel's history size and age.
+ */
+export interface HistoryStore {
+  top(channel: string): Promise<Position>;
+  read(channel: string, query: HistoryQuery): Promise<HistoryResult>;
+  /** Forgets the channel's stream: the next publication starts a new epoch. */
+  remove(channel: string): Promise<void>;
+}
+
+/** One presence entry with its owner: the node that added it refreshes it while the subscription lives. */
+export interface PresenceEntry extends ClientInfo {}
+
+/**
+ * Who is subscribed to each channel, across every node.
+ *
+ * Guarantees:
+ * - `add` is an idempotent upsert keyed by `client`; an entry expires `ttlMs` after its last `add` unless
+ *   added again, so the entries of a node that died vanish within `ttlMs` (the hub re-adds live entries well
+ *   inside that time).
+ * - `list` returns the live entries (expired ones excluded), in no particular order.
+ * - `remove` of an absent entry is a no-op.
+ */
+export interface PresenceStore {
+  add(channel: string, entry: PresenceEntry, ttlMs: number): Promise<void>;
+  remove(channel: string, client: string): Promise<void>;
+  list(channel: string): Promise<PresenceEntry[]>;
+}
+
+/** An engine: the three roles, built over one backend, plus its lifecycle. */
+export interface Engine {
+  /** Short name for logs and `/readyz` (`memory`, `redis`, `nats`). */
+  readonly name: string;
+  readonly broker: Broker;
+  readonly history: HistoryStore;
+  readonly presence: PresenceStore;
+  /** True while the backend is reachable; `/readyz` reports it. */
+  ready(): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,42 @@
+import { CLOSE_CODES, type CloseReason, type ErrorCode, statusOf } from '@switchboard/protocol';
+
+/**
+ * The one error base of the hub. `code` is stable and documented (docs/protocol.md); `message` is safe to send
+ * to clients (it never carries a stack, a token or a raw exception message). `status` answers HTTP requests.
+ */
+export class SwitchboardError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SwitchboardError';
+    this.code = code;
+    this.status = statusOf(code);
+  }
+}
+
+/** An engine could not do what it was asked; `unavailable` when the backend is unreachable. */
+export class EngineError extends SwitchboardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('unavailable', message, options);
+    this.name = 'EngineError';
+  }
+}
+
+/** Normalizes anything thrown into a SwitchboardError; unknown errors become `internal` with a generic message. */
+export function toSwitchboardError(err: unknown): SwitchboardError {
+  if (err instanceof SwitchboardError) return err;
+  return new SwitchboardError('internal', 'internal error', { cause: err });
+}
+
+/** A reason to end a connection, with the close code its range makes meaningful. */
+export interface Disconnect {
+  readonly code: number;
+  readonly reason: CloseReason;
+  readonly reconnect: boolean;
+}
+
+export function disconnectFor(reason: CloseReason): Disconnect {
+  const c = CLOSE_CODES[reason];
+  return { code: c.code, reason, reconnect: c.reconnect };
+}
