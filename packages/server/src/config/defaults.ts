@@ -28,7 +28,7 @@ export const DEFAULTS: Config = {
     joinLeave: false,
     clientPublish: false,
   },
-  heartbeat: { intervalMs: 25_000, timeoutMs: 10_000 },
+  heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
   sse: { retryMs: 2_000 },
   idempotency: { ttlMs: 5 * 60_000 },
   log: { level: 'info' },

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseCommand } from './commands.ts';
+
+const limits = { maxChannelLength: 20, maxHistoryLimit: 100 };
+
+describe('command parser', () => {
+  it('parses each command', () => {
+    assert.deepEqual(parseCommand('{"type":"ping"}', limits), { ok: true, command: { type: 'ping' } });
+    assert.deepEqual(
+      parseCommand('{"type":"subscribe","id":1,"channel":"a","since":{"epoch":"e1","offset":3}}', limits),
+      {
+        ok: true,
+        command: { type: 'subscribe', channel: 'a', since: { epoch: 'e1', offset: 3 }, id: 1 },
+      },
+    );
+    assert.deepEqual(parseCommand('{"type":"subscribe","channel":"a","since":null}', limits), {
+      ok: true,
+      command: { type: 'subscribe', channel: 'a' },
+    });
+    assert.deepEqual(
+      parseCommand('{"type":"publish","id":"x","channel":"a","data":null,"idempotencyKey":"k"}', limits),
+      {
+        ok: true,
+        command: { type: 'publish', channel: 'a', data: null, idempotencyKey: 'k', id: 'x' },
+      },
+    );
+    assert.deepEqual(parseCommand('{"type":"history","channel":"a","limit":5000}', limits), {
+      ok: true,
+      command: { type: 'history', channel: 'a', limit: 100 },
+    });
+    assert.deepEqual(parseCommand('{"type":"presence","channel":"a"}', limits), {
+      ok: true,
+      command: { type: 'presence', channel: 'a' },
+    });
+    assert.deepEqual(parseCommand('{"type":"unsubscribe","channel":"a"}', limits), {
+      ok: true,
+      command: { type: 'unsubscribe', channel: 'a' },
+    });
+  });
+
+  it('codes every malformed command, echoing the id when it is readable', () => {
+    const cases: Array<[string, string, unknown]> = [
+      ['nope', 'invalid_json', undefined],
+      ['null', 'bad_request', undefined],
+      ['"str"', 'bad_request', undefined],
+      ['{"type":1}', 'bad_request', undefined],
+      ['{"type":"x","id":{"a":1}}', 'bad_request', undefined],
+      ['{"type":"x","id":1.5}', 'bad_request', undefined],
+      ['{"type":"x","id":7}', 'unknown_command', 7],
+      ['{"type":"__proto__","id":7}', 'unknown_command', 7],
+      ['{"type":"subscribe","id":2,"channel":""}', 'invalid_channel', 2],
+      ['{"type":"subscribe","id":2,"channel":"a b"}', 'invalid_channel', 2],
+      ['{"type":"subscribe","id":2,"channel":"aaaaaaaaaaaaaaaaaaaaa"}', 'invalid_channel', 2],
+      ['{"type":"subscribe","id":2,"channel":"a","since":{"epoch":"e","offset":"1"}}', 'bad_position', 2],
+      ['{"type":"subscribe","id":2,"channel":"a","since":{"epoch":"e-1","offset":1}}', 'bad_position', 2],
+      ['{"type":"history","id":2,"channel":"a","limit":-1}', 'bad_request', 2],
+      ['{"type":"publish","id":2,"channel":"a"}', 'bad_request', 2],
+      ['{"type":"publish","id":2,"channel":"a","data":1,"idempotencyKey":5}', 'bad_request', 2],
+    ];
+    for (const [text, code, id] of cases) {
+      const r = parseCommand(text, limits);
+      assert.equal(r.ok, false, text);
+      if (!r.ok) {
+        assert.equal(r.error.code, code, text);
+        assert.equal(r.error.id, id, text);
+      }
+    }
+  });
+});

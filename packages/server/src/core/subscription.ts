@@ -1,0 +1,100 @@
+import type { Position, ServerFrame } from '@switchboard/protocol';
+import type { Publication } from '../engine/types.ts';
+import { PreparedPublication } from './prepared.ts';
+
+/** What a subscription writes to: the session's transport, seen through the session. */
+export interface SubscriptionOwner {
+  readonly id: string;
+  sendPublication(prepared: PreparedPublication): void;
+  /** A frame other than a publication (join / leave). */
+  send(frame: ServerFrame): void;
+  /** The subscription could not keep its promise (its catch-up buffer overflowed): end the connection. */
+  overflow(): void;
+}
+
+/** Most live publications held for one subscription while it catches up from history. */
+export const MAX_PENDING = 10_000;
+
+/**
+ * One connection's subscription to one channel: the object the hub fans out to.
+ *
+ * While `subscribing` (between joining the hub and learning the stream position), live publications are held;
+ * once `live`, each is written unless it is not after the last one written (same epoch, offset not greater),
+ * which makes catch-up from history and the live stream join without a gap or a duplicate.
+ */
+export class Subscription {
+  readonly channel: string;
+  readonly owner: SubscriptionOwner;
+  state: 'subscribing' | 'live' | 'closed' = 'subscribing';
+  // The last position written, as two fields to avoid an allocation per delivery.
+  #epoch = '';
+  #offset = -1;
+  #pending: PreparedPublication[] | null = [];
+
+  constructor(channel: string, owner: SubscriptionOwner) {
+    this.channel = channel;
+    this.owner = owner;
+  }
+
+  /** Called by the hub for every publication on the channel. */
+  deliver(prepared: PreparedPublication): void {
+    if (this.state === 'live') {
+      this.#write(prepared);
+    } else if (this.state === 'subscribing') {
+      const pending = this.#pending!;
+      if (pending.length >= MAX_PENDING) {
+        this.state = 'closed';
+        this.#pending = null;
+        this.owner.overflow();
+        return;
+      }
+      pending.push(prepared);
+    }
+  }
+
+  /**
+   * Ends catch-up: `start` is the position the client is at, `missed` the publications after it (from history),
+   * then whatever arrived live meanwhile. Returns false if the subscription was closed in the meantime.
+   */
+  goLive(start: Position, missed: readonly PreparedPublication[]): boolean {
+    if (this.state !== 'subscribing') return false;
+    this.#epoch = start.epoch;
+    this.#offset = start.offset;
+    this.state = 'live';
+    for (const p of missed) this.#write(p);
+    const pending = this.#pending!;
+    this.#pending = null;
+    for (const p of pending) {
+      if (this.state !== 'live') break;
+      this.#write(p);
+    }
+    return true;
+  }
+
+  close(): void {
+    this.state = 'closed';
+    this.#pending = null;
+  }
+
+  /** The last position written (or the start position before any). */
+  get position(): Position {
+    return { epoch: this.#epoch, offset: this.#offset };
+  }
+
+  #write(prepared: PreparedPublication): void {
+    const p = prepared.publication;
+    if (p.epoch === this.#epoch) {
+      if (p.offset <= this.#offset) return;
+    } else {
+      this.#epoch = p.epoch;
+    }
+    this.#offset = p.offset;
+    this.owner.sendPublication(prepared);
+  }
+}
+
+export function prepareAll(publications: Iterable<Publication>): PreparedPublication[] {
+  const out: PreparedPublication[] = [];
+  for (const p of publications) out.push(new PreparedPublication(p));
+  return out;
+}

@@ -1,0 +1,201 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parsePosition } from '@switchboard/protocol';
+import type { SwitchboardNode } from '../core/node.ts';
+import type { Publication } from '../engine/types.ts';
+import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
+import { readJsonBody } from './body.ts';
+import { sendError, sendJson } from './respond.ts';
+
+const MAX_BROADCAST_CHANNELS = 1_000;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+
+type Handler = (body: Record<string, unknown>) => Promise<unknown>;
+
+interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly handler: Handler;
+}
+
+/**
+ * The HTTP API for app backends, under `/api/`. Every request carries an API key (`Authorization: Bearer …`);
+ * bodies are JSON objects; every error is `{"error":{"code","message"}}` with the code's status.
+ */
+export class Api {
+  readonly #node: SwitchboardNode;
+  readonly #keys: Buffer[];
+  readonly #routes: ReadonlyMap<string, Route>;
+
+  constructor(node: SwitchboardNode, keys: readonly string[]) {
+    this.#node = node;
+    this.#keys = keys.map((k) => Buffer.from(k));
+    this.#routes = new Map<string, Route>([
+      ['/api/publish', { method: 'POST', handler: (b) => this.#publish(b) }],
+      ['/api/broadcast', { method: 'POST', handler: (b) => this.#broadcast(b) }],
+      ['/api/history', { method: 'POST', handler: (b) => this.#history(b) }],
+      ['/api/presence', { method: 'POST', handler: (b) => this.#presence(b) }],
+      ['/api/channels', { method: 'GET', handler: async () => this.#channels() }],
+      ['/api/disconnect', { method: 'POST', handler: (b) => this.#disconnect(b) }],
+    ]);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    try {
+      const route = this.#routes.get(pathname);
+      if (route === undefined) throw new SwitchboardError('not_found', 'no such API endpoint');
+      if (!this.#authorized(req.headers.authorization)) {
+        this.#node.metrics.refused.inc({ reason: 'unauthorized' });
+        return sendError(res, 'unauthorized', 'a valid API key is required', {
+          'www-authenticate': 'Bearer',
+        });
+      }
+      if (req.method !== route.method) {
+        return sendError(res, 'method_not_allowed', `use ${route.method}`, { allow: route.method });
+      }
+      const body =
+        route.method === 'POST' ? asObject(await readJsonBody(req, this.#node.config.api.maxBodyBytes)) : {};
+      sendJson(res, 200, await route.handler(body));
+    } catch (err) {
+      const e = toSwitchboardError(err);
+      if (e.code === 'internal') this.#node.logger.error({ err, path: pathname }, 'API request failed');
+      this.#node.metrics.errors.inc({ code: e.code });
+      // After an oversize or unreadable body the rest of it may still be arriving: close instead of reading it.
+      const close =
+        e.code === 'payload_too_large' || e.code === 'invalid_json' ? { connection: 'close' } : {};
+      sendError(res, e.code, e.message, close);
+    }
+  }
+
+  #authorized(header: string | undefined): boolean {
+    if (header === undefined || !header.startsWith('Bearer ')) return false;
+    const presented = Buffer.from(header.slice(7).trim());
+    let ok = false;
+    // Compare against every key, in constant time per key, so timing says nothing about which key or how close.
+    for (const key of this.#keys) {
+      if (key.length === presented.length && timingSafeEqual(key, presented)) ok = true;
+    }
+    return ok;
+  }
+
+  async #publish(body: Record<string, unknown>): Promise<unknown> {
+    const channel = body.channel;
+    this.#node.assertChannel(channel);
+    requireData(body);
+    const { publication, duplicate } = await this.#node.publish(channel, body.data, idempotency(body), 'api');
+    return {
+      channel,
+      epoch: publication.epoch,
+      offset: publication.offset,
+      ...(duplicate ? { duplicate } : {}),
+    };
+  }
+
+  async #broadcast(body: Record<string, unknown>): Promise<unknown> {
+    const channels = body.channels;
+    if (!Array.isArray(channels) || channels.length === 0 || channels.length > MAX_BROADCAST_CHANNELS) {
+      throw new SwitchboardError(
+        'bad_request',
+        `channels must be an array of 1 to ${MAX_BROADCAST_CHANNELS} channel names`,
+      );
+    }
+    for (const c of channels) this.#node.assertChannel(c);
+    requireData(body);
+    const key = idempotency(body);
+    const results = await Promise.all(
+      (channels as string[]).map(async (channel) => {
+        try {
+          const { publication } = await this.#node.publish(channel, body.data, key, 'api');
+          return { channel, epoch: publication.epoch, offset: publication.offset };
+        } catch (err) {
+          const e = toSwitchboardError(err);
+          return { channel, error: { code: e.code, message: e.message } };
+        }
+      }),
+    );
+    return { results };
+  }
+
+  async #history(body: Record<string, unknown>): Promise<unknown> {
+    const channel = body.channel;
+    this.#node.assertChannel(channel);
+    const since = body.since === undefined ? undefined : parsePosition(body.since);
+    if (since === null)
+      throw new SwitchboardError('bad_position', 'since must be {"epoch": string, "offset": integer >= 0}');
+    const limit = body.limit;
+    if (limit !== undefined && (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0)) {
+      throw new SwitchboardError('bad_request', 'limit must be an integer >= 0');
+    }
+    const result = await this.#node.history(channel, {
+      ...(since ? { since } : {}),
+      ...(limit === undefined ? {} : { limit: limit as number }),
+    });
+    return {
+      channel,
+      epoch: result.top.epoch,
+      offset: result.top.offset,
+      ...(since ? { recovered: result.recovered } : {}),
+      publications: result.publications.map(publicationView),
+    };
+  }
+
+  async #presence(body: Record<string, unknown>): Promise<unknown> {
+    const channel = body.channel;
+    this.#node.assertChannel(channel);
+    return { channel, clients: await this.#node.presence(channel) };
+  }
+
+  #channels(): unknown {
+    const channels = [...this.#node.hub.channels()].map(([channel, subscribers]) => ({
+      channel,
+      subscribers,
+    }));
+    return { channels };
+  }
+
+  async #disconnect(body: Record<string, unknown>): Promise<unknown> {
+    const { client, user, reconnect } = body;
+    if (client !== undefined && typeof client !== 'string')
+      throw new SwitchboardError('bad_request', 'client must be a string');
+    if (user !== undefined && typeof user !== 'string')
+      throw new SwitchboardError('bad_request', 'user must be a string');
+    if (client === undefined && user === undefined)
+      throw new SwitchboardError('bad_request', 'give a client or a user');
+    if (reconnect !== undefined && typeof reconnect !== 'boolean') {
+      throw new SwitchboardError('bad_request', 'reconnect must be a boolean');
+    }
+    const d = disconnectFor(reconnect === false ? 'disconnected' : 'reconnect_requested');
+    const target = { ...(client === undefined ? {} : { client }), ...(user === undefined ? {} : { user }) };
+    const disconnected = this.#node.disconnect(target, d);
+    if (disconnected === 0) throw new SwitchboardError('not_found', 'no such connection on this node');
+    return { disconnected };
+  }
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SwitchboardError('bad_request', 'the body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+function requireData(body: Record<string, unknown>): void {
+  if (!Object.hasOwn(body, 'data')) throw new SwitchboardError('bad_request', 'data is required');
+}
+
+function idempotency(body: Record<string, unknown>): { idempotencyKey?: string } {
+  const key = body.idempotencyKey;
+  if (key === undefined) return {};
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw new SwitchboardError('bad_request', 'idempotencyKey must be a string of 1 to 128 characters');
+  }
+  return { idempotencyKey: key };
+}
+
+function publicationView(p: Publication): unknown {
+  return {
+    epoch: p.epoch,
+    offset: p.offset,
+    data: JSON.parse(p.data) as unknown,
+    ...(p.info ? { info: p.info } : {}),
+  };
+}

@@ -1,0 +1,89 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { SwitchboardNode } from '../core/node.ts';
+import type { SseEndpoint } from '../transport/sse-endpoint.ts';
+import type { WebSocketEndpoint } from '../transport/websocket-endpoint.ts';
+import type { Api } from './api.ts';
+import { serveInspector } from './inspector.ts';
+import { rejectUpgrade, sendError, sendJson } from './respond.ts';
+
+export interface HttpParts {
+  readonly node: SwitchboardNode;
+  readonly api: Api;
+  readonly ws: WebSocketEndpoint;
+  readonly sse: SseEndpoint;
+}
+
+/** The one HTTP server: routes requests to the inspector, SSE, the API and probes, and upgrades to WebSocket. */
+export function createHttpServer(parts: HttpParts): Server {
+  const { node, api, ws, sse } = parts;
+  const { server: cfg } = node.config;
+  const server = createServer(
+    { headersTimeout: cfg.headersTimeoutMs, requestTimeout: cfg.requestTimeoutMs, maxHeaderSize: 16 * 1024 },
+    (req, res) => {
+      route(req, res).catch((err: unknown) => {
+        node.logger.error({ err }, 'request failed');
+        sendError(res, 'internal', 'internal error');
+      });
+    },
+  );
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://hub.invalid');
+    const path = url.pathname;
+    if (path === '/sse') return sse.handle(req, res, url);
+    if (path.startsWith('/api/')) return api.handle(req, res, path);
+    if (path === '/ws')
+      return sendError(res, 'bad_request', 'this endpoint speaks WebSocket: send Upgrade: websocket', {
+        upgrade: 'websocket',
+      });
+    if (path === '/healthz') return onlyGet(req, res, () => sendJson(res, 200, { status: 'ok' }));
+    if (path === '/readyz') {
+      return onlyGet(req, res, () => {
+        const ready = !node.draining && node.engine.ready();
+        sendJson(res, ready ? 200 : 503, {
+          status: ready ? 'ready' : node.draining ? 'draining' : 'engine unavailable',
+          engine: node.engine.name,
+        });
+      });
+    }
+    if (path === '/metrics') {
+      return onlyGet(req, res, async () => {
+        const text = await node.metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': node.metrics.registry.contentType });
+        res.end(text);
+      });
+    }
+    if (cfg.inspector && serveInspector(req, res, path)) return;
+    sendError(res, 'not_found', 'no such endpoint');
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://hub.invalid').pathname;
+    if (path !== '/ws') return rejectUpgrade(socket, 'not_found', 'WebSocket connections go to /ws');
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket')
+      return rejectUpgrade(socket, 'bad_request', 'only WebSocket upgrades');
+    ws.handleUpgrade(req, socket, head);
+  });
+
+  // A client that sends garbage instead of HTTP gets a 400 and the socket is closed; nothing else notices.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
+  });
+  return server;
+}
+
+async function onlyGet(
+  req: IncomingMessage,
+  res: ServerResponse,
+  then: () => void | Promise<void>,
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return sendError(res, 'method_not_allowed', 'use GET', { allow: 'GET, HEAD' });
+  await then();
+}

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from './config/types.ts';
+import { SwitchboardNode } from './core/node.ts';
+import { createEngine } from './engine/create.ts';
+import { disconnectFor } from './errors.ts';
+import { Api } from './http/api.ts';
+import { createHttpServer } from './http/server.ts';
+import { Metrics } from './observability/metrics.ts';
+import { SseEndpoint } from './transport/sse-endpoint.ts';
+import { WebSocketEndpoint } from './transport/websocket-endpoint.ts';
+
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  /** The API key made at start-up when none was configured, else null. */
+  readonly generatedApiKey: string | null;
+  readonly node: SwitchboardNode;
+  /**
+   * Stops taking connections, tells every client to reconnect (WebSocket close 4000, SSE `disconnect` event with
+   * a `retry:` hint), waits up to `server.shutdownTimeoutMs` for them to go, then closes what is left. Idempotent.
+   */
+  shutdown(reason?: string): Promise<void>;
+}
+
+export async function startServer(config: Config, options: { logger: Logger }): Promise<RunningServer> {
+  const { logger } = options;
+  const generatedApiKey = config.api.keys.length === 0 ? randomBytes(24).toString('base64url') : null;
+  const apiKeys = generatedApiKey === null ? config.api.keys : [generatedApiKey];
+
+  const engine = await createEngine(config.engine.url);
+  let ws: WebSocketEndpoint | undefined;
+  let sse: SseEndpoint | undefined;
+  const metrics = new Metrics({
+    connections: () => ({ websocket: ws?.count ?? 0, sse: sse?.count ?? 0 }),
+    channels: () => node.hub.channelCount,
+  });
+  const node = new SwitchboardNode({ engine, config, logger, metrics });
+  ws = new WebSocketEndpoint(node);
+  sse = new SseEndpoint(node);
+  const api = new Api(node, apiKeys);
+  await node.start();
+  ws.start();
+  sse.start();
+
+  const http = createHttpServer({ node, api, ws, sse });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.server.port, config.server.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address() as AddressInfo;
+  const displayHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  logger.info({ host: address.address, port: address.port, engine: engine.name }, 'switchboard listening');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason = 'shutdown'): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ reason, connections: node.connectionCount }, 'draining');
+      http.close();
+      http.closeIdleConnections();
+      node.drain(disconnectFor('shutdown'));
+      const deadline = Date.now() + config.server.shutdownTimeoutMs;
+      while ((ws?.count ?? 0) + (sse?.count ?? 0) > 0 && Date.now() < deadline) await sleep(25);
+      ws?.stop();
+      sse?.stop();
+      http.closeAllConnections();
+      await node.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+
+  return {
+    url: `http://${displayHost}:${address.port}`,
+    port: address.port,
+    host: address.address,
+    generatedApiKey,
+    node,
+    shutdown,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

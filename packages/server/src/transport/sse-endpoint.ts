@@ -1,0 +1,139 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  channelError,
+  decodeCursor,
+  encodeSseComment,
+  normalizeChannels,
+  type Position,
+  PROTOCOL_VERSION,
+} from '@switchboard/protocol';
+import type { SwitchboardNode } from '../core/node.ts';
+import type { Session } from '../core/session.ts';
+import { disconnectFor } from '../errors.ts';
+import { sendError } from '../http/respond.ts';
+import { SseTransport } from './sse.ts';
+
+/** Headers that keep an event stream flowing through browsers, proxies and CDNs. */
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+  // Not `Content-Encoding`: a compressing proxy would hold events back until its buffer fills.
+  connection: 'close',
+};
+
+/**
+ * Serves `GET /sse?channel=a&channel=b[&since=<cursor>]`. Every refusal (bad channel, bad `since`, full hub)
+ * is an HTTP error before the stream starts; a bad `Last-Event-ID` (set by the browser, which cannot fix it)
+ * does not refuse the stream: it gets an `error` event and the channels go on live.
+ */
+export class SseEndpoint {
+  readonly #node: SwitchboardNode;
+  readonly #transports = new Map<SseTransport, Session>();
+  readonly #heartbeat = Buffer.from(encodeSseComment('ping'));
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(node: SwitchboardNode) {
+    this.#node = node;
+  }
+
+  get count(): number {
+    return this.#transports.size;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      for (const t of this.#transports.keys()) t.heartbeat(this.#heartbeat);
+    }, this.#node.config.heartbeat.intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const node = this.#node;
+    if (req.method !== 'GET') return sendError(res, 'method_not_allowed', 'use GET', { allow: 'GET' });
+    const requested = url.searchParams.getAll('channel');
+    if (requested.length === 0)
+      return sendError(res, 'bad_request', 'name at least one channel: /sse?channel=…');
+    for (const c of requested) {
+      const problem = channelError(c, node.config.limits.maxChannelLength);
+      if (problem !== null) return sendError(res, 'invalid_channel', problem);
+    }
+    const channels = normalizeChannels(requested);
+    if (channels.length > node.config.limits.maxChannelsPerConnection) {
+      return sendError(
+        res,
+        'too_many_channels',
+        `at most ${node.config.limits.maxChannelsPerConnection} channels per stream`,
+      );
+    }
+
+    // The browser's Last-Event-ID is newer than a `since` left in the URL it reconnects to, so it wins.
+    // undefined: start live; null: asked to resume but the position was unusable (answered `recovered: false`).
+    let positions: (Position | null | undefined)[] = channels.map(() => undefined);
+    let cursorProblem: string | null = null;
+    const lastEventId = req.headers['last-event-id'];
+    const since = url.searchParams.get('since');
+    if (typeof lastEventId === 'string' && lastEventId !== '') {
+      const decoded = decodeCursor(lastEventId, channels);
+      if (decoded.ok) positions = decoded.positions;
+      else {
+        cursorProblem = `Last-Event-ID: ${decoded.reason}`;
+        positions = channels.map(() => null);
+      }
+    } else if (since !== null) {
+      const decoded = decodeCursor(since, channels);
+      if (!decoded.ok) return sendError(res, 'bad_cursor', `since: ${decoded.reason}`);
+      positions = decoded.positions;
+    }
+
+    if (node.draining)
+      return sendError(res, 'shutting_down', 'the hub is shutting down', { 'retry-after': '1' });
+    if (!node.hasRoom()) {
+      node.metrics.refused.inc({ reason: 'too_many_connections' });
+      return sendError(res, 'too_many_connections', 'the hub is at its connection limit', {
+        'retry-after': '5',
+      });
+    }
+
+    // Close-delimited body: no chunk framing per write, so an event's bytes go out exactly as built.
+    res.useChunkedEncodingByDefault = false;
+    res.shouldKeepAlive = false;
+    res.writeHead(200, SSE_HEADERS);
+    res.write(`retry: ${node.config.sse.retryMs}\n\n`);
+    req.socket.setNoDelay(true);
+
+    const { limits } = node.config;
+    const transport = new SseTransport(
+      res,
+      channels,
+      positions.map((p) => p ?? null),
+      {
+        limits: { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs },
+        retryMs: node.config.sse.retryMs,
+        onSlow: () => session.disconnect(disconnectFor('slow_consumer')),
+      },
+    );
+    const session = node.createSession(transport);
+    this.#transports.set(transport, session);
+    res.on('close', () => {
+      this.#transports.delete(transport);
+      session.closed();
+    });
+    transport.send({
+      type: 'connected',
+      client: session.id,
+      version: PROTOCOL_VERSION,
+      transport: 'sse',
+      heartbeat: node.config.heartbeat.intervalMs,
+    });
+    if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);
+    for (let i = 0; i < channels.length; i++) {
+      const channel = channels[i]!;
+      void session.subscribe(channel, positions[i]);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import type { Position, ServerFrame } from '@switchboard/protocol';
+import type { PreparedPublication } from '../core/prepared.ts';
+import type { Disconnect } from '../errors.ts';
+
+/**
+ * What a session writes to. Write-only: a transport turns frames into bytes on its socket and never decides
+ * anything about channels. Reads (WebSocket commands) flow the other way, from the transport into the session.
+ */
+export interface Transport {
+  readonly kind: 'websocket' | 'sse';
+  /** Writes one frame. Cold path: serialized here. */
+  send(frame: ServerFrame): void;
+  /** Writes a publication using its shared, pre-built bytes. Hot path: no JSON work, no per-call allocation. */
+  sendPublication(prepared: PreparedPublication): void;
+  /**
+   * The client's resume point on `channel` is now `position` (called before `subscribed`). SSE keeps it in the
+   * stream cursor it sends as `id:`; WebSocket clients track positions themselves.
+   */
+  resumeFrom?(channel: string, position: Position): void;
+  /** Sends a `disconnect` frame (and, for WebSocket, the matching close code), then closes. Idempotent. */
+  close(disconnect: Disconnect): void;
+}

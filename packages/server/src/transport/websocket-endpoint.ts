@@ -1,0 +1,122 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { type CommandLimits, PROTOCOL_VERSION, parseCommand } from '@switchboard/protocol';
+import { WebSocketServer } from 'ws';
+import type { SwitchboardNode } from '../core/node.ts';
+import type { Session } from '../core/session.ts';
+import { disconnectFor } from '../errors.ts';
+import { rejectUpgrade } from '../http/respond.ts';
+import { WebSocketTransport } from './websocket.ts';
+import { encodeTextFrame } from './ws-frame.ts';
+
+/**
+ * Accepts WebSocket upgrades at `/ws` (through our HTTP server: `ws` runs without a server of its own), turns
+ * incoming text frames into session commands, and keeps connections alive with heartbeats.
+ */
+export class WebSocketEndpoint {
+  readonly #node: SwitchboardNode;
+  readonly #wss: WebSocketServer;
+  readonly #transports = new Map<WebSocketTransport, Session>();
+  readonly #limits: CommandLimits;
+  readonly #pingFrame = encodeTextFrame('{"type":"ping"}');
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #timeoutTimer: NodeJS.Timeout | undefined;
+
+  constructor(node: SwitchboardNode) {
+    this.#node = node;
+    const { limits } = node.config;
+    this.#limits = { maxChannelLength: limits.maxChannelLength, maxHistoryLimit: limits.maxHistoryLimit };
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: limits.maxFrameBytes,
+    });
+  }
+
+  get count(): number {
+    return this.#transports.size;
+  }
+
+  start(): void {
+    const { intervalMs, timeoutMs } = this.#node.config.heartbeat;
+    this.#heartbeatTimer = setInterval(() => {
+      for (const t of this.#transports.keys()) {
+        t.heartbeat(this.#pingFrame);
+        t.checkOutgoing();
+      }
+      clearTimeout(this.#timeoutTimer);
+      this.#timeoutTimer = setTimeout(() => this.#dropSilent(), timeoutMs);
+      this.#timeoutTimer.unref();
+    }, intervalMs);
+    this.#heartbeatTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#heartbeatTimer);
+    clearTimeout(this.#timeoutTimer);
+  }
+
+  /** Called by the HTTP server for `GET /ws` with `Upgrade: websocket`. Refusals happen before the upgrade. */
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    if (this.#node.draining) return rejectUpgrade(socket, 'shutting_down', 'the hub is shutting down');
+    if (!this.#node.hasRoom()) {
+      this.#node.metrics.refused.inc({ reason: 'too_many_connections' });
+      return rejectUpgrade(socket, 'too_many_connections', 'the hub is at its connection limit');
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const transport = new WebSocketTransport(
+        ws,
+        socket,
+        {
+          maxBytes: this.#node.config.limits.maxOutgoingBytes,
+          maxMs: this.#node.config.limits.maxOutgoingMs,
+        },
+        () => session.disconnect(disconnectFor('slow_consumer')),
+      );
+      const session = this.#node.createSession(transport);
+      this.#transports.set(transport, session);
+      transport.send({
+        type: 'connected',
+        client: session.id,
+        version: PROTOCOL_VERSION,
+        transport: 'websocket',
+        heartbeat: this.#node.config.heartbeat.intervalMs,
+      });
+      ws.on('message', (data, isBinary) => {
+        transport.pingedAt = 0;
+        if (isBinary)
+          return session.error(undefined, 'bad_request', 'binary frames are not accepted; send JSON text');
+        const parsed = parseCommand(String(data), this.#limits);
+        if (!parsed.ok) {
+          const { code, message, id, channel } = parsed.error;
+          return session.error(id, code, message, channel);
+        }
+        session.handle(parsed.command).catch((err: unknown) => {
+          this.#node.logFailure('command failed', err, { client: session.id });
+          session.disconnect(disconnectFor('server_error'));
+        });
+      });
+      ws.on('pong', () => {
+        transport.pingedAt = 0;
+      });
+      // `ws` reports protocol errors (invalid UTF-8: 1007, oversize frame: 1009) and closes the socket itself.
+      ws.on('error', (err) =>
+        this.#node.logger.debug({ client: session.id, err: err.message }, 'websocket error'),
+      );
+      ws.on('close', () => {
+        this.#transports.delete(transport);
+        session.closed();
+      });
+    });
+  }
+
+  #dropSilent(): void {
+    const { timeoutMs } = this.#node.config.heartbeat;
+    const now = Date.now();
+    for (const [t, session] of this.#transports) {
+      if (t.pingedAt !== 0 && now - t.pingedAt >= timeoutMs)
+        session.disconnect(disconnectFor('heartbeat_timeout'));
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import type { Socket } from 'node:net';
+import type { ServerFrame } from '@switchboard/protocol';
+import WebSocket from 'ws';
+import type { PreparedPublication } from '../core/prepared.ts';
+import type { Disconnect } from '../errors.ts';
+import { checkOutgoing, type OutgoingLimits } from './outgoing.ts';
+import type { Transport } from './types.ts';
+import { encodeTextFrame } from './ws-frame.ts';
+
+/** Grace for a slow consumer's close frame to get out before the socket is destroyed. */
+const SLOW_CLOSE_GRACE_MS = 1_000;
+
+/**
+ * A WebSocket connection as a write-only transport. `ws` parses incoming frames and runs the close handshake
+ * and control frames; data frames are written straight to the socket we own from the upgrade, so one
+ * publication's frame bytes are shared by every subscriber. Per-message deflate is off, so `ws` never queues
+ * a frame of its own and our writes and its writes cannot interleave mid-frame.
+ */
+export class WebSocketTransport implements Transport {
+  readonly kind = 'websocket' as const;
+  readonly #ws: WebSocket;
+  readonly #socket: Socket;
+  readonly #limits: OutgoingLimits;
+  readonly #onSlow: () => void;
+  #overSince = 0;
+  /** Set when the heartbeat pings; cleared by any frame from the peer. */
+  pingedAt = 0;
+
+  constructor(ws: WebSocket, socket: Socket, limits: OutgoingLimits, onSlow: () => void) {
+    this.#ws = ws;
+    this.#socket = socket;
+    this.#limits = limits;
+    this.#onSlow = onSlow;
+  }
+
+  send(frame: ServerFrame): void {
+    this.#write(encodeTextFrame(JSON.stringify(frame)));
+  }
+
+  sendPublication(prepared: PreparedPublication): void {
+    this.#write(prepared.wsFrame);
+  }
+
+  /** A control ping (answered by every conformant client) plus a `ping` frame an application can see. */
+  heartbeat(pingFrame: Buffer): void {
+    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    this.pingedAt = Date.now();
+    this.#ws.ping();
+    this.#write(pingFrame);
+  }
+
+  checkOutgoing(): void {
+    this.#overSince = checkOutgoing(this.#socket, this.#limits, this.#overSince);
+    if (this.#overSince < 0) this.#onSlow();
+  }
+
+  close(d: Disconnect): void {
+    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    if (d.reason === 'heartbeat_timeout') {
+      // The peer is gone; a close handshake would only wait for it.
+      this.#ws.terminate();
+      return;
+    }
+    if (d.reason === 'slow_consumer') {
+      this.#ws.close(d.code, d.reason);
+      setTimeout(() => this.#ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
+      return;
+    }
+    this.send({ type: 'disconnect', code: d.code, reason: d.reason, reconnect: d.reconnect });
+    this.#ws.close(d.code, d.reason);
+  }
+
+  #write(bytes: Buffer): void {
+    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    this.#socket.write(bytes);
+    if (this.#socket.writableLength > this.#limits.maxBytes) this.checkOutgoing();
+    else this.#overSince = 0;
+  }
+}
