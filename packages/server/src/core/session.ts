@@ -96,12 +96,16 @@ export class Session implements SubscriptionOwner {
    * after `since`, then live ones: no gap and no duplicate, because the subscription joins the hub first and
    * holds live publications until the history read tells it where the stream stands.
    * `since: null` means the client asked to resume from a position that could not be read: `recovered: false`.
+   * Resolves true once live, false when refused or failed (the client got an `error` frame saying why).
    */
-  async subscribe(channel: string, since: Position | null | undefined, id?: CommandId): Promise<void> {
-    if (this.#subs.has(channel))
-      return this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
+  async subscribe(channel: string, since: Position | null | undefined, id?: CommandId): Promise<boolean> {
+    if (this.#subs.has(channel)) {
+      this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
+      return false;
+    }
     if (this.#subs.size >= this.#node.config.limits.maxChannelsPerConnection) {
-      return this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
+      this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
+      return false;
     }
     const options = this.#node.channelOptions(channel);
     const sub = new Subscription(channel, this);
@@ -112,7 +116,12 @@ export class Session implements SubscriptionOwner {
         since != null
           ? await this.#node.engine.history.read(channel, { since })
           : { top: await this.#node.engine.history.top(channel), publications: [], recovered: false };
-      if (sub.state !== 'subscribing' || this.#state !== 'open') return;
+      if (this.#state !== 'open') return false;
+      if (sub.state !== 'subscribing') {
+        // Unsubscribed (or overflowed) before the subscription completed: the subscribe still gets its answer.
+        this.error(id, 'not_subscribed', 'the subscription ended before it completed', channel);
+        return false;
+      }
       this.#node.hub.notePosition(channel, result.top);
       const recovered = since != null && result.recovered;
       const start = recovered && since != null ? since : result.top;
@@ -129,6 +138,7 @@ export class Session implements SubscriptionOwner {
       this.send(frame);
       sub.goLive(start, recovered ? prepareAll(result.publications) : []);
       if (options.presence) this.#node.presenceJoin(channel, this.#clientInfo, options.joinLeave);
+      return true;
     } catch (err) {
       if (this.#subs.get(channel) === sub) this.#subs.delete(channel);
       sub.close();
@@ -136,6 +146,7 @@ export class Session implements SubscriptionOwner {
       const e = toSwitchboardError(err);
       this.#node.logFailure('subscribe failed', err, { channel, client: this.id });
       this.error(id, e.code, e.message, channel);
+      return false;
     }
   }
 

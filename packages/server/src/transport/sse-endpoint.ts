@@ -131,9 +131,11 @@ export class SseEndpoint {
       heartbeat: node.config.heartbeat.intervalMs,
     });
     if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);
-    for (let i = 0; i < channels.length; i++) {
-      const channel = channels[i]!;
-      void session.subscribe(channel, positions[i]);
-    }
+    // A stream's channels are fixed by its URL: if one cannot be subscribed (the engine is down), end the
+    // stream with a reconnect code so the browser retries the whole set, instead of silently missing a channel.
+    const subscribing = channels.map((channel, i) => session.subscribe(channel, positions[i]));
+    void Promise.all(subscribing).then((results) => {
+      if (results.includes(false)) session.disconnect(disconnectFor('server_error'));
+    });
   }
 }

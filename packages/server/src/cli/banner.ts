@@ -1,0 +1,32 @@
+import { redactUrl } from '../config/leaves.ts';
+import type { Config } from '../config/types.ts';
+
+/** What the banner needs of a running server. */
+export interface Listening {
+  readonly port: number;
+  readonly host: string;
+  readonly generatedApiKey: string | null;
+}
+
+/** A host as it goes in a URL people can click: wildcards become `localhost`, IPv6 gets brackets. */
+export function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The human start-up message (stderr): where everything is, and the API key if one was generated. */
+export function banner(server: Listening, config: Config): string {
+  const base = `${displayHost(server.host)}:${server.port}`;
+  const lines = [
+    `Switchboard is up (engine: ${redactUrl(config.engine.url)})`,
+    `  inspector  ${config.server.inspector ? `http://${base}/` : 'off'}`,
+    `  WebSocket  ws://${base}/ws`,
+    `  SSE        http://${base}/sse?channel=<name>`,
+    `  HTTP API   http://${base}/api/publish  (Authorization: Bearer <key>)`,
+  ];
+  if (server.generatedApiKey !== null)
+    lines.push(
+      `  API key    ${server.generatedApiKey}  (generated for this run; set SWITCHBOARD_API_KEY to keep your own)`,
+    );
+  return `${lines.join('\n')}\n`;
+}

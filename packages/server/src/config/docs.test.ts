@@ -1,0 +1,68 @@
+// docs/configuration.md cannot drift from the code: every option of DEFAULTS has a table row under its raw name
+// that gives its default, its environment variable and its flag; every alias and allowed variable has a row; every
+// example config file is valid.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { DEFAULTS } from './defaults.ts';
+import { ENV_ALIASES, ENV_ALLOWED } from './env.ts';
+import { configSchema, FIELD_BY_PATH, formatValue } from './schema.ts';
+
+const DOC = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8');
+
+function leaves(tree: object, prefix = ''): [path: string, value: unknown][] {
+  return Object.entries(tree).flatMap(([k, v]): [string, unknown][] =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? leaves(v, `${prefix}${k}.`)
+      : [[`${prefix}${k}`, v]],
+  );
+}
+
+/** The cells of every table row of the doc, trimmed (the formatter pads columns). */
+const ROWS: string[][] = DOC.split('\n')
+  .filter((line) => line.startsWith('|'))
+  .map((line) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim()),
+  );
+
+/** The table row whose first cell is `name` in backticks. */
+function row(name: string): string[] | undefined {
+  return ROWS.find((cells) => cells[0] === `\`${name}\``);
+}
+
+describe('docs/configuration.md', () => {
+  for (const [path, value] of leaves(DEFAULTS)) {
+    const info = FIELD_BY_PATH.get(path);
+    it(`documents ${path}`, () => {
+      assert.ok(info, `${path} has no raw option in config/schema.ts`);
+      const cells = row(info.raw);
+      assert.ok(cells, `no row for \`${info.raw}\` in docs/configuration.md`);
+      const [, , defaultCell = '', envCell = '', flagCell = ''] = cells;
+      const shown = Array.isArray(value) ? JSON.stringify(value) : formatValue(info.field.kind, value);
+      assert.equal(defaultCell, `\`${shown}\``, `the default of ${info.raw}`);
+      assert.ok(envCell.includes(`\`${info.env}\``), `the row of ${info.raw} does not name ${info.env}`);
+      if (info.field.flag !== undefined)
+        assert.ok(
+          flagCell.includes(`\`${info.field.flag}`),
+          `the row of ${info.raw} does not name ${info.field.flag}`,
+        );
+    });
+  }
+
+  it('has a row for every short alias and every allowed SWITCHBOARD_* variable', () => {
+    for (const name of [...Object.keys(ENV_ALIASES), ...Object.keys(ENV_ALLOWED)])
+      assert.ok(row(name), `${name} has no row in docs/configuration.md`);
+  });
+
+  it('gives only valid example config files', () => {
+    const examples = [...DOC.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    assert.ok(examples.length >= 2);
+    for (const example of examples) {
+      const result = configSchema.safeParse(JSON.parse(example));
+      assert.ok(result.success, `${example}\n${result.error?.message}`);
+    }
+  });
+});

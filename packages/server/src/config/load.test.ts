@@ -1,0 +1,536 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { DEFAULTS } from './defaults.ts';
+import { ConfigError, type ConfigSources, loadConfig } from './load.ts';
+import { FIELDS } from './schema.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+/** Writes `content` (JSON unless a string) to a fresh file and returns its path. */
+function file(content: unknown): string {
+  const path = join(dir, `config-${++n}.json`);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+/** The problem lines of the ConfigError that loading `sources` throws. */
+function problems(sources: ConfigSources): string[] {
+  try {
+    loadConfig(sources);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    assert.equal(err.code, 'config_invalid');
+    assert.equal(err.message, err.problems.join('\n'));
+    return [...err.problems];
+  }
+  assert.fail('expected a ConfigError');
+}
+
+/** The single problem line, checked against a pattern. */
+function problem(sources: ConfigSources, pattern: RegExp): void {
+  const lines = problems(sources);
+  assert.equal(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0]!, pattern);
+}
+
+describe('defaults', () => {
+  it('are the resolved config when no source says anything', () => {
+    assert.deepEqual(loadConfig(), DEFAULTS);
+    assert.deepEqual(loadConfig({ env: {}, flags: {} }), DEFAULTS);
+    assert.deepEqual(loadConfig({ file: file({}) }), DEFAULTS);
+  });
+
+  it('come back deep-frozen, without freezing DEFAULTS', () => {
+    const config = loadConfig();
+    assert.ok(Object.isFrozen(config.server) && Object.isFrozen(config.api.keys));
+    assert.ok(!Object.isFrozen(DEFAULTS.server) && !Object.isFrozen(DEFAULTS.api.keys));
+  });
+});
+
+describe('precedence: defaults < file < environment < flags', () => {
+  const path = file({ server: { port: 1000, host: '127.0.0.1' }, channel: { history: { size: 5 } } });
+  const env = { SWITCHBOARD_SERVER_PORT: '2000', SWITCHBOARD_CHANNEL_HISTORY_TTL: '1m' };
+  const flags = { server: { port: 3000 } };
+
+  it('the file over defaults', () => {
+    const c = loadConfig({ file: path });
+    assert.equal(c.server.port, 1000);
+    assert.equal(c.server.host, '127.0.0.1');
+    assert.equal(c.channel.history.size, 5);
+    assert.equal(c.channel.history.ttlMs, DEFAULTS.channel.history.ttlMs);
+  });
+
+  it('the environment over the file, option by option', () => {
+    const c = loadConfig({ file: path, env });
+    assert.equal(c.server.port, 2000);
+    assert.equal(c.server.host, '127.0.0.1');
+    assert.equal(c.channel.history.size, 5);
+    assert.equal(c.channel.history.ttlMs, 60_000);
+  });
+
+  it('flags over everything', () => {
+    const c = loadConfig({ file: path, env, flags });
+    assert.equal(c.server.port, 3000);
+    assert.equal(c.server.host, '127.0.0.1');
+    assert.equal(c.channel.history.ttlMs, 60_000);
+  });
+
+  it('a later source replaces an array, not appends to it', () => {
+    const c = loadConfig({
+      file: file({ api: { keys: ['from-file'] } }),
+      env: { SWITCHBOARD_API_KEY: 'from-env' },
+    });
+    assert.deepEqual(c.api.keys, ['from-env']);
+  });
+
+  it('finds the file through SWITCHBOARD_CONFIG; `file` (--config) wins over it', () => {
+    const other = file({ server: { port: 4000 } });
+    assert.equal(loadConfig({ env: { SWITCHBOARD_CONFIG: path } }).server.port, 1000);
+    assert.equal(loadConfig({ file: other, env: { SWITCHBOARD_CONFIG: path } }).server.port, 4000);
+  });
+});
+
+describe('environment variables', () => {
+  it('set every option, by its path in SCREAMING_SNAKE_CASE, from strings', () => {
+    const env = {
+      SWITCHBOARD_SERVER_HOST: '127.0.0.1',
+      SWITCHBOARD_SERVER_PORT: '9000',
+      SWITCHBOARD_SERVER_MAX_CONNECTIONS: '50',
+      SWITCHBOARD_SERVER_HEADERS_TIMEOUT: '5s',
+      SWITCHBOARD_SERVER_REQUEST_TIMEOUT: '1m',
+      SWITCHBOARD_SERVER_SHUTDOWN_TIMEOUT: '0',
+      SWITCHBOARD_SERVER_INSPECTOR: 'false',
+      SWITCHBOARD_API_KEYS: 'k1, k2,,k1',
+      SWITCHBOARD_API_MAX_BODY_SIZE: '2mb',
+      SWITCHBOARD_ENGINE_URL: 'redis://localhost:6379',
+      SWITCHBOARD_LIMITS_MAX_MESSAGE_SIZE: '32kb',
+      SWITCHBOARD_LIMITS_MAX_FRAME_SIZE: '256KiB',
+      SWITCHBOARD_LIMITS_MAX_CHANNELS_PER_CONNECTION: '16',
+      SWITCHBOARD_LIMITS_MAX_CHANNEL_LENGTH: '64',
+      SWITCHBOARD_LIMITS_MAX_OUTGOING_SIZE: '8mb',
+      SWITCHBOARD_LIMITS_MAX_OUTGOING_TIME: '2500ms',
+      SWITCHBOARD_LIMITS_MAX_HISTORY_LIMIT: '50',
+      SWITCHBOARD_CHANNEL_HISTORY_SIZE: '0',
+      SWITCHBOARD_CHANNEL_HISTORY_TTL: '10m',
+      SWITCHBOARD_CHANNEL_HISTORY_META_TTL: '2d',
+      SWITCHBOARD_CHANNEL_PRESENCE: '1',
+      SWITCHBOARD_CHANNEL_JOIN_LEAVE: 'TRUE',
+      SWITCHBOARD_CHANNEL_CLIENT_PUBLISH: 'true',
+      SWITCHBOARD_HEARTBEAT_INTERVAL: '30s',
+      SWITCHBOARD_HEARTBEAT_TIMEOUT: '20000',
+      SWITCHBOARD_SSE_RETRY: '1.5s',
+      SWITCHBOARD_IDEMPOTENCY_TTL: '1h',
+      SWITCHBOARD_LOG_LEVEL: 'debug',
+    };
+    assert.deepEqual(
+      FIELDS.map((i) => i.env).sort(),
+      Object.keys(env).sort(),
+      'this test names every variable',
+    );
+    assert.deepEqual(loadConfig({ env }), {
+      server: {
+        host: '127.0.0.1',
+        port: 9000,
+        maxConnections: 50,
+        headersTimeoutMs: 5_000,
+        requestTimeoutMs: 60_000,
+        shutdownTimeoutMs: 0,
+        inspector: false,
+      },
+      api: { keys: ['k1', 'k2'], maxBodyBytes: 2 * 1024 * 1024 },
+      engine: { url: 'redis://localhost:6379' },
+      limits: {
+        maxMessageBytes: 32 * 1024,
+        maxFrameBytes: 256 * 1024,
+        maxChannelsPerConnection: 16,
+        maxChannelLength: 64,
+        maxOutgoingBytes: 8 * 1024 * 1024,
+        maxOutgoingMs: 2_500,
+        maxHistoryLimit: 50,
+      },
+      channel: {
+        history: { size: 0, ttlMs: 600_000, metaTtlMs: 2 * 86_400_000 },
+        presence: true,
+        joinLeave: true,
+        clientPublish: true,
+      },
+      heartbeat: { intervalMs: 30_000, timeoutMs: 20_000 },
+      sse: { retryMs: 1_500 },
+      idempotency: { ttlMs: 3_600_000 },
+      log: { level: 'debug' },
+    });
+  });
+
+  it('short aliases: PORT, HOST, SWITCHBOARD_API_KEY, SWITCHBOARD_ENGINE', () => {
+    const c = loadConfig({
+      env: { PORT: '3000', HOST: '::', SWITCHBOARD_API_KEY: 'only-key', SWITCHBOARD_ENGINE: 'nats://n:4222' },
+    });
+    assert.equal(c.server.port, 3000);
+    assert.equal(c.server.host, '::');
+    assert.deepEqual(c.api.keys, ['only-key']);
+    assert.equal(c.engine.url, 'nats://n:4222');
+  });
+
+  it('the long name wins over its alias', () => {
+    const c = loadConfig({
+      env: { PORT: '3000', SWITCHBOARD_SERVER_PORT: '4000', HOST: 'a', SWITCHBOARD_SERVER_HOST: 'b' },
+    });
+    assert.equal(c.server.port, 4000);
+    assert.equal(c.server.host, 'b');
+  });
+
+  it('SWITCHBOARD_API_KEY and SWITCHBOARD_API_KEYS together give all their keys', () => {
+    const c = loadConfig({ env: { SWITCHBOARD_API_KEYS: 'a,b', SWITCHBOARD_API_KEY: 'c' } });
+    assert.deepEqual(c.api.keys, ['a', 'b', 'c']);
+  });
+
+  it('empty and blank values count as unset; values are trimmed', () => {
+    const c = loadConfig({
+      env: { SWITCHBOARD_SERVER_PORT: '', PORT: '  ', SWITCHBOARD_LOG_LEVEL: ' warn ' },
+    });
+    assert.equal(c.server.port, DEFAULTS.server.port);
+    assert.equal(c.log.level, 'warn');
+  });
+
+  it('booleans read true/false/1/0 in any case, and nothing else', () => {
+    for (const [text, bool] of [
+      ['true', true],
+      ['FALSE', false],
+      ['1', true],
+      ['0', false],
+    ] as const)
+      assert.equal(loadConfig({ env: { SWITCHBOARD_SERVER_INSPECTOR: text } }).server.inspector, bool);
+    problem(
+      { env: { SWITCHBOARD_SERVER_INSPECTOR: 'yes' } },
+      /^environment SWITCHBOARD_SERVER_INSPECTOR: expected true or false \(or 1 \/ 0\), got "yes"$/,
+    );
+  });
+
+  it('integers: digits only, within range', () => {
+    for (const bad of ['80.5', 'eighty', '65536', '-1', '0x50'])
+      problem(
+        { env: { SWITCHBOARD_SERVER_PORT: bad } },
+        new RegExp(`^environment SWITCHBOARD_SERVER_PORT: must be an integer 0\\.\\.65535, got "${bad}"$`),
+      );
+    problem(
+      { env: { SWITCHBOARD_SERVER_MAX_CONNECTIONS: '0' } },
+      /^environment SWITCHBOARD_SERVER_MAX_CONNECTIONS: must be an integer >= 1, got "0"$/,
+    );
+  });
+
+  it('an unknown SWITCHBOARD_* variable is an error, with a guess at what was meant', () => {
+    problem(
+      { env: { SWITCHBOARD_SERVER_PROT: '1' } },
+      /^environment SWITCHBOARD_SERVER_PROT: unknown variable \(did you mean SWITCHBOARD_SERVER_PORT\?\)/,
+    );
+    problem(
+      { env: { SWITCHBOARD_NONSENSE: '1' } },
+      /^environment SWITCHBOARD_NONSENSE: unknown variable; see/,
+    );
+    problem({ env: { SWITCHBOARD_PORT: '1' } }, /^environment SWITCHBOARD_PORT: unknown variable/);
+    problem(
+      { env: { SWITCHBOARD_LIMITS_MAX_MESSAGE_BYTES: '1' } },
+      /^environment SWITCHBOARD_LIMITS_MAX_MESSAGE_BYTES: unknown variable \(did you mean SWITCHBOARD_LIMITS_MAX_MESSAGE_SIZE\?\)/,
+    );
+  });
+
+  it('the allow-list and variables without the prefix are not errors', () => {
+    assert.deepEqual(
+      loadConfig({
+        env: { SWITCHBOARD_TEST_LOG: 'debug', PATH: '/bin', NODE_ENV: 'production', switchboard_x: '1' },
+      }),
+      DEFAULTS,
+    );
+  });
+});
+
+describe('unit formats', () => {
+  const durations: [unknown, number][] = [
+    [250, 250],
+    ['250', 250],
+    ['500ms', 500],
+    ['25s', 25_000],
+    ['2.5s', 2_500],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['1d', 86_400_000],
+  ];
+  for (const [raw, ms] of durations)
+    it(`duration ${JSON.stringify(raw)} is ${ms}ms (file and environment)`, () => {
+      assert.equal(loadConfig({ file: file({ idempotency: { ttl: raw } }) }).idempotency.ttlMs, ms);
+      assert.equal(loadConfig({ env: { SWITCHBOARD_IDEMPOTENCY_TTL: String(raw) } }).idempotency.ttlMs, ms);
+    });
+
+  const sizes: [unknown, number][] = [
+    [2048, 2048],
+    ['2048', 2048],
+    ['2048b', 2048],
+    ['64kb', 64 * 1024],
+    ['64KB', 64 * 1024],
+    ['64KiB', 64 * 1024],
+    ['1mb', 1024 * 1024],
+    ['4MiB', 4 * 1024 * 1024],
+    ['0.5mb', 512 * 1024],
+    ['1gb', 1024 ** 3],
+  ];
+  for (const [raw, bytes] of sizes)
+    it(`size ${JSON.stringify(raw)} is ${bytes} bytes (file and environment)`, () => {
+      assert.equal(loadConfig({ file: file({ limits: { maxFrameSize: raw } }) }).limits.maxFrameBytes, bytes);
+      const env = { SWITCHBOARD_LIMITS_MAX_FRAME_SIZE: String(raw) };
+      assert.equal(loadConfig({ env }).limits.maxFrameBytes, bytes);
+    });
+
+  it('bad durations say what was expected and what was given', () => {
+    const path = file({
+      server: { headersTimeout: 'soon', shutdownTimeout: -1 },
+      heartbeat: { interval: 25 },
+      idempotency: { ttl: '30d' },
+      sse: { retry: '1.5ms' },
+    });
+    assert.deepEqual(problems({ file: path }), [
+      `config file ${path}: server.headersTimeout: expected a duration like "25s", got "soon"`,
+      `config file ${path}: server.shutdownTimeout: not a whole, non-negative number of milliseconds, got -1`,
+      `config file ${path}: heartbeat.interval: must be at least 100ms, got 25`,
+      `config file ${path}: sse.retry: 1.5ms is not a whole number of milliseconds, got "1.5ms"`,
+      `config file ${path}: idempotency.ttl: must be at most 2147483647ms (about 24.8 days, the longest timer Node.js can set), got "30d"`,
+    ]);
+  });
+
+  it('bad sizes say what was expected and what was given', () => {
+    const path = file({ limits: { maxMessageSize: 'lots', maxFrameSize: '512b', maxOutgoingSize: '2gb' } });
+    assert.deepEqual(problems({ file: path }), [
+      `config file ${path}: limits.maxMessageSize: expected a size like "64kb", got "lots"`,
+      `config file ${path}: limits.maxFrameSize: must be at least 1kb, got "512b"`,
+      `config file ${path}: limits.maxOutgoingSize: must be at most 1gb, got "2gb"`,
+    ]);
+  });
+});
+
+describe('other values', () => {
+  it('log.level is one of the pino levels', () => {
+    problem(
+      { flags: { log: { level: 'verbose' } } },
+      /^flag --log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"$/,
+    );
+  });
+
+  it('engine.url is memory or a redis/nats URL, and a password in it is never echoed', () => {
+    assert.equal(loadConfig({ flags: { engine: { url: 'memory' } } }).engine.url, 'memory');
+    const lines = problems({ env: { SWITCHBOARD_ENGINE: 'postgres://u:hunter2@db/x' } });
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0]!,
+      /^environment SWITCHBOARD_ENGINE: expected "memory" or a redis:\/\/, rediss:\/\/ or nats:\/\/ URL/,
+    );
+    assert.ok(!lines[0]!.includes('hunter2'));
+  });
+
+  it('an API key with spaces or commas is refused without being echoed', () => {
+    const lines = problems({ file: file({ api: { keys: ['good', 'bad secret'] } }) });
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /api\.keys: key 2 of 2 must be a non-empty string of visible ASCII/);
+    assert.ok(!lines[0]!.includes('bad secret'));
+  });
+
+  it('server.host refuses blanks and non-strings', () => {
+    problem({ flags: { server: { host: 'my host' } } }, /^flag --host: expected a host name or IP address/);
+    problem(
+      { file: file({ server: { host: 8080 } }) },
+      /server\.host: expected a host name or IP address .*got 8080$/,
+    );
+  });
+});
+
+describe('unknown keys and wrong shapes in the file', () => {
+  it('reports every unknown key with its full path and a guess', () => {
+    const path = file({
+      servr: {},
+      server: { prot: 80 },
+      channel: { history: { sise: 1 } },
+      limits: { zzz: 1 },
+    });
+    assert.deepEqual(problems({ file: path }), [
+      `config file ${path}: server.prot: unknown option (did you mean server.port?)`,
+      `config file ${path}: limits.zzz: unknown option`,
+      `config file ${path}: channel.history.sise: unknown option (did you mean channel.history.size?)`,
+      `config file ${path}: servr: unknown option (did you mean server?)`,
+    ]);
+  });
+
+  it('the Config name of an option (with its unit) is not the raw name', () => {
+    problem(
+      { file: file({ limits: { maxMessageBytes: 1024 } }) },
+      /limits\.maxMessageBytes: unknown option \(did you mean limits\.maxMessageSize\?\)$/,
+    );
+  });
+
+  it('an object where a section belongs', () => {
+    const path = file({ server: 5, heartbeat: null });
+    assert.deepEqual(problems({ file: path }), [
+      `config file ${path}: server: expected an object, got 5`,
+      `config file ${path}: heartbeat: expected an object, got null`,
+    ]);
+  });
+
+  it('unknown keys in flags given programmatically are caught too', () => {
+    problem(
+      { flags: { server: { porT: 1 } } },
+      /^flags: server\.porT: unknown option \(did you mean server\.port\?\)$/,
+    );
+  });
+});
+
+describe('file problems', () => {
+  it('a missing file', () => {
+    const path = join(dir, 'missing.json');
+    assert.deepEqual(problems({ file: path }), [`config file ${path}: cannot read it: no such file`]);
+  });
+
+  it('a directory', () => {
+    const path = join(dir, 'a-directory');
+    mkdirSync(path);
+    assert.deepEqual(problems({ file: path }), [`config file ${path}: cannot read it: it is a directory`]);
+  });
+
+  it('invalid JSON, with the position', () => {
+    const path = file('{"server": {"port": 1,}}');
+    problem({ file: path }, /^config file .*: not valid JSON: .*position 22/);
+  });
+
+  it('an empty file', () => {
+    problem({ file: file('') }, /: not valid JSON: /);
+  });
+
+  it('JSON that is not an object', () => {
+    const path = file([1, 2]);
+    assert.deepEqual(problems({ file: path }), [
+      `config file ${path}: expected an object at the top level, got an array`,
+    ]);
+  });
+
+  it('a byte-order mark is fine', () => {
+    assert.equal(loadConfig({ file: file('\uFEFF{"server":{"port":1234}}') }).server.port, 1234);
+  });
+});
+
+describe('impossible combinations', () => {
+  it('channel.joinLeave without channel.presence', () => {
+    problem(
+      { file: file({ channel: { joinLeave: true, presence: false } }) },
+      /^config file .*: channel\.joinLeave \(true\) needs channel\.presence \(false\) to be true: join and leave frames come from presence tracking$/,
+    );
+  });
+
+  it('limits.maxOutgoingSize below limits.maxMessageSize', () => {
+    problem(
+      { env: { SWITCHBOARD_LIMITS_MAX_OUTGOING_SIZE: '32kb' } },
+      /^environment SWITCHBOARD_LIMITS_MAX_OUTGOING_SIZE: limits\.maxOutgoingSize \(32kb\) must be at least limits\.maxMessageSize \(64kb by default\): a connection must be able to queue one whole message$/,
+    );
+  });
+
+  it('api.maxBodySize below limits.maxMessageSize', () => {
+    problem(
+      { flags: { api: { maxBodySize: '32kb' } } },
+      /^flags: api\.maxBodySize \(32kb\) must be at least limits\.maxMessageSize \(64kb by default\): an HTTP publish carries the message in its body$/,
+    );
+  });
+
+  it('limits.maxFrameSize below limits.maxMessageSize, only when clients may publish', () => {
+    const limits = { maxMessageSize: '256kb', maxFrameSize: '128kb' };
+    assert.equal(loadConfig({ file: file({ limits }) }).limits.maxFrameBytes, 128 * 1024);
+    problem(
+      { file: file({ limits }), flags: { channel: { clientPublish: true } } },
+      /^flag --allow-client-publish: limits\.maxFrameSize \(128kb from config file .*\) must be at least limits\.maxMessageSize \(256kb from config file .*\) when channel\.clientPublish \(true\): a client publish carries the message in one frame$/,
+    );
+  });
+
+  it('heartbeat.timeout not below heartbeat.interval', () => {
+    for (const timeout of ['15s', '20s'])
+      problem(
+        { env: { SWITCHBOARD_HEARTBEAT_TIMEOUT: timeout } },
+        new RegExp(
+          `^environment SWITCHBOARD_HEARTBEAT_TIMEOUT: heartbeat\\.timeout \\(${timeout}\\) must be less than heartbeat\\.interval \\(15s by default\\)`,
+        ),
+      );
+  });
+
+  it('server.headersTimeout above server.requestTimeout', () => {
+    problem(
+      { file: file({ server: { headersTimeout: '1m' } }) },
+      /server\.headersTimeout \(1m\) must not exceed server\.requestTimeout \(30s by default\): the headers are part of the request/,
+    );
+  });
+
+  it('channel.history.metaTtl below channel.history.ttl', () => {
+    problem(
+      { file: file({ channel: { history: { ttl: '2d' } } }) },
+      /channel\.history\.metaTtl \(1d by default\) must be at least channel\.history\.ttl \(2d\)/,
+    );
+  });
+
+  it('are attributed to the source with the highest precedence, naming where the other values came from', () => {
+    problem(
+      { file: file({ channel: { presence: false } }), env: { SWITCHBOARD_CHANNEL_JOIN_LEAVE: '1' } },
+      /^environment SWITCHBOARD_CHANNEL_JOIN_LEAVE: channel\.joinLeave \(true\) needs channel\.presence \(false from config file .*\) to be true/,
+    );
+    problem(
+      { env: { SWITCHBOARD_CHANNEL_JOIN_LEAVE: '1' }, flags: { channel: { presence: false } } },
+      /^flag --no-presence: channel\.joinLeave \(true from environment SWITCHBOARD_CHANNEL_JOIN_LEAVE\) needs channel\.presence \(false\)/,
+    );
+  });
+
+  it('a later source can resolve a conflict of an earlier one', () => {
+    const path = file({ channel: { joinLeave: true, presence: false } });
+    assert.equal(
+      loadConfig({ file: path, env: { SWITCHBOARD_CHANNEL_PRESENCE: 'true' } }).channel.joinLeave,
+      true,
+    );
+  });
+
+  it('are not checked over a value that is itself invalid (that would only repeat the mistake)', () => {
+    const lines = problems({ file: file({ channel: { joinLeave: true, presence: 'nope' } }) });
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /channel\.presence: expected true or false/);
+  });
+});
+
+describe('the multi-problem message', () => {
+  it('lists every problem of every source, one per line: file, environment, flags, then combinations', () => {
+    const path = file({ server: { port: 'x', prot: 1 }, limits: { maxMessageSize: 'lots' } });
+    let caught: unknown;
+    try {
+      loadConfig({
+        file: path,
+        env: {
+          SWITCHBOARD_SERVER_PORT: '99999',
+          SWITCHBOARD_SERVR_HOST: 'x',
+          SWITCHBOARD_CHANNEL_PRESENCE: 'false',
+          SWITCHBOARD_API_KEY: 'not,one',
+        },
+        flags: { log: { level: 'loud' }, heartbeat: { timeout: '1m' }, channel: { joinLeave: true } },
+      });
+    } catch (err) {
+      caught = err;
+    }
+    assert.ok(caught instanceof ConfigError);
+    assert.equal(
+      caught.message,
+      [
+        `config file ${path}: server.port: must be an integer 0..65535, got "x"`,
+        `config file ${path}: server.prot: unknown option (did you mean server.port?)`,
+        `config file ${path}: limits.maxMessageSize: expected a size like "64kb", got "lots"`,
+        'environment SWITCHBOARD_SERVER_PORT: must be an integer 0..65535, got "99999"',
+        'environment SWITCHBOARD_API_KEY: key 1 of 1 must be a non-empty string of visible ASCII characters without spaces or commas (value not shown)',
+        'environment SWITCHBOARD_SERVR_HOST: unknown variable (did you mean SWITCHBOARD_SERVER_HOST?); see docs/configuration.md',
+        'flag --log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+        'flags: channel.joinLeave (true) needs channel.presence (false from environment SWITCHBOARD_CHANNEL_PRESENCE) to be true: join and leave frames come from presence tracking',
+        'flags: heartbeat.timeout (1m) must be less than heartbeat.interval (15s by default): every ping restarts the wait, so a silent peer would never be dropped',
+      ].join('\n'),
+    );
+  });
+});
