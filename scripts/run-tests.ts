@@ -31,7 +31,7 @@ if (files.length === 0) {
 console.log(`\n== ${tier} tests: ${files.length} files, Node ${process.versions.node}`);
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', ...process.argv.slice(3), ...files],
+  ['--test', '--test-reporter=spec', '--test-timeout=120000', ...process.argv.slice(3), ...files],
   {
     stdio: 'inherit',
   },

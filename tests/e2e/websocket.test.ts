@@ -173,7 +173,7 @@ describe('WebSocket transport', () => {
     const other = await WsTestClient.connect(hub.wsUrl);
     const otherId = other.frames[0]!.client as string;
     await other.request({ type: 'subscribe', channel: 'ws:room' });
-    const join = await watcher.next((f) => f.type === 'join');
+    const join = await watcher.next((f) => f.type === 'join' && f.client.client === otherId);
     assert.deepEqual(join, { type: 'join', channel: 'ws:room', client: { client: otherId, user: null } });
     const presence = await watcher.request({ type: 'presence', channel: 'ws:room' });
     assert.deepEqual(

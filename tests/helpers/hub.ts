@@ -35,12 +35,12 @@ export interface TestHub extends RunningServer {
 
 /** A real hub on 127.0.0.1, port 0, in-memory engine, silent logs. Call `shutdown()` in `after`. */
 export async function startTestHub(overrides?: DeepPartial<Config>): Promise<TestHub> {
-  const config = merge(DEFAULTS, {
+  const testDefaults = merge(DEFAULTS, {
     server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2_000 },
     api: { keys: [TEST_API_KEY] },
     log: { level: 'silent' },
-    ...(overrides as object),
   } as DeepPartial<Config>);
+  const config = merge(testDefaults, overrides);
   const logger = pino({ level: process.env.SWITCHBOARD_TEST_LOG ?? config.log.level });
   const server = await startServer(config, { logger });
   const api: TestHub['api'] = async (path, body, init = {}) => {

@@ -10,7 +10,7 @@ describe('codes', () => {
     for (const [code, { status }] of Object.entries(ERROR_CODES)) {
       assert.match(
         protocolDoc,
-        new RegExp(`\\| \`${code}\` \\| ${status} \\|`),
+        new RegExp(`\\|\\s*\`${code}\`\\s*\\|\\s*${status}\\s*\\|`),
         `${code} (${status}) is not in docs/protocol.md`,
       );
     }
@@ -20,7 +20,7 @@ describe('codes', () => {
     for (const [reason, { code, reconnect }] of Object.entries(CLOSE_CODES)) {
       assert.match(
         protocolDoc,
-        new RegExp(`\\| ${code} \\| \`${reason}\` \\| ${reconnect ? 'yes' : 'no'} \\|`),
+        new RegExp(`\\|\\s*${code}\\s*\\|\\s*\`${reason}\`\\s*\\|\\s*${reconnect ? 'yes' : 'no'}\\s*\\|`),
         `${code} ${reason}`,
       );
     }

@@ -7,7 +7,13 @@ import type { PreparedPublication } from './prepared.ts';
 import { Subscription, type SubscriptionOwner } from './subscription.ts';
 
 const EPOCH = 'e1';
-const pub = (offset: number, epoch = EPOCH): Publication => ({ channel: 'c', epoch, offset, data: String(offset), time: 0 });
+const pub = (offset: number, epoch = EPOCH): Publication => ({
+  channel: 'c',
+  epoch,
+  offset,
+  data: String(offset),
+  time: 0,
+});
 
 /** A history of publications 1..n for channel `c`, readable after a position (an in-process store, no I/O). */
 class ArrayHistory implements HistoryStore {
@@ -45,7 +51,10 @@ class Collector implements SubscriptionOwner {
 function setup() {
   const history = new ArrayHistory();
   const unfilled: string[] = [];
-  const hub = new Hub(history, { onGapUnfilled: (_c, _f, reason) => unfilled.push(reason), onFanout: () => {} });
+  const hub = new Hub(history, {
+    onGapUnfilled: (_c, _f, reason) => unfilled.push(reason),
+    onFanout: () => {},
+  });
   const owner = new Collector();
   const sub = new Subscription('c', owner);
   hub.add(sub);
@@ -116,7 +125,10 @@ describe('Subscription', () => {
     sub.deliver(new PreparedPublication(pub(5)));
     sub.deliver(new PreparedPublication(pub(6)));
     assert.deepEqual(owner.got, []);
-    sub.goLive({ epoch: EPOCH, offset: 3 }, [new PreparedPublication(pub(4)), new PreparedPublication(pub(5))]);
+    sub.goLive({ epoch: EPOCH, offset: 3 }, [
+      new PreparedPublication(pub(4)),
+      new PreparedPublication(pub(5)),
+    ]);
     assert.deepEqual(owner.got, [4, 5, 6]);
   });
 

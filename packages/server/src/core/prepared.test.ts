@@ -8,8 +8,17 @@ const pub = { channel: 'chat:"x"', epoch: 'ab12', offset: 7, data: '{"text":"a\\
 describe('PreparedPublication', () => {
   it('builds the message frame JSON by splicing the payload text', () => {
     const json = messageFrameJson(pub);
-    assert.equal(json, '{"type":"message","channel":"chat:\\"x\\"","epoch":"ab12","offset":7,"data":{"text":"a\\nb"}}');
-    assert.deepEqual(JSON.parse(json), { type: 'message', channel: 'chat:"x"', epoch: 'ab12', offset: 7, data: { text: 'a\nb' } });
+    assert.equal(
+      json,
+      '{"type":"message","channel":"chat:\\"x\\"","epoch":"ab12","offset":7,"data":{"text":"a\\nb"}}',
+    );
+    assert.deepEqual(JSON.parse(json), {
+      type: 'message',
+      channel: 'chat:"x"',
+      epoch: 'ab12',
+      offset: 7,
+      data: { text: 'a\nb' },
+    });
     const withInfo = messageFrameJson({ ...pub, info: { client: 'c1', user: null } });
     assert.deepEqual(JSON.parse(withInfo).info, { client: 'c1', user: null });
   });

@@ -55,6 +55,11 @@ export function createHttpServer(parts: HttpParts): Server {
       });
     }
     if (cfg.inspector && serveInspector(req, res, path)) return;
+    if (path === '/favicon.ico') {
+      // Browsers ask for it on their own; an empty answer keeps their consoles free of a 404.
+      res.writeHead(204, { 'cache-control': 'max-age=86400' });
+      return void res.end();
+    }
     sendError(res, 'not_found', 'no such endpoint');
   }
 

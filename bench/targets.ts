@@ -1,0 +1,89 @@
+// The hubs a suite run measures: Switchboard, the four Node baselines, and the peers when installed.
+// Each knows whether it can run here, how to start it on a port, and what it speaks.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DIALECTS, type Dialect, type Transport } from '@switchboard/bench';
+import { nchanAvailable, startNchan } from './adapters/nchan.ts';
+import { socketIoAvailable } from './adapters/socketio.ts';
+import { type Pinning, type Started, startProcess, waitHealthy } from './process.ts';
+
+export interface TargetDef {
+  name: string;
+  dialect: Dialect;
+  transports: readonly Transport[];
+  /** Why it cannot run here (and how to make it), or undefined when it can. */
+  unavailable(): string | undefined;
+  start(port: number, apiKey: string, pin: Pinning): Promise<Started>;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const NODE = process.execPath;
+const HUB_BIN = `${ROOT}packages/server/bin/switchboard.js`;
+
+/**
+ * Extra Node flags for every Node hub the suite starts: `--cpu-prof DIR` on the suite's command line sets
+ * `--cpu-prof --cpu-prof-dir=DIR`, and each hub writes its profile there when it is stopped.
+ */
+export const nodeFlags: string[] = [];
+
+/** Starts a Node script and waits for its /healthz. */
+async function startNode(script: string, args: string[], port: number, pin: Pinning): Promise<Started> {
+  const p = startProcess(NODE, [...nodeFlags, script, ...args], pin);
+  if (!(await waitHealthy(port, 15_000, p))) {
+    await p.stop();
+    throw new Error(`did not answer /healthz on port ${port}: ${p.output().trim() || '(no output)'}`);
+  }
+  return p;
+}
+
+function baseline(name: string, transport: Transport): TargetDef {
+  const script = `${ROOT}bench/baselines/${name}.ts`;
+  return {
+    name,
+    dialect: DIALECTS.switchboard,
+    transports: [transport],
+    unavailable: () => undefined,
+    start: (port, apiKey, pin) => startNode(script, ['--port', String(port), '--api-key', apiKey], port, pin),
+  };
+}
+
+export const TARGETS: TargetDef[] = [
+  {
+    name: 'switchboard',
+    dialect: DIALECTS.switchboard,
+    transports: ['ws', 'sse'],
+    unavailable: () => (existsSync(HUB_BIN) ? undefined : `${HUB_BIN} not found (the hub is not built yet)`),
+    start: (port, apiKey, pin) =>
+      startNode(
+        HUB_BIN,
+        ['serve', '--port', String(port), '--api-key', apiKey, '--log-level', 'warn'],
+        port,
+        pin,
+      ),
+  },
+  baseline('ws-naive', 'ws'),
+  baseline('ws-once', 'ws'),
+  baseline('sse-naive', 'sse'),
+  baseline('sse-once', 'sse'),
+  {
+    name: 'nchan',
+    dialect: DIALECTS.nchan,
+    transports: ['ws', 'sse'],
+    unavailable: nchanAvailable,
+    start: startNchan,
+  },
+  {
+    name: 'socketio',
+    dialect: DIALECTS.socketio,
+    transports: ['ws'],
+    unavailable: socketIoAvailable,
+    start: (port, apiKey, pin) =>
+      startNode(
+        `${ROOT}bench/adapters/socketio-server.ts`,
+        ['--port', String(port), '--api-key', apiKey],
+        port,
+        pin,
+      ),
+  },
+];

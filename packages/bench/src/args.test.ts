@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ArgsError, parseCommon } from './args.ts';
+import { FULL, QUICK, SCENARIOS } from './profile.ts';
+
+test('defaults: every scenario, both transports, the full profile', () => {
+  const { common } = parseCommon([]);
+  assert.deepEqual(common.scenarios, [...SCENARIOS]);
+  assert.deepEqual(common.transports, ['ws', 'sse']);
+  assert.equal(common.profile.stepMs, FULL.stepMs);
+  assert.equal(common.dialect, 'switchboard');
+});
+
+test('--quick, one transport, a scenario list, a size and a bound', () => {
+  const { common } = parseCommon([
+    '--quick',
+    '--transport',
+    'sse',
+    '--scenario',
+    'fanout,idle',
+    '--subscribers',
+    '500',
+    '--p99',
+    '100',
+    '--target',
+    'http://127.0.0.1:9000',
+  ]);
+  assert.equal(common.quick, true);
+  assert.equal(common.profile.rampStart, QUICK.rampStart);
+  assert.equal(common.profile.p99BoundMs, 100);
+  assert.deepEqual(common.transports, ['sse']);
+  assert.deepEqual(common.scenarios, ['fanout', 'idle']);
+  assert.equal(common.subscribers, 500);
+  assert.equal(common.target?.port, '9000');
+});
+
+test('bad values are refused with ArgsError', () => {
+  assert.throws(() => parseCommon(['--transport', 'udp']), ArgsError);
+  assert.throws(() => parseCommon(['--scenario', 'nope']), ArgsError);
+  assert.throws(() => parseCommon(['--subscribers', '0']), ArgsError);
+  assert.throws(() => parseCommon(['--no-such-option']), ArgsError);
+  assert.throws(() => parseCommon(['--dialect', 'mqtt']), ArgsError);
+  assert.throws(() => parseCommon(['--target', 'not a url']), ArgsError);
+});

@@ -1,0 +1,102 @@
+// What differs between the hubs the generator can drive: paths, the subscribe handshake, how a subscription
+// is confirmed, which number sequences a channel, and how to publish. Switchboard's protocol is the default;
+// nchan and Socket.IO are the peers the suite compares against.
+
+import { KEY_OFFSET, KEY_SEQ } from './scan.ts';
+
+export type Transport = 'ws' | 'sse';
+export type DialectName = 'switchboard' | 'nchan' | 'socketio';
+
+/** One HTTP request of the publisher. */
+export interface PublishRequest {
+  path: string;
+  body: string;
+}
+
+export interface Dialect {
+  readonly name: DialectName;
+  readonly transports: readonly Transport[];
+  /** Whether the hub can publish one message to many channels in one request. */
+  readonly broadcast: boolean;
+  wsPath(channel: string): string;
+  /** Text messages sent right after the upgrade. */
+  wsOpen(channel: string): string[];
+  ssePath(channel: string): string;
+  /** True when a subscription is live once the handshake succeeds (no confirmation frame). */
+  readonly readyOnHandshake: boolean;
+  /** The key of the number that increases by one per publication in a channel. */
+  readonly seqKey: Buffer;
+  /**
+   * For a WebSocket data message that is not a publication: `'subscribed'` when it confirms the subscription,
+   * text messages to send back (a protocol-level ping, a handshake step), or null.
+   */
+  control(text: string, channel: string): 'subscribed' | string[] | null;
+  publish(channel: string, data: string): PublishRequest;
+  broadcastRequest(channels: readonly string[], data: string): PublishRequest;
+}
+
+const switchboard: Dialect = {
+  name: 'switchboard',
+  transports: ['ws', 'sse'],
+  broadcast: true,
+  wsPath: () => '/ws',
+  wsOpen: (channel) => [JSON.stringify({ type: 'subscribe', id: 1, channel })],
+  ssePath: (channel) => `/sse?channel=${encodeURIComponent(channel)}`,
+  readyOnHandshake: false,
+  seqKey: KEY_OFFSET,
+  control: (text) => (text.includes('"type":"subscribed"') ? 'subscribed' : null),
+  publish: (channel, data) => ({
+    path: '/api/publish',
+    body: `{"channel":${JSON.stringify(channel)},"data":${data}}`,
+  }),
+  broadcastRequest: (channels, data) => ({
+    path: '/api/broadcast',
+    body: `{"channels":${JSON.stringify(channels)},"data":${data}}`,
+  }),
+};
+
+/** nchan (nginx module) as configured by bench/adapters/nchan.ts: `/sub?channel=` and `/pub?channel=`. */
+const nchan: Dialect = {
+  name: 'nchan',
+  transports: ['ws', 'sse'],
+  broadcast: false,
+  wsPath: (channel) => `/sub?channel=${encodeURIComponent(channel)}`,
+  wsOpen: () => [],
+  ssePath: (channel) => `/sub?channel=${encodeURIComponent(channel)}`,
+  readyOnHandshake: true,
+  seqKey: KEY_SEQ,
+  control: () => null,
+  publish: (channel, data) => ({ path: `/pub?channel=${encodeURIComponent(channel)}`, body: data }),
+  broadcastRequest: () => {
+    throw new Error('nchan has no broadcast');
+  },
+};
+
+/** Socket.IO 4 (Engine.IO 4 over WebSocket only) as served by bench/adapters/socketio-server.ts. */
+const socketio: Dialect = {
+  name: 'socketio',
+  transports: ['ws'],
+  broadcast: true,
+  wsPath: () => '/socket.io/?EIO=4&transport=websocket',
+  wsOpen: () => [],
+  ssePath: () => {
+    throw new Error('Socket.IO has no SSE transport');
+  },
+  readyOnHandshake: false,
+  seqKey: KEY_SEQ,
+  control: (text, channel) => {
+    if (text === '2') return ['3']; // Engine.IO ping → pong
+    if (text.startsWith('0{')) return ['40']; // Engine.IO open → connect the default namespace
+    if (text.startsWith('40')) return [`42["subscribe",${JSON.stringify(channel)}]`];
+    if (text.startsWith('42["subscribed"')) return 'subscribed';
+    return null;
+  },
+  publish: switchboard.publish,
+  broadcastRequest: switchboard.broadcastRequest,
+};
+
+export const DIALECTS: Record<DialectName, Dialect> = { switchboard, nchan, socketio };
+
+export function isDialectName(s: string): s is DialectName {
+  return s === 'switchboard' || s === 'nchan' || s === 'socketio';
+}

@@ -1,0 +1,81 @@
+// The ramp: raise the delivery rate step by step until a step fails (p99 over the bound, or anything lost),
+// then bisect between the last passing and the first failing rate. Bounded by step count and a deadline.
+
+import type { RunContext } from './context.ts';
+import type { StepResult } from './results.ts';
+import { formatStep, runStep, type StepSpec } from './step.ts';
+
+export interface RampOutcome {
+  steps: StepResult[];
+  /** The passing step with the highest delivered rate. */
+  best: StepResult | undefined;
+  /** The lowest failing step. */
+  firstFail: StepResult | undefined;
+}
+
+/** A step at `perSec` deliveries per second. */
+export type StepAt = (perSec: number, label: string) => StepSpec;
+
+/** CPU used by neither side (1 = a core) above which a step is run again, at most DISTURBED_RETRIES times. */
+const DISTURBED_CPU = 0.5;
+const DISTURBED_RETRIES = 2;
+
+/** Steps tried below the start when the very first step fails. */
+const MAX_DESCENT = 3;
+
+export async function ramp(
+  ctx: RunContext,
+  start: number,
+  deadline: number,
+  at: StepAt,
+): Promise<RampOutcome> {
+  const { profile } = ctx;
+  const out: RampOutcome = { steps: [], best: undefined, firstFail: undefined };
+  const step = async (perSec: number, label: string): Promise<StepResult> => {
+    let r = await runStep(ctx, at(perSec, label));
+    ctx.log(`    ${formatStep(r)}`);
+    // Other processes took a core's worth of CPU: the step says little about the hub. Try it again.
+    for (let i = 0; i < DISTURBED_RETRIES && (r.otherCpu ?? 0) > DISTURBED_CPU; i++) {
+      ctx.log('    (disturbed by other load on the machine: again)');
+      r = await runStep(ctx, at(perSec, `${label} again`));
+      ctx.log(`    ${formatStep(r)}`);
+    }
+    out.steps.push(r);
+    if (r.pass && (out.best === undefined || r.deliveredPerSec > out.best.deliveredPerSec)) out.best = r;
+    if (!r.pass && (out.firstFail === undefined || r.targetPerSec < out.firstFail.targetPerSec))
+      out.firstFail = r;
+    return r;
+  };
+  const timeLeft = (): boolean => performance.now() + profile.stepMs + profile.drainMaxMs < deadline;
+
+  // Warm-up at the first rate, not recorded: the hub's and the generator's code paths get compiled, and
+  // first-publication costs (a channel's history, buffers) are paid before anything is measured.
+  await runStep({ ...ctx, profile: { ...profile, stepMs: profile.warmupMs } }, at(start, 'warm-up'));
+
+  let lo = 0;
+  let hi = 0;
+  let rate = start;
+  for (let i = 0; i < profile.rampMaxSteps && timeLeft(); i++) {
+    const r = await step(rate, `ramp ${i + 1}`);
+    if (!r.pass) {
+      hi = rate;
+      break;
+    }
+    lo = rate;
+    rate *= profile.rampFactor;
+  }
+  // The first step already failed: walk down to find any passing rate.
+  for (let i = 0; lo === 0 && hi > 0 && i < MAX_DESCENT && timeLeft(); i++) {
+    const down = hi / profile.rampFactor;
+    const r = await step(down, `down ${i + 1}`);
+    if (r.pass) lo = down;
+    else hi = down;
+  }
+  for (let i = 0; lo > 0 && hi > 0 && i < profile.refine && timeLeft(); i++) {
+    const mid = Math.sqrt(lo * hi);
+    const r = await step(mid, `bisect ${i + 1}`);
+    if (r.pass) lo = mid;
+    else hi = mid;
+  }
+  return out;
+}

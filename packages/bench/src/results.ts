@@ -1,0 +1,62 @@
+// The shape of what a run reports: one record per scenario, transport and size, JSON-ready.
+
+import type { Transport } from './dialect.ts';
+import type { LatencySummary } from './histogram.ts';
+import type { ScenarioName } from './profile.ts';
+
+/** What limited a step that failed, as far as the generator can tell (`both`: hub and generator at full CPU). */
+export type Limit = 'hub' | 'generator' | 'both' | 'publisher' | 'latency' | 'loss' | 'none';
+
+export interface StepResult {
+  label: string;
+  subscribers: number;
+  /** Publish rounds per second asked of the publisher. */
+  rate: number;
+  /** Deliveries per second asked (rate × deliveries per round). */
+  targetPerSec: number;
+  /** Publications the generator received per second during the step. */
+  deliveredPerSec: number;
+  latency: LatencySummary;
+  /** Bytes the generator read per publication received (frames, heartbeats and framing included). */
+  bytesPerMsg: number;
+  /** Missing from a subscriber's sequence (a gap in offsets). */
+  lost: number;
+  /** Owed by the hub for accepted publishes but not received by the end of the drain. */
+  undelivered: number;
+  reordered: number;
+  dropped: number;
+  publishErrors: number;
+  publisherSkipped: number;
+  /** CPU of the hub process tree (1 = one core), when its pid is known. */
+  hubCpu: number | undefined;
+  /** How busy the hub's pinned core(s) were, interrupts and kernel time included (0..1). */
+  hubCoreBusy: number | undefined;
+  /** How busy the generator's pinned core(s) were (0..1). */
+  generatorCoreBusy: number | undefined;
+  /** CPU of the generator: workers plus coordinator (1 = one core). */
+  generatorCpu: number;
+  generatorLagP99: number;
+  /**
+   * CPU (1 = one core) used by neither the hub nor the generator during the step: other processes on the
+   * machine, plus kernel network time charged to no process. Well above ~0.3 means the step was disturbed.
+   */
+  otherCpu: number | undefined;
+  generatorBound: boolean;
+  pass: boolean;
+  limit: Limit;
+}
+
+export interface ScenarioResult {
+  scenario: ScenarioName;
+  transport: Transport | 'http';
+  target: string;
+  /** Subscribers asked for. */
+  requested: number;
+  /** Subscribers that were live (fewer when some could not connect). */
+  subscribers: number;
+  /** Headline figures, by stable key (see docs/benchmarks.md). */
+  metrics: Record<string, number>;
+  steps: StepResult[];
+  /** Why a figure is missing, or caveats (the generator was the limit, connections failed…). */
+  notes: string[];
+}

@@ -1,0 +1,210 @@
+// One subscriber: a raw `node:net` socket that does the WebSocket upgrade or the SSE request by hand and reads
+// only what it must (message boundaries, the send time, the sequence). Far cheaper than a real client, so one
+// generator core can hold many thousands of them.
+
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Dialect, Transport } from './dialect.ts';
+import { headEnd, parseHead } from './http-head.ts';
+import { KEY_OFFSET, KEY_T, readNumberField } from './scan.ts';
+import { Dechunker, SseReader } from './sse-reader.ts';
+import type { WorkerStats } from './worker-stats.ts';
+import { closeFrame, pongFrame, textFrame, upgradeRequest } from './ws-client.ts';
+import { WsReader } from './ws-reader.ts';
+
+export interface SubscriberSpec {
+  host: string;
+  port: number;
+  transport: Transport;
+  dialect: Dialect;
+  channel: string;
+  /** Source address (a loopback alias spreads connections over more ephemeral ports). */
+  localAddress?: string;
+  /** Time allowed from connect to a live subscription. */
+  connectTimeoutMs: number;
+}
+
+export interface SubscriberEvents {
+  ready(sub: Subscriber, ms: number): void;
+  /** The subscription never became live; `code` is an errno code, `http_<status>`, `timeout` or `closed`. */
+  fail(sub: Subscriber, code: string): void;
+  /** A live subscription ended without the generator asking. */
+  drop(sub: Subscriber): void;
+}
+
+/**
+ * One read buffer for every socket of this process: with `onread`, Node reads straight into it and calls back
+ * synchronously, so there is no Buffer allocation and no stream 'data' event per read. Everything a parser
+ * keeps past the callback it copies.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+
+const HEAD = 0;
+const LIVE = 1;
+const DONE = 2;
+
+export class Subscriber {
+  readonly #spec: SubscriberSpec;
+  readonly #stats: WorkerStats;
+  readonly #events: SubscriberEvents;
+  readonly #socket: Socket;
+  readonly #started = performance.now();
+  #state = HEAD;
+  #ready = false;
+  #head: Buffer | null = null;
+  #feed: ((chunk: Buffer) => void) | null = null;
+  #last = -1;
+  #timer: NodeJS.Timeout | null;
+
+  constructor(spec: SubscriberSpec, stats: WorkerStats, events: SubscriberEvents) {
+    this.#spec = spec;
+    this.#stats = stats;
+    this.#events = events;
+    const opts = spec.localAddress === undefined ? {} : { localAddress: spec.localAddress };
+    this.#socket = connect({
+      host: spec.host,
+      port: spec.port,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n: number, buf: Uint8Array): boolean => {
+          this.#onData(buf as Buffer, n);
+          return true;
+        },
+      },
+      ...opts,
+    });
+    this.#timer = setTimeout(() => this.#fail('timeout'), spec.connectTimeoutMs);
+    this.#timer.unref();
+    this.#socket.on('connect', () => this.#onConnect());
+    this.#socket.on('error', (err: NodeJS.ErrnoException) => this.#fail(err.code ?? 'error'));
+    this.#socket.on('close', () => this.#fail('closed'));
+  }
+
+  /** Ends the connection with a reset: no TIME_WAIT left on the generator's ports between scenarios. */
+  close(): void {
+    if (this.#state === DONE) return;
+    this.#state = DONE;
+    this.#clearTimer();
+    this.#socket.resetAndDestroy();
+  }
+
+  #onConnect(): void {
+    const { host, port, transport, dialect, channel } = this.#spec;
+    const authority = `${host}:${port}`;
+    if (transport === 'ws') this.#socket.write(upgradeRequest(authority, dialect.wsPath(channel)));
+    else {
+      this.#socket.write(
+        `GET ${dialect.ssePath(channel)} HTTP/1.1\r\nHost: ${authority}\r\nAccept: text/event-stream\r\n\r\n`,
+      );
+    }
+  }
+
+  #onData(shared: Buffer, n: number): void {
+    const stats = this.#stats;
+    stats.now = performance.timeOrigin + performance.now();
+    stats.bytes += n;
+    const chunk = shared.subarray(0, n);
+    if (this.#feed !== null) {
+      this.#feed(chunk);
+      return;
+    }
+    const buf = this.#head === null ? chunk : Buffer.concat([this.#head, chunk]);
+    const end = headEnd(buf);
+    if (end < 0) {
+      this.#head = Buffer.from(buf); // the read buffer is reused by the next read
+      if (buf.length > 16_384) this.#fail('bad_head');
+      return;
+    }
+    this.#head = null;
+    const head = parseHead(buf, end);
+    const want = this.#spec.transport === 'ws' ? 101 : 200;
+    if (head.status !== want) return this.#fail(`http_${head.status}`);
+    this.#state = LIVE;
+    this.#feed = this.#spec.transport === 'ws' ? this.#wsFeed() : this.#sseFeed(head.chunked);
+    if (this.#spec.dialect.readyOnHandshake) this.#markReady(Number.NaN);
+    if (end < buf.length) this.#feed(buf.subarray(end));
+  }
+
+  #wsFeed(): (chunk: Buffer) => void {
+    const { dialect, channel } = this.#spec;
+    for (const text of dialect.wsOpen(channel)) this.#socket.write(textFrame(text));
+    const reader = new WsReader({
+      onMessage: (buf, s, e) => {
+        if (this.#publication(buf, s, e)) return;
+        const r = dialect.control(buf.toString('utf8', s, e), channel);
+        if (r === 'subscribed') this.#markReady(readNumberField(buf, s, e, KEY_OFFSET));
+        else if (r !== null) for (const text of r) this.#socket.write(textFrame(text));
+      },
+      onPing: (payload) => this.#socket.write(pongFrame(payload)),
+      onClose: () => {
+        this.#socket.write(closeFrame());
+        this.#fail('closed');
+      },
+      onError: () => this.#fail('bad_frame'),
+    });
+    return (chunk) => reader.push(chunk);
+  }
+
+  #sseFeed(chunked: boolean): (chunk: Buffer) => void {
+    const reader = new SseReader({
+      onMessage: (buf, s, e) => {
+        this.#publication(buf, s, e);
+      },
+      onEvent: (type, buf, s, e) => {
+        if (type === 'subscribed') this.#markReady(readNumberField(buf, s, e, KEY_OFFSET));
+      },
+      onError: () => this.#fail('bad_event'),
+    });
+    if (!chunked) return (chunk) => reader.push(chunk);
+    const dechunker = new Dechunker((part) => reader.push(part));
+    return (chunk) => dechunker.push(chunk);
+  }
+
+  /** Records a publication; false when the message carries no send time (not a publication). */
+  #publication(buf: Buffer, s: number, e: number): boolean {
+    const t = readNumberField(buf, s, e, KEY_T);
+    if (Number.isNaN(t)) return false;
+    const stats = this.#stats;
+    stats.received++;
+    stats.totalReceived++;
+    stats.latency.record((stats.now - t) * 1000);
+    const seq = readNumberField(buf, s, e, this.#spec.dialect.seqKey);
+    if (Number.isNaN(seq)) return true;
+    const last = this.#last;
+    if (last >= 0) {
+      if (seq > last + 1) stats.lost += seq - last - 1;
+      else if (seq < last) {
+        // A late arrival fills a gap counted before (publishes sent concurrently may reach a hub that orders
+        // by arrival out of order): it is not lost after all.
+        stats.lost--;
+        stats.reordered++;
+      } else if (seq === last) stats.reordered++;
+    }
+    if (seq > last) this.#last = seq;
+    return true;
+  }
+
+  /** The subscription is live; `base` is the channel position it starts after, when the hub said. */
+  #markReady(base: number): void {
+    if (this.#ready) return;
+    this.#ready = true;
+    if (!Number.isNaN(base)) this.#last = base;
+    this.#clearTimer();
+    this.#events.ready(this, performance.now() - this.#started);
+  }
+
+  #fail(code: string): void {
+    if (this.#state === DONE) return;
+    this.#state = DONE;
+    this.#clearTimer();
+    this.#socket.destroy();
+    if (this.#ready) this.#events.drop(this);
+    else this.#events.fail(this, code);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}

@@ -1,0 +1,73 @@
+// Runs the selected scenarios against one target, for each transport it serves.
+
+import type { RunContext } from './context.ts';
+import type { Transport } from './dialect.ts';
+import { openFileLimit } from './probes.ts';
+import type { ScenarioName } from './profile.ts';
+import type { ScenarioResult } from './results.ts';
+import { bytesOnWire } from './scenarios/bytes.ts';
+import { channels } from './scenarios/channels.ts';
+import { connections } from './scenarios/connections.ts';
+import { fanout } from './scenarios/fanout.ts';
+import { publishLatency } from './scenarios/publish.ts';
+
+export interface Selection {
+  scenarios: readonly ScenarioName[];
+  transports: readonly Transport[];
+  /** Overrides every scenario's subscriber count (fan-out runs this one size). */
+  subscribers: number | undefined;
+}
+
+/** File descriptors a hub keeps besides its subscribers (listeners, stdio, logs, its own timers). */
+const FD_RESERVE = 200;
+
+/** The most subscribers the hub process can hold, when its open-files limit is readable. */
+export function hubCapacity(pid: number | undefined): number {
+  const limit = pid === undefined ? undefined : openFileLimit(pid);
+  return limit === undefined ? Number.POSITIVE_INFINITY : limit - FD_RESERVE;
+}
+
+/**
+ * Idle memory and the connection storm run first, on a hub that has carried no load yet: memory a hub freed
+ * after a load stays in its heap, so a later reading would understate what a connection costs. (The suite
+ * also restarts the hub for each transport.)
+ */
+export async function runTarget(ctx: RunContext, sel: Selection): Promise<ScenarioResult[]> {
+  const out: ScenarioResult[] = [];
+  const { profile, target } = ctx;
+  const cap = hubCapacity(target.pid);
+  const sized = (n: number): number => {
+    if (n <= cap) return n;
+    ctx.log(`  note: ${n} subscribers exceed the hub's open-files limit; running ${cap}`);
+    return cap;
+  };
+  const has = (s: ScenarioName): boolean => sel.scenarios.includes(s);
+  for (const transport of sel.transports) {
+    if (!target.transports.includes(transport)) continue;
+    if (has('idle') || has('storm')) {
+      const n = sized(sel.subscribers ?? profile.idleSubscribers);
+      ctx.log(`  ${target.name} ${transport} connections ${n}`);
+      out.push(...(await connections(ctx, transport, n, { idle: has('idle'), storm: has('storm') })));
+    }
+    if (has('fanout')) {
+      for (const n of sel.subscribers === undefined ? profile.fanoutSizes : [sel.subscribers]) {
+        ctx.log(`  ${target.name} ${transport} fanout ${sized(n)}`);
+        out.push(await fanout(ctx, transport, sized(n)));
+      }
+    }
+    if (has('channels')) {
+      const n = sized(sel.subscribers ?? profile.channelsSubscribers);
+      ctx.log(`  ${target.name} ${transport} channels ${n}`);
+      out.push(await channels(ctx, transport, n));
+    }
+    if (has('bytes')) {
+      ctx.log(`  ${target.name} ${transport} bytes`);
+      out.push(await bytesOnWire(ctx, transport));
+    }
+  }
+  if (has('publish')) {
+    ctx.log(`  ${target.name} publish latency`);
+    out.push(await publishLatency(ctx));
+  }
+  return out;
+}

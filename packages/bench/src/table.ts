@@ -1,0 +1,73 @@
+// Plain-text tables for the terminal (Markdown pipe tables, so they paste into docs as they are).
+
+import type { ScenarioResult } from './results.ts';
+
+export function renderTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+/** Thousands separators, no decimals above 100. */
+export function num(n: number | undefined): string {
+  if (n === undefined || Number.isNaN(n)) return '—';
+  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  return String(Math.round(n * 100) / 100);
+}
+
+/** The figure a scenario is judged by, and its unit. */
+export function headline(r: ScenarioResult): { value: number | undefined; unit: string; detail: string } {
+  const m = r.metrics;
+  switch (r.scenario) {
+    case 'fanout':
+    case 'channels':
+      return {
+        value: m.max_delivered_per_s,
+        unit: 'msg/s',
+        detail:
+          `p99 ${num(m.p99_at_max_ms)} ms at max, ${num(m.p99_at_half_ms)} ms at half` +
+          (m.est_hub_capacity_per_s === undefined
+            ? ''
+            : `; hub core alone ≈ ${num(m.est_hub_capacity_per_s)}/s`) +
+          (m.max_delivered_per_s === undefined && m.max_lossless_per_s !== undefined
+            ? `; none within the bound: ${num(m.max_lossless_per_s)}/s lossless at p99 ${num(m.p99_at_lossless_ms)} ms`
+            : ''),
+      };
+    case 'idle':
+      return {
+        value: m.kb_per_conn,
+        unit: 'KB/conn',
+        detail: `RSS ${num(m.rss_before_mb)} → ${num(m.rss_after_mb)} MB`,
+      };
+    case 'storm':
+      return { value: m.conn_per_s, unit: 'conn/s', detail: `setup p99 ${num(m.setup_p99_ms)} ms` };
+    case 'publish':
+      return {
+        value: m.rtt_p99_ms,
+        unit: 'ms p99',
+        detail: `p50 ${num(m.rtt_p50_ms)} ms at ${num(m.rate)}/s; closed loop ${num(m.max_publish_per_s)}/s`,
+      };
+    case 'bytes':
+      return { value: m.bytes_per_msg, unit: 'B/msg', detail: `payload ${num(m.payload_bytes)} B` };
+  }
+}
+
+export function resultsTable(results: ScenarioResult[]): string {
+  const rows = results.map((r) => {
+    const h = headline(r);
+    const flag = r.notes.some((n) => n.includes('a floor') || n.includes('generator was at full'))
+      ? ' (floor)'
+      : '';
+    return [
+      r.scenario,
+      num(r.subscribers),
+      r.transport,
+      r.target,
+      `${num(h.value)} ${h.unit}${flag}`,
+      h.detail,
+    ];
+  });
+  return renderTable(['scenario', 'subs', 'transport', 'target', 'figure', 'detail'], rows);
+}
