@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { DEFAULTS } from '../../packages/server/src/config/defaults.ts';
 import type { Config } from '../../packages/server/src/config/types.ts';
+import type { Engine } from '../../packages/server/src/engine/types.ts';
 import { type RunningServer, startServer } from '../../packages/server/src/server.ts';
 
 export const TEST_API_KEY = 'test-key-0123456789';
@@ -34,7 +35,7 @@ export interface TestHub extends RunningServer {
 }
 
 /** A real hub on 127.0.0.1, port 0, in-memory engine, silent logs. Call `shutdown()` in `after`. */
-export async function startTestHub(overrides?: DeepPartial<Config>): Promise<TestHub> {
+export async function startTestHub(overrides?: DeepPartial<Config>, engine?: Engine): Promise<TestHub> {
   const testDefaults = merge(DEFAULTS, {
     server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2_000 },
     api: { keys: [TEST_API_KEY] },
@@ -42,7 +43,7 @@ export async function startTestHub(overrides?: DeepPartial<Config>): Promise<Tes
   } as DeepPartial<Config>);
   const config = merge(testDefaults, overrides);
   const logger = pino({ level: process.env.SWITCHBOARD_TEST_LOG ?? config.log.level });
-  const server = await startServer(config, { logger });
+  const server = await startServer(config, engine === undefined ? { logger } : { logger, engine });
   const api: TestHub['api'] = async (path, body, init = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
     const key = init.key === undefined ? TEST_API_KEY : init.key;

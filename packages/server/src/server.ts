@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/types.ts';
 import { SwitchboardNode } from './core/node.ts';
 import { createEngine } from './engine/create.ts';
+import type { Engine } from './engine/types.ts';
 import { disconnectFor } from './errors.ts';
 import { Api } from './http/api.ts';
 import { createHttpServer } from './http/server.ts';
@@ -26,12 +27,18 @@ export interface RunningServer {
   shutdown(reason?: string): Promise<void>;
 }
 
-export async function startServer(config: Config, options: { logger: Logger }): Promise<RunningServer> {
+export interface StartOptions {
+  readonly logger: Logger;
+  /** An engine built by the caller (embedding, tests with several nodes over one backend); else from `engine.url`. */
+  readonly engine?: Engine;
+}
+
+export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
   const generatedApiKey = config.api.keys.length === 0 ? randomBytes(24).toString('base64url') : null;
   const apiKeys = generatedApiKey === null ? config.api.keys : [generatedApiKey];
 
-  const engine = await createEngine(config.engine.url);
+  const engine = options.engine ?? (await createEngine(config.engine.url));
   let ws: WebSocketEndpoint | undefined;
   let sse: SseEndpoint | undefined;
   const metrics = new Metrics({

@@ -1,0 +1,327 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { ClientInfo } from '@switchboard/protocol';
+import type { BrokerHandler, Engine, HistoryPolicy, Publication, PublishOptions } from './types.ts';
+
+/**
+ * How the suite gets engines: `createNodes(n)` returns n engines over ONE backend (n nodes of one hub);
+ * `cleanup` tears everything down. Each test uses channels of its own, so one backend serves the whole suite.
+ */
+export interface EngineHarness {
+  createNodes(n: number): Promise<Engine[]>;
+  cleanup(): Promise<void>;
+}
+
+/** What a node's broker handed it, in order. */
+export class Recorder implements BrokerHandler {
+  readonly publications: Publication[] = [];
+  readonly joins: Array<[string, ClientInfo]> = [];
+  readonly leaves: Array<[string, ClientInfo]> = [];
+  onPublication(p: Publication): void {
+    this.publications.push(p);
+  }
+  onJoin(channel: string, client: ClientInfo): void {
+    this.joins.push([channel, client]);
+  }
+  onLeave(channel: string, client: ClientInfo): void {
+    this.leaves.push([channel, client]);
+  }
+  on(channel: string): Publication[] {
+    return this.publications.filter((p) => p.channel === channel);
+  }
+}
+
+const HISTORY: HistoryPolicy = { size: 100, ttlMs: 60_000, metaTtlMs: 3_600_000 };
+const opts = (history: Partial<HistoryPolicy> = {}, extra: Partial<PublishOptions> = {}): PublishOptions => ({
+  history: { ...HISTORY, ...history },
+  ...extra,
+});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (bounded) until `check` holds: cross-node delivery may be asynchronous in networked engines. */
+async function eventually(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/**
+ * The engine conformance suite: every guarantee the `Broker`, `HistoryStore` and `PresenceStore` doc comments
+ * make, checked against real instances. Every engine (memory, Redis, NATS) runs exactly this.
+ */
+export function engineConformance(name: string, harness: EngineHarness): void {
+  describe(`engine conformance: ${name}`, () => {
+    let a: Engine;
+    let b: Engine;
+    const ra = new Recorder();
+    const rb = new Recorder();
+    const ch = (label: string) => `conf:${label}:${randomUUID().slice(0, 8)}`;
+
+    before(async () => {
+      [a, b] = (await harness.createNodes(2)) as [Engine, Engine];
+      await a.broker.start(ra);
+      await b.broker.start(rb);
+    });
+    after(async () => {
+      await a.close();
+      await b.close();
+      await harness.cleanup();
+    });
+
+    it('is ready once started', () => {
+      assert.equal(a.ready(), true);
+      assert.equal(typeof a.name, 'string');
+    });
+
+    it('gives a new channel a stable epoch at offset 0', async () => {
+      const c = ch('top');
+      const t1 = await a.history.top(c);
+      const t2 = await b.history.top(c);
+      assert.equal(t1.offset, 0);
+      assert.match(t1.epoch, /^[A-Za-z0-9]{1,32}$/);
+      assert.deepEqual(t2, t1);
+    });
+
+    it('assigns offsets one by one, never twice, under concurrent publishes from every node', async () => {
+      const c = ch('concurrent');
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).broker.publish(c, JSON.stringify(i), opts())),
+      );
+      const offsets = results.map((r) => r.publication.offset).sort((x, y) => x - y);
+      assert.deepEqual(
+        offsets,
+        Array.from({ length: 200 }, (_, i) => i + 1),
+      );
+      assert.equal(new Set(results.map((r) => r.publication.epoch)).size, 1);
+      const top = await a.history.top(c);
+      assert.equal(top.offset, 200);
+      assert.equal(top.epoch, results[0]!.publication.epoch);
+    });
+
+    it('keeps the epoch while history is intact and carries data and info unchanged', async () => {
+      const c = ch('epoch');
+      const first = await a.broker.publish(c, '{"x":1}', opts());
+      const info = { client: 'c1', user: 'u1' };
+      const second = await b.broker.publish(c, '"two"', opts({}, { info }));
+      assert.equal(second.publication.epoch, first.publication.epoch);
+      assert.equal(second.publication.offset, first.publication.offset + 1);
+      const { publications } = await a.history.read(c, {});
+      assert.deepEqual(
+        publications.map((p) => [p.data, p.info]),
+        [
+          ['{"x":1}', undefined],
+          ['"two"', info],
+        ],
+      );
+      assert.equal(typeof publications[0]!.time, 'number');
+    });
+
+    it('delivers to every subscribed node, in offset order, with identical positions', async () => {
+      const c = ch('fanout');
+      await a.broker.subscribe(c);
+      await b.broker.subscribe(c);
+      for (let i = 1; i <= 20; i++) await (i % 3 ? a : b).broker.publish(c, String(i), opts());
+      await eventually(() => ra.on(c).length === 20 && rb.on(c).length === 20, 'delivery to both nodes');
+      const pa = ra.on(c).map((p) => [p.epoch, p.offset, p.data]);
+      const pb = rb.on(c).map((p) => [p.epoch, p.offset, p.data]);
+      assert.deepEqual(pa, pb);
+      assert.deepEqual(
+        pa.map((p) => p[1]),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+    });
+
+    it('delivers nothing to a node that did not subscribe, or unsubscribed', async () => {
+      const c = ch('scoped');
+      await a.broker.subscribe(c);
+      await a.broker.publish(c, '1', opts());
+      await eventually(() => ra.on(c).length === 1, 'delivery to the subscriber');
+      await a.broker.unsubscribe(c);
+      await a.broker.unsubscribe(c); // idempotent
+      await b.broker.publish(c, '2', opts());
+      await sleep(50);
+      assert.equal(ra.on(c).length, 1);
+      assert.equal(rb.on(c).length, 0);
+    });
+
+    it('reads history after a position, with limits, and says when it cannot recover', async () => {
+      const c = ch('read');
+      for (let i = 1; i <= 10; i++) await a.broker.publish(c, String(i), opts());
+      const top = await a.history.top(c);
+      const offsets = (r: { publications: Publication[] }) => r.publications.map((p) => p.offset);
+
+      const all = await b.history.read(c, {});
+      assert.deepEqual(offsets(all), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      assert.equal(all.recovered, true);
+      assert.deepEqual(all.top, top);
+      assert.deepEqual(offsets(await b.history.read(c, { limit: 3 })), [8, 9, 10]);
+      assert.deepEqual(offsets(await b.history.read(c, { limit: 0 })), []);
+
+      const since = await b.history.read(c, { since: { epoch: top.epoch, offset: 6 } });
+      assert.equal(since.recovered, true);
+      assert.deepEqual(offsets(since), [7, 8, 9, 10]);
+      const sinceLimited = await b.history.read(c, { since: { epoch: top.epoch, offset: 6 }, limit: 2 });
+      assert.deepEqual(offsets(sinceLimited), [7, 8]);
+      const atTop = await b.history.read(c, { since: top });
+      assert.equal(atTop.recovered, true);
+      assert.deepEqual(offsets(atTop), []);
+      const fromZero = await b.history.read(c, { since: { epoch: top.epoch, offset: 0 } });
+      assert.equal(fromZero.recovered, true);
+      assert.equal(fromZero.publications.length, 10);
+
+      const ahead = await b.history.read(c, { since: { epoch: top.epoch, offset: 11 } });
+      assert.equal(ahead.recovered, false);
+      const otherEpoch = await b.history.read(c, { since: { epoch: 'someotherepoch', offset: 3 } });
+      assert.equal(otherEpoch.recovered, false);
+    });
+
+    it('trims history by size, and then cannot recover from before the kept window', async () => {
+      const c = ch('size');
+      for (let i = 1; i <= 10; i++) await a.broker.publish(c, String(i), opts({ size: 4 }));
+      const r = await b.history.read(c, {});
+      assert.deepEqual(
+        r.publications.map((p) => p.offset),
+        [7, 8, 9, 10],
+      );
+      const top = r.top;
+      assert.equal((await b.history.read(c, { since: { epoch: top.epoch, offset: 6 } })).recovered, true);
+      assert.equal((await b.history.read(c, { since: { epoch: top.epoch, offset: 5 } })).recovered, false);
+    });
+
+    it('trims history by age', async () => {
+      const c = ch('ttl');
+      await a.broker.publish(c, '"old"', opts({ ttlMs: 150 }));
+      await sleep(300);
+      await a.broker.publish(c, '"new"', opts({ ttlMs: 150 }));
+      const r = await b.history.read(c, {});
+      assert.deepEqual(
+        r.publications.map((p) => p.data),
+        ['"new"'],
+      );
+      assert.equal(r.top.offset, 2);
+      // Everything aged out, but a reader already at the top loses nothing: still recovered.
+      await sleep(300);
+      const atTop = await b.history.read(c, { since: r.top });
+      assert.equal(atTop.recovered, true);
+      assert.equal(atTop.top.epoch, r.top.epoch);
+    });
+
+    it('advances positions without keeping anything when history size is 0', async () => {
+      const c = ch('nohistory');
+      await a.broker.subscribe(c);
+      const p1 = await a.broker.publish(c, '1', opts({ size: 0 }));
+      const p2 = await a.broker.publish(c, '2', opts({ size: 0 }));
+      assert.equal(p2.publication.offset, p1.publication.offset + 1);
+      const r = await a.history.read(c, {});
+      assert.deepEqual(r.publications, []);
+      assert.equal(r.top.offset, 2);
+      await eventually(() => ra.on(c).length === 2, 'live delivery without history');
+      await a.broker.unsubscribe(c);
+    });
+
+    it('forgets a removed stream: the next publication starts a new epoch', async () => {
+      const c = ch('remove');
+      const first = await a.broker.publish(c, '1', opts());
+      await b.history.remove(c);
+      const again = await a.broker.publish(c, '2', opts());
+      assert.notEqual(again.publication.epoch, first.publication.epoch);
+      assert.equal(again.publication.offset, 1);
+    });
+
+    it('deduplicates publishes by idempotency key across nodes, per channel', async () => {
+      const c = ch('idem');
+      const other = ch('idem-other');
+      await a.broker.subscribe(c);
+      const first = await a.broker.publish(
+        c,
+        '1',
+        opts({}, { idempotencyKey: 'k', idempotencyTtlMs: 60_000 }),
+      );
+      const retry = await b.broker.publish(
+        c,
+        '1',
+        opts({}, { idempotencyKey: 'k', idempotencyTtlMs: 60_000 }),
+      );
+      assert.equal(first.duplicate, false);
+      assert.equal(retry.duplicate, true);
+      assert.deepEqual(retry.publication, first.publication);
+      const different = await b.broker.publish(
+        c,
+        '2',
+        opts({}, { idempotencyKey: 'k2', idempotencyTtlMs: 60_000 }),
+      );
+      assert.equal(different.publication.offset, first.publication.offset + 1);
+      const sameKeyElsewhere = await b.broker.publish(
+        other,
+        '1',
+        opts({}, { idempotencyKey: 'k', idempotencyTtlMs: 60_000 }),
+      );
+      assert.equal(sameKeyElsewhere.duplicate, false);
+      await eventually(() => ra.on(c).length === 2, 'delivery');
+      await sleep(30);
+      assert.deepEqual(
+        ra.on(c).map((p) => p.data),
+        ['1', '2'],
+      );
+      const expiring = await a.broker.publish(
+        c,
+        '3',
+        opts({}, { idempotencyKey: 'short', idempotencyTtlMs: 100 }),
+      );
+      await sleep(250);
+      const afterExpiry = await a.broker.publish(
+        c,
+        '3',
+        opts({}, { idempotencyKey: 'short', idempotencyTtlMs: 100 }),
+      );
+      assert.equal(afterExpiry.duplicate, false);
+      assert.equal(afterExpiry.publication.offset, expiring.publication.offset + 1);
+      await a.broker.unsubscribe(c);
+    });
+
+    it('keeps presence across nodes, upserting by client, and expiring entries that are not refreshed', async () => {
+      const c = ch('presence');
+      await a.presence.add(c, { client: 'x', user: 'u1' }, 60_000);
+      await b.presence.add(c, { client: 'y', user: null, info: { name: 'Y' } }, 60_000);
+      await b.presence.add(c, { client: 'x', user: 'u1', info: { v: 2 } }, 60_000);
+      const list = (await a.presence.list(c)).sort((p, q) => p.client.localeCompare(q.client));
+      assert.deepEqual(list, [
+        { client: 'x', user: 'u1', info: { v: 2 } },
+        { client: 'y', user: null, info: { name: 'Y' } },
+      ]);
+      await a.presence.remove(c, 'y');
+      await a.presence.remove(c, 'nobody');
+      assert.deepEqual(
+        (await b.presence.list(c)).map((p) => p.client),
+        ['x'],
+      );
+      await a.presence.add(c, { client: 'short', user: null }, 100);
+      await sleep(250);
+      assert.deepEqual(
+        (await b.presence.list(c)).map((p) => p.client),
+        ['x'],
+      );
+    });
+
+    it('delivers join and leave to the nodes subscribed to the channel', async () => {
+      const c = ch('joinleave');
+      await b.broker.subscribe(c);
+      const who = { client: 'j', user: null };
+      await a.broker.publishJoin(c, who);
+      await a.broker.publishLeave(c, who);
+      await eventually(() => rb.leaves.some(([x]) => x === c), 'join and leave');
+      assert.deepEqual(
+        rb.joins.filter(([x]) => x === c),
+        [[c, who]],
+      );
+      assert.equal(
+        ra.joins.some(([x]) => x === c),
+        false,
+      );
+      await b.broker.unsubscribe(c);
+    });
+  });
+}

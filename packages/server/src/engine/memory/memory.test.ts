@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { engineConformance, Recorder } from '../conformance.ts';
+import type { Engine, PublishOptions } from '../types.ts';
+import { createMemoryEngine, MAX_IDEMPOTENCY_KEYS, MemoryCluster } from './index.ts';
+
+engineConformance('memory', {
+  async createNodes(n: number): Promise<Engine[]> {
+    const cluster = new MemoryCluster();
+    return Array.from({ length: n }, () => createMemoryEngine({ cluster }));
+  },
+  async cleanup() {},
+});
+
+const opts: PublishOptions = { history: { size: 10, ttlMs: 60_000, metaTtlMs: 60_000 } };
+
+describe('memory engine', () => {
+  it('starts every channel in a new epoch after a restart (history lost)', async () => {
+    const before = createMemoryEngine();
+    const p = await before.broker.publish('c', '1', opts);
+    await before.close();
+    const after = createMemoryEngine();
+    const top = await after.history.top('c');
+    assert.notEqual(top.epoch, p.publication.epoch);
+    const r = await after.history.read('c', { since: { epoch: p.publication.epoch, offset: 1 } });
+    assert.equal(r.recovered, false);
+    await after.close();
+  });
+
+  it('can make one node miss deliveries, as a broken broker connection would', async () => {
+    const cluster = new MemoryCluster();
+    const a = createMemoryEngine({ cluster });
+    const rec = new Recorder();
+    await a.broker.start(rec);
+    await a.broker.subscribe('c');
+    cluster.dropNext(a.member, 2);
+    for (let i = 1; i <= 4; i++) await a.broker.publish('c', String(i), opts);
+    assert.deepEqual(
+      rec.publications.map((p) => p.offset),
+      [3, 4],
+    );
+    await a.close();
+  });
+
+  it('rejects every call with `unavailable` while the backend is down, and recovers', async () => {
+    const cluster = new MemoryCluster();
+    const a = createMemoryEngine({ cluster });
+    await a.broker.start(new Recorder());
+    cluster.setAvailable(false);
+    assert.equal(a.ready(), false);
+    await assert.rejects(a.broker.publish('c', '1', opts), { code: 'unavailable' });
+    await assert.rejects(a.history.top('c'), { code: 'unavailable' });
+    await assert.rejects(a.presence.list('c'), { code: 'unavailable' });
+    cluster.setAvailable(true);
+    assert.equal((await a.broker.publish('c', '1', opts)).publication.offset, 1);
+    await a.close();
+    await assert.rejects(a.history.top('c'), { code: 'unavailable' });
+  });
+
+  it('bounds the idempotency keys it remembers', async () => {
+    const cluster = new MemoryCluster();
+    const a = createMemoryEngine({ cluster });
+    const small: PublishOptions = {
+      history: { size: 0, ttlMs: 1, metaTtlMs: 60_000 },
+      idempotencyTtlMs: 60_000,
+    };
+    for (let i = 0; i < MAX_IDEMPOTENCY_KEYS + 10; i++) {
+      await a.broker.publish('c', '1', { ...small, idempotencyKey: `k${i}` });
+    }
+    assert.equal(cluster.idempotencyKeyCount, MAX_IDEMPOTENCY_KEYS);
+    await a.close();
+  });
+});
