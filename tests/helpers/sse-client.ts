@@ -1,4 +1,5 @@
 import { type IncomingMessage, request } from 'node:http';
+import { until } from './wait.ts';
 
 export interface SseEvent {
   event: string;
@@ -107,25 +108,20 @@ export class SseTestClient {
     return this.frames('message').filter((f) => channel === undefined || f.channel === channel);
   }
 
-  async waitFor(test: (e: SseEvent) => boolean, timeoutMs = 5_000): Promise<SseEvent> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.events.find(test);
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`timed out; events: ${JSON.stringify(this.events.slice(-5).map((e) => e.data))}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  waitFor(test: (e: SseEvent) => boolean, timeoutMs = 5_000): Promise<SseEvent> {
+    return until(
+      () => this.events.find(test),
+      () => `no such event; last: ${JSON.stringify(this.events.slice(-5).map((e) => e.data))}`,
+      timeoutMs,
+    );
   }
 
-  async waitMessages(count: number, channel?: string, timeoutMs = 5_000): Promise<Record<string, any>[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.messages(channel).length < count) {
-      if (Date.now() > deadline)
-        throw new Error(`expected ${count} messages, got ${this.messages(channel).length}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    return this.messages(channel);
+  waitMessages(count: number, channel?: string, timeoutMs = 5_000): Promise<Record<string, any>[]> {
+    return until(
+      () => this.messages(channel).length >= count && this.messages(channel),
+      () => `expected ${count} messages, got ${this.messages(channel).length}`,
+      timeoutMs,
+    );
   }
 
   ended(): Promise<void> {

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { until } from './wait.ts';
 
 export type Frame = Record<string, any> & { type: string };
 
@@ -89,14 +90,12 @@ export class WsTestClient {
   }
 
   /** Resolves when `count` messages (optionally on one channel) have arrived. */
-  async waitMessages(count: number, channel?: string, timeoutMs = 5_000): Promise<Frame[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.messages(channel).length < count) {
-      if (Date.now() > deadline)
-        throw new Error(`expected ${count} messages, got ${this.messages(channel).length}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    return this.messages(channel);
+  waitMessages(count: number, channel?: string, timeoutMs = 5_000): Promise<Frame[]> {
+    return until(
+      () => this.messages(channel).length >= count && this.messages(channel),
+      () => `expected ${count} messages, got ${this.messages(channel).length}`,
+      timeoutMs,
+    );
   }
 
   closed(): Promise<void> {
