@@ -134,6 +134,21 @@ export async function run(
     status = checkConfig(cmd, io);
   });
 
+  program
+    .command('bench')
+    .description(
+      'load a running hub with raw-socket subscribers and a publisher (`switchboard bench --help`)',
+    )
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[options...]', 'options of the load generator')
+    .action(async (args: string[]) => {
+      // Loaded only when asked for: the generator is not part of the hub's start-up.
+      const { runBenchCli } = await import('@switchboard/bench');
+      status = await runBenchCli(args);
+    });
+
   try {
     if (argv.length <= 2) {
       io.stderr(program.helpInformation());
