@@ -55,10 +55,14 @@ export async function ramp(
   let lo = 0;
   let hi = 0;
   let rate = start;
+  // A step that failed with the generator at its limit says nothing about the hub between it and the last
+  // passing rate: bisecting there only measures the generator, at length, so it is skipped.
+  let generatorFailed = false;
   for (let i = 0; i < profile.rampMaxSteps && timeLeft(); i++) {
     const r = await step(rate, `ramp ${i + 1}`);
     if (!r.pass) {
       hi = rate;
+      generatorFailed = r.limit === 'generator' || r.limit === 'both';
       break;
     }
     lo = rate;
@@ -71,7 +75,8 @@ export async function ramp(
     if (r.pass) lo = down;
     else hi = down;
   }
-  for (let i = 0; lo > 0 && hi > 0 && i < profile.refine && timeLeft(); i++) {
+  if (generatorFailed && lo > 0) ctx.log('    (the generator was the limit: no bisection)');
+  for (let i = 0; !generatorFailed && lo > 0 && hi > 0 && i < profile.refine && timeLeft(); i++) {
     const mid = Math.sqrt(lo * hi);
     const r = await step(mid, `bisect ${i + 1}`);
     if (r.pass) lo = mid;

@@ -9,6 +9,7 @@ import {
 } from '@switchboard/protocol';
 import type { PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
+import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
 import { checkOutgoing, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 
@@ -19,7 +20,7 @@ import type { Transport } from './types.ts';
  * the frame JSON. Publications carry `id:` = the cursor over every channel of the stream, so a native
  * `EventSource` reconnecting with `Last-Event-ID` resumes all of them. A single-channel stream's event bytes
  * are the same for every subscriber and shared; a multi-channel stream writes its own `id:` line before the
- * shared `data:` block.
+ * shared `data:` block. What one turn of the event loop sends to the stream goes out as one write.
  */
 export class SseTransport implements Transport {
   readonly kind = 'sse' as const;
@@ -32,6 +33,7 @@ export class SseTransport implements Transport {
   /** `epoch-offset` per channel, in the stream's channel order; null until known. */
   readonly #segments: (string | null)[];
   readonly #retryMs: number;
+  readonly #writer: CoalescedWriter;
   #overSince = 0;
   #closed = false;
   /** Single-channel streams: the last publication written, turned into a segment only when a cursor is asked for. */
@@ -51,6 +53,9 @@ export class SseTransport implements Transport {
     this.#prefix = cursorPrefix(channels);
     this.#index = new Map(channels.map((c, i) => [c, i]));
     this.#segments = initial.map((p) => (p === null ? null : cursorSegment(p)));
+    this.#writer = new CoalescedWriter(res, Math.min(MAX_COALESCED_BYTES, this.#limits.maxBytes), () =>
+      this.#afterWrite(),
+    );
   }
 
   /** The cursor of everything written so far, or null while some channel's position is unknown. */
@@ -79,7 +84,7 @@ export class SseTransport implements Transport {
       const id = this.cursor();
       if (id !== null) out += `id: ${id}\n`;
     }
-    this.#write(out + encodeSseData(JSON.stringify(frame)));
+    this.#write(Buffer.from(out + encodeSseData(JSON.stringify(frame))));
   }
 
   sendPublication(prepared: PreparedPublication): void {
@@ -95,10 +100,8 @@ export class SseTransport implements Transport {
     if (i === undefined) return;
     segments[i] = `${p.epoch}-${p.offset}`;
     const id = this.cursor();
-    this.#socket.cork();
-    if (id !== null) this.#write(`id: ${id}\n`);
+    if (id !== null) this.#write(Buffer.from(`id: ${id}\n`));
     this.#write(prepared.sseData);
-    this.#socket.uncork();
   }
 
   /** A comment line that keeps proxies and the client's silence timer from closing an idle stream. */
@@ -117,19 +120,24 @@ export class SseTransport implements Transport {
     if (d.reason !== 'slow_consumer') {
       // Spread the reconnects of a whole node over [retry, 3 x retry) so they do not arrive at once.
       const retry = this.#retryMs + Math.floor(Math.random() * 2 * this.#retryMs);
-      this.#write(`retry: ${retry}\n\n`);
+      this.#write(Buffer.from(`retry: ${retry}\n\n`));
       this.send({ type: 'disconnect', code: d.code, reason: d.reason, reconnect: d.reconnect });
+      this.#writer.flush();
       this.#closed = true;
       this.#res.end();
       return;
     }
     this.#closed = true;
+    this.#writer.discard();
     this.#socket.destroy();
   }
 
-  #write(chunk: string | Buffer): void {
+  #write(chunk: Buffer): void {
     if (this.#closed || this.#socket.destroyed) return;
-    this.#res.write(chunk);
+    this.#writer.write(chunk);
+  }
+
+  #afterWrite(): void {
     if (this.#socket.writableLength > this.#limits.maxBytes) this.checkOutgoing();
     else this.#overSince = 0;
   }

@@ -3,6 +3,7 @@ import type { ServerFrame } from '@switchboard/protocol';
 import WebSocket from 'ws';
 import type { PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
+import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
 import { checkOutgoing, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 import { encodeTextFrame } from './ws-frame.ts';
@@ -14,7 +15,8 @@ const SLOW_CLOSE_GRACE_MS = 1_000;
  * A WebSocket connection as a write-only transport. `ws` parses incoming frames and runs the close handshake
  * and control frames; data frames are written straight to the socket we own from the upgrade, so one
  * publication's frame bytes are shared by every subscriber. Per-message deflate is off, so `ws` never queues
- * a frame of its own and our writes and its writes cannot interleave mid-frame.
+ * a frame of its own and our writes and its writes cannot interleave mid-frame. What one turn of the event loop
+ * sends to the socket goes out as one write (`CoalescedWriter`); it is flushed before the close frame.
  */
 export class WebSocketTransport implements Transport {
   readonly kind = 'websocket' as const;
@@ -22,6 +24,7 @@ export class WebSocketTransport implements Transport {
   readonly #socket: Socket;
   readonly #limits: OutgoingLimits;
   readonly #onSlow: () => void;
+  readonly #writer: CoalescedWriter;
   #overSince = 0;
   /** Set when the heartbeat pings; cleared by any frame from the peer. */
   pingedAt = 0;
@@ -31,6 +34,9 @@ export class WebSocketTransport implements Transport {
     this.#socket = socket;
     this.#limits = limits;
     this.#onSlow = onSlow;
+    this.#writer = new CoalescedWriter(socket, Math.min(MAX_COALESCED_BYTES, limits.maxBytes), () =>
+      this.#afterWrite(),
+    );
   }
 
   send(frame: ServerFrame): void {
@@ -58,21 +64,29 @@ export class WebSocketTransport implements Transport {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     if (d.reason === 'heartbeat_timeout') {
       // The peer is gone; a close handshake would only wait for it.
+      this.#writer.discard();
       this.#ws.terminate();
       return;
     }
     if (d.reason === 'slow_consumer') {
+      // What is queued would only deepen the backlog the close frame waits behind.
+      this.#writer.discard();
       this.#ws.close(d.code, d.reason);
       setTimeout(() => this.#ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
       return;
     }
     this.send({ type: 'disconnect', code: d.code, reason: d.reason, reconnect: d.reconnect });
+    // Everything queued goes out before the close frame `ws` writes: no data frame may follow it.
+    this.#writer.flush();
     this.#ws.close(d.code, d.reason);
   }
 
   #write(bytes: Buffer): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
-    this.#socket.write(bytes);
+    this.#writer.write(bytes);
+  }
+
+  #afterWrite(): void {
     if (this.#socket.writableLength > this.#limits.maxBytes) this.checkOutgoing();
     else this.#overSince = 0;
   }

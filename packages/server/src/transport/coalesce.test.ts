@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { CoalescedWriter } from './coalesce.ts';
+
+/** A Writable that records each write it is given, as text. */
+function recorder(): { out: Writable; writes: string[] } {
+  const writes: string[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      writes.push(chunk.toString());
+      done();
+    },
+  });
+  return { out, writes };
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('CoalescedWriter', () => {
+  it('writes what one turn queued as one write, in order, at the end of the turn', async () => {
+    const { out, writes } = recorder();
+    let after = 0;
+    const w = new CoalescedWriter(out, 1024, () => after++);
+    w.write(Buffer.from('a'));
+    w.write(Buffer.from('bc'));
+    w.write(Buffer.from('d'));
+    assert.deepEqual(writes, [], 'nothing is written before the turn ends');
+    await turn();
+    assert.deepEqual(writes, ['abcd']);
+    assert.equal(after, 1);
+    w.write(Buffer.from('e'));
+    await turn();
+    assert.deepEqual(writes, ['abcd', 'e'], 'a turn with one chunk writes it as it is');
+  });
+
+  it('keeps each writer separate when many have something queued in the same turn', async () => {
+    const a = recorder();
+    const b = recorder();
+    const wa = new CoalescedWriter(a.out, 1024, () => {});
+    const wb = new CoalescedWriter(b.out, 1024, () => {});
+    wa.write(Buffer.from('1'));
+    wb.write(Buffer.from('x'));
+    wa.write(Buffer.from('2'));
+    await turn();
+    assert.deepEqual(a.writes, ['12']);
+    assert.deepEqual(b.writes, ['x']);
+  });
+
+  it('writes at once when the queue passes its bound', () => {
+    const { out, writes } = recorder();
+    const w = new CoalescedWriter(out, 4, () => {});
+    w.write(Buffer.from('abc'));
+    assert.deepEqual(writes, []);
+    w.write(Buffer.from('de'));
+    assert.deepEqual(writes, ['abcde'], 'over 4 bytes queued: written without waiting for the turn');
+  });
+
+  it('flushes on demand, discards on demand, and never writes to a destroyed stream', async () => {
+    const { out, writes } = recorder();
+    const w = new CoalescedWriter(out, 1024, () => {});
+    w.write(Buffer.from('kept'));
+    w.flush();
+    assert.deepEqual(writes, ['kept']);
+    w.write(Buffer.from('dropped'));
+    w.discard();
+    await turn();
+    assert.deepEqual(writes, ['kept']);
+    w.write(Buffer.from('late'));
+    out.destroy();
+    await turn();
+    assert.deepEqual(writes, ['kept']);
+  });
+});
