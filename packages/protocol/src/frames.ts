@@ -31,6 +31,14 @@ export interface ConnectedFrame {
   readonly heartbeat: number;
 }
 
+/** The reply to `auth`: who the connection now is, and when its token expires (ms since the epoch). */
+export interface AuthedFrame {
+  readonly type: 'authed';
+  readonly id?: CommandId;
+  readonly user: string | null;
+  readonly expiresAt: number | null;
+}
+
 export interface SubscribedFrame extends Position {
   readonly type: 'subscribed';
   readonly id?: CommandId;
@@ -115,6 +123,7 @@ export interface DisconnectFrame {
 
 export type ServerFrame =
   | ConnectedFrame
+  | AuthedFrame
   | SubscribedFrame
   | UnsubscribedFrame
   | MessageFrame
@@ -136,6 +145,15 @@ export interface SubscribeCommand {
   readonly channel: string;
   /** Resume after this position: the reply says `recovered`, and every missed publication follows it. */
   readonly since?: Position;
+  /** A subscription token, for channels that require one. */
+  readonly token?: string;
+}
+
+/** Authenticates the connection with a JWT; sent again on a live connection, it refreshes the token. */
+export interface AuthCommand {
+  readonly type: 'auth';
+  readonly id?: CommandId;
+  readonly token: string;
 }
 
 export interface UnsubscribeCommand {
@@ -172,6 +190,7 @@ export interface PingCommand {
 }
 
 export type ClientCommand =
+  | AuthCommand
   | SubscribeCommand
   | UnsubscribeCommand
   | PublishCommand

@@ -1,4 +1,5 @@
 import type {
+  AuthCommand,
   ClientCommand,
   ClientInfo,
   CommandId,
@@ -10,11 +11,21 @@ import type {
   ServerFrame,
   SubscribedFrame,
 } from '@switchboard/protocol';
+import type { Action, Refusal } from '../auth/access.ts';
+import { type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
+import { bucketFor, type TokenBucket } from '../limits/rate.ts';
 import type { Transport } from '../transport/types.ts';
+import { anonymousAnywhere } from './channel-options.ts';
 import type { SwitchboardNode } from './node.ts';
 import type { PreparedPublication } from './prepared.ts';
+import { SessionIdentity } from './session-identity.ts';
 import { prepareAll, Subscription, type SubscriptionOwner } from './subscription.ts';
+
+const NEEDS_SUBSCRIPTION_TOKEN: Refusal = {
+  code: 'forbidden',
+  message: 'this channel needs a subscription token',
+};
 
 /**
  * One client connection, whatever its transport: its subscriptions, its commands and its life cycle.
@@ -23,28 +34,50 @@ import { prepareAll, Subscription, type SubscriptionOwner } from './subscription
  */
 export class Session implements SubscriptionOwner {
   readonly id: string;
-  readonly user: string | null;
   readonly transport: Transport;
   readonly connectedAt = Date.now();
   #state: 'open' | 'closed' = 'open';
   readonly #node: SwitchboardNode;
   readonly #subs = new Map<string, Subscription>();
-  readonly #clientInfo: ClientInfo;
+  readonly #identity: SessionIdentity;
+  readonly #commands: TokenBucket | null;
+  readonly #publishes: TokenBucket | null;
+  /** The `auth` being verified: later commands wait for it, so `auth` then `subscribe` needs no round trip. */
+  #authenticating: Promise<void> | undefined;
+  #connectTimer: NodeJS.Timeout | undefined;
 
-  constructor(node: SwitchboardNode, transport: Transport, id: string, user: string | null) {
+  constructor(node: SwitchboardNode, transport: Transport, id: string, identity: Identity) {
     this.#node = node;
     this.transport = transport;
     this.id = id;
-    this.user = user;
-    this.#clientInfo = { client: id, user };
+    this.#identity = new SessionIdentity(id, identity, () => this.disconnect(disconnectFor('token_expired')));
+    const { limits } = node.config;
+    const now = Date.now();
+    this.#commands = transport.kind === 'websocket' ? bucketFor(limits.commandRate, now) : null;
+    this.#publishes = bucketFor(limits.publishRate, now);
+    if (transport.kind === 'websocket' && !identity.authenticated && !anonymousAnywhere(node.config)) {
+      // Nothing is open to anonymous connections: one that never authenticates only holds a socket.
+      this.#connectTimer = setTimeout(() => {
+        if (!this.#identity.current.authenticated) this.#refuseCredentials(undefined);
+      }, node.config.auth.connectTimeoutMs);
+      this.#connectTimer.unref();
+    }
   }
 
   get state(): 'open' | 'closed' {
     return this.#state;
   }
 
+  get user(): string | null {
+    return this.#identity.current.user;
+  }
+
+  get identity(): Identity {
+    return this.#identity.current;
+  }
+
   get clientInfo(): ClientInfo {
-    return this.#clientInfo;
+    return this.#identity.clientInfo;
   }
 
   get subscriptionCount(): number {
@@ -69,12 +102,31 @@ export class Session implements SubscriptionOwner {
 
   async handle(command: ClientCommand): Promise<void> {
     if (this.#state !== 'open') return;
+    if (this.#commands !== null && !this.#commands.take(Date.now())) {
+      this.#node.metrics.rateLimited.inc({ limit: 'command' });
+      return this.error(command.id, 'too_many_requests', 'too many commands; slow down');
+    }
+    if (command.type === 'auth') {
+      const previous = this.#authenticating;
+      const current = (async () => {
+        await previous;
+        await this.#auth(command);
+      })();
+      this.#authenticating = current;
+      await current;
+      if (this.#authenticating === current) this.#authenticating = undefined;
+      return;
+    }
+    if (this.#authenticating !== undefined) {
+      await this.#authenticating;
+      if (this.#state !== 'open') return;
+    }
     switch (command.type) {
       case 'ping':
         this.send(command.id === undefined ? { type: 'pong' } : { type: 'pong', id: command.id });
         return;
       case 'subscribe':
-        await this.subscribe(command.channel, command.since, command.id);
+        await this.subscribe(command.channel, command.since, command.id, command.token);
         return;
       case 'unsubscribe':
         await this.unsubscribe(command.channel, command.id);
@@ -98,7 +150,27 @@ export class Session implements SubscriptionOwner {
    * `since: null` means the client asked to resume from a position that could not be read: `recovered: false`.
    * Resolves true once live, false when refused or failed (the client got an `error` frame saying why).
    */
-  async subscribe(channel: string, since: Position | null | undefined, id?: CommandId): Promise<boolean> {
+  async subscribe(
+    channel: string,
+    since: Position | null | undefined,
+    id?: CommandId,
+    token?: string,
+  ): Promise<boolean> {
+    if (this.#subs.has(channel)) {
+      this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
+      return false;
+    }
+    if (this.#subs.size >= this.#node.config.limits.maxChannelsPerConnection) {
+      this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
+      return false;
+    }
+    const refusal = await this.#mayJoin(channel, token);
+    if (this.#state !== 'open') return false;
+    if (refusal !== null) {
+      this.error(id, refusal.code, refusal.message, channel);
+      return false;
+    }
+    // Checked again: another subscribe may have completed while a subscription token was being verified.
     if (this.#subs.has(channel)) {
       this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
       return false;
@@ -137,7 +209,7 @@ export class Session implements SubscriptionOwner {
       };
       this.send(frame);
       sub.goLive(start, recovered ? prepareAll(result.publications) : []);
-      if (options.presence) this.#node.presenceJoin(channel, this.#clientInfo, options.joinLeave);
+      if (options.presence) this.#node.presenceJoin(channel, this.clientInfo, options.joinLeave);
       return true;
     } catch (err) {
       if (this.#subs.get(channel) === sub) this.#subs.delete(channel);
@@ -162,11 +234,16 @@ export class Session implements SubscriptionOwner {
     if (!this.#node.channelOptions(channel).clientPublish) {
       return this.error(id, 'forbidden', 'clients may not publish to this channel', channel);
     }
+    if (this.#refused('publish', channel, id)) return;
+    if (this.#publishes !== null && !this.#publishes.take(Date.now())) {
+      this.#node.metrics.rateLimited.inc({ limit: 'publish' });
+      return this.error(id, 'too_many_requests', 'too many publishes; slow down', channel);
+    }
     try {
       const options =
         command.idempotencyKey === undefined
-          ? { info: this.#clientInfo }
-          : { info: this.#clientInfo, idempotencyKey: command.idempotencyKey };
+          ? { info: this.clientInfo }
+          : { info: this.clientInfo, idempotencyKey: command.idempotencyKey };
       const { publication } = await this.#node.publish(channel, command.data, options, 'client');
       this.send({
         type: 'published',
@@ -183,6 +260,7 @@ export class Session implements SubscriptionOwner {
 
   async #history(command: HistoryCommand): Promise<void> {
     const { channel, id } = command;
+    if (this.#refused('subscribe', channel, id)) return;
     try {
       const query = {
         ...(command.since ? { since: command.since } : {}),
@@ -210,6 +288,7 @@ export class Session implements SubscriptionOwner {
   }
 
   async #presence(channel: string, id: CommandId | undefined): Promise<void> {
+    if (this.#refused('presence', channel, id)) return;
     try {
       const clients = await this.#node.presence(channel);
       this.send({ type: 'presence', ...(id === undefined ? {} : { id }), channel, clients });
@@ -217,6 +296,82 @@ export class Session implements SubscriptionOwner {
       const e = toSwitchboardError(err);
       this.error(id, e.code, e.message, channel);
     }
+  }
+
+  // ---- Credentials ----
+
+  /** Whether `action` on `channel` is refused to this connection (and if so, says why to the client). */
+  #refused(action: Action, channel: string, id: CommandId | undefined): boolean {
+    const refusal = this.#node.access.check(this.identity, action, channel);
+    if (refusal === null) return false;
+    this.error(id, refusal.code, refusal.message, channel);
+    return true;
+  }
+
+  /** Null when this connection may subscribe to `channel` (with `token` where the channel needs one). */
+  async #mayJoin(channel: string, token: string | undefined): Promise<Refusal | null> {
+    const { access, authenticator } = this.#node;
+    if (!access.needsSubscriptionToken(channel)) return access.check(this.identity, 'subscribe', channel);
+    if (token === undefined) return NEEDS_SUBSCRIPTION_TOKEN;
+    try {
+      await authenticator.verifySubscription(token, channel, this.user);
+      return null;
+    } catch {
+      // The verifier refuses every bad token the same way; the reason is already in its debug log.
+      return { code: 'unauthorized', message: UNAUTHORIZED_MESSAGE };
+    }
+  }
+
+  /**
+   * Verifies a connection token; a second `auth` refreshes it (same user only). A refused token ends the
+   * connection (close 4501): a client holding a bad token cannot fix it by retrying on the same connection.
+   */
+  async #auth(command: AuthCommand): Promise<void> {
+    let identity: Identity;
+    try {
+      identity = await this.#node.authenticator.verifyConnection(command.token);
+    } catch {
+      return this.#refuseCredentials(command.id);
+    }
+    if (this.#state !== 'open') return;
+    const previous = this.identity;
+    if (previous.authenticated && previous.user !== identity.user) return this.#refuseCredentials(command.id);
+    clearTimeout(this.#connectTimer);
+    this.#identity.replace(identity);
+    if (previous.user !== identity.user) this.#node.identified(this, previous.user);
+    this.#recheckSubscriptions(previous);
+    this.send({
+      type: 'authed',
+      ...(command.id === undefined ? {} : { id: command.id }),
+      user: identity.user,
+      expiresAt: identity.expiresAt,
+    });
+  }
+
+  /** After a token change: presence shows the new client info, and channels no longer permitted are left. */
+  #recheckSubscriptions(previous: Identity): void {
+    const infoChanged = previous.user !== this.user || previous.info !== this.identity.info;
+    const { access } = this.#node;
+    for (const sub of [...this.#subs.values()]) {
+      if (sub.state !== 'live') continue;
+      if (!access.needsSubscriptionToken(sub.channel)) {
+        const refusal = access.check(this.identity, 'subscribe', sub.channel);
+        if (refusal !== null) {
+          this.#drop(sub);
+          this.error(undefined, refusal.code, refusal.message, sub.channel);
+          this.send({ type: 'unsubscribed', channel: sub.channel });
+          continue;
+        }
+      }
+      const options = this.#node.channelOptions(sub.channel);
+      if (infoChanged && options.presence) this.#node.presenceJoin(sub.channel, this.clientInfo, false);
+    }
+  }
+
+  #refuseCredentials(id: CommandId | undefined): void {
+    this.#node.metrics.refused.inc({ reason: 'unauthorized' });
+    this.error(id, 'unauthorized', UNAUTHORIZED_MESSAGE);
+    this.disconnect(disconnectFor('unauthorized'));
   }
 
   // ---- Output ----
@@ -255,6 +410,8 @@ export class Session implements SubscriptionOwner {
   #end(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    this.#identity.stop();
+    clearTimeout(this.#connectTimer);
     for (const sub of this.#subs.values()) this.#drop(sub);
     this.#node.unregister(this);
   }
@@ -266,6 +423,6 @@ export class Session implements SubscriptionOwner {
     this.#node.detach(sub);
     const options = this.#node.channelOptions(sub.channel);
     if (wasLive && options.presence)
-      this.#node.presenceLeave(sub.channel, this.#clientInfo, options.joinLeave);
+      this.#node.presenceLeave(sub.channel, this.clientInfo, options.joinLeave);
   }
 }
