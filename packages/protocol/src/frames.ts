@@ -27,6 +27,8 @@ export interface ConnectedFrame {
   readonly client: string;
   readonly version: number;
   readonly transport: 'websocket' | 'sse';
+  /** Who the connection is: null on WebSocket (until `auth`) and on anonymous SSE streams. */
+  readonly user: string | null;
   /** Milliseconds between server heartbeats; a client may treat 2x this of silence as a dead connection. */
   readonly heartbeat: number;
 }

@@ -306,4 +306,16 @@ describe('banner', () => {
     assert.match(text, /ws:\/\/\[::1\]:9000\/ws/);
     assert.doesNotMatch(text, /API key/);
   });
+
+  it('warns loudly about the open defaults, and only about those', () => {
+    const open = banner({ host: '::1', port: 9000, generatedApiKey: null }, DEFAULTS);
+    assert.match(open, /WARNING {4}no auth configured/);
+    assert.match(open, /WARNING {4}server\.allowedOrigins is "\*"/);
+    const closed: Config = {
+      ...DEFAULTS,
+      server: { ...DEFAULTS.server, allowedOrigins: ['https://app.example.com'] },
+      auth: { ...DEFAULTS.auth, secret: 'x'.repeat(32) },
+    };
+    assert.doesNotMatch(banner({ host: '::1', port: 9000, generatedApiKey: null }, closed), /WARNING/);
+  });
 });

@@ -164,20 +164,28 @@ export class Session implements SubscriptionOwner {
       this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
       return false;
     }
-    const refusal = await this.#mayJoin(channel, token);
+    const { access } = this.#node;
+    // Synchronous unless a subscription token must be verified, so a subscribe followed at once by an
+    // unsubscribe still finds the subscription registered.
+    const needsToken = access.needsSubscriptionToken(channel);
+    const refusal = needsToken
+      ? await this.#checkSubscriptionToken(channel, token)
+      : access.check(this.identity, 'subscribe', channel);
     if (this.#state !== 'open') return false;
     if (refusal !== null) {
       this.error(id, refusal.code, refusal.message, channel);
       return false;
     }
-    // Checked again: another subscribe may have completed while a subscription token was being verified.
-    if (this.#subs.has(channel)) {
-      this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
-      return false;
-    }
-    if (this.#subs.size >= this.#node.config.limits.maxChannelsPerConnection) {
-      this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
-      return false;
+    if (needsToken) {
+      // Checked again: another subscribe may have completed while the token was being verified.
+      if (this.#subs.has(channel)) {
+        this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
+        return false;
+      }
+      if (this.#subs.size >= this.#node.config.limits.maxChannelsPerConnection) {
+        this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
+        return false;
+      }
     }
     const options = this.#node.channelOptions(channel);
     const sub = new Subscription(channel, this);
@@ -308,13 +316,11 @@ export class Session implements SubscriptionOwner {
     return true;
   }
 
-  /** Null when this connection may subscribe to `channel` (with `token` where the channel needs one). */
-  async #mayJoin(channel: string, token: string | undefined): Promise<Refusal | null> {
-    const { access, authenticator } = this.#node;
-    if (!access.needsSubscriptionToken(channel)) return access.check(this.identity, 'subscribe', channel);
+  /** Null when `token` is a valid subscription token for `channel` and this connection's user. */
+  async #checkSubscriptionToken(channel: string, token: string | undefined): Promise<Refusal | null> {
     if (token === undefined) return NEEDS_SUBSCRIPTION_TOKEN;
     try {
-      await authenticator.verifySubscription(token, channel, this.user);
+      await this.#node.authenticator.verifySubscription(token, channel, this.user);
       return null;
     } catch {
       // The verifier refuses every bad token the same way; the reason is already in its debug log.

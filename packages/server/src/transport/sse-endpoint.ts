@@ -148,6 +148,7 @@ export class SseEndpoint {
       client: session.id,
       version: PROTOCOL_VERSION,
       transport: 'sse',
+      user: session.user,
       heartbeat: node.config.heartbeat.intervalMs,
     });
     if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);

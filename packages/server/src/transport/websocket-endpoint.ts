@@ -92,6 +92,7 @@ export class WebSocketEndpoint {
         client: session.id,
         version: PROTOCOL_VERSION,
         transport: 'websocket',
+        user: null,
         heartbeat: this.#node.config.heartbeat.intervalMs,
       });
       ws.on('message', (data, isBinary) => {
