@@ -249,6 +249,7 @@ describe('hardening', () => {
     }
     assert.match(answer, /^HTTP\/1\.1 408/);
     assert.ok(i < 150, 'closed long before the drip ran out');
+    assert.ok((await metric(hub.url, 'switchboard_refused_total', { reason: 'request_timeout' })) >= 1);
   });
 
   it('refuses a compression bomb (per-message deflate on) and keeps serving others', async () => {

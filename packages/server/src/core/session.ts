@@ -1,5 +1,4 @@
 import type {
-  AuthCommand,
   ClientCommand,
   ClientInfo,
   CommandId,
@@ -11,21 +10,15 @@ import type {
   ServerFrame,
   SubscribedFrame,
 } from '@switchboard/protocol';
-import type { Action, Refusal } from '../auth/access.ts';
+import type { Action } from '../auth/access.ts';
 import { type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
 import { bucketFor, type TokenBucket } from '../limits/rate.ts';
 import type { Transport } from '../transport/types.ts';
-import { anonymousAnywhere } from './channel-options.ts';
 import type { SwitchboardNode } from './node.ts';
 import type { PreparedPublication } from './prepared.ts';
-import { SessionIdentity } from './session-identity.ts';
+import { SessionCredentials } from './session-credentials.ts';
 import { prepareAll, Subscription, type SubscriptionOwner } from './subscription.ts';
-
-const NEEDS_SUBSCRIPTION_TOKEN: Refusal = {
-  code: 'forbidden',
-  message: 'this channel needs a subscription token',
-};
 
 /**
  * One client connection, whatever its transport: its subscriptions, its commands and its life cycle.
@@ -39,29 +32,31 @@ export class Session implements SubscriptionOwner {
   #state: 'open' | 'closed' = 'open';
   readonly #node: SwitchboardNode;
   readonly #subs = new Map<string, Subscription>();
-  readonly #identity: SessionIdentity;
+  readonly #credentials: SessionCredentials;
   readonly #commands: TokenBucket | null;
   readonly #publishes: TokenBucket | null;
-  /** The `auth` being verified: later commands wait for it, so `auth` then `subscribe` needs no round trip. */
-  #authenticating: Promise<void> | undefined;
-  #connectTimer: NodeJS.Timeout | undefined;
 
   constructor(node: SwitchboardNode, transport: Transport, id: string, identity: Identity) {
     this.#node = node;
     this.transport = transport;
     this.id = id;
-    this.#identity = new SessionIdentity(id, identity, () => this.disconnect(disconnectFor('token_expired')));
+    this.#credentials = new SessionCredentials(
+      {
+        send: (frame) => this.send(frame),
+        refuse: (commandId) => this.#refuseCredentials(commandId),
+        expire: () => this.disconnect(disconnectFor('token_expired')),
+        changed: (previous) => this.#identityChanged(previous),
+      },
+      node.authenticator,
+      node.config,
+      id,
+      identity,
+      transport.kind,
+    );
     const { limits } = node.config;
     const now = Date.now();
     this.#commands = transport.kind === 'websocket' ? bucketFor(limits.commandRate, now) : null;
     this.#publishes = bucketFor(limits.publishRate, now);
-    if (transport.kind === 'websocket' && !identity.authenticated && !anonymousAnywhere(node.config)) {
-      // Nothing is open to anonymous connections: one that never authenticates only holds a socket.
-      this.#connectTimer = setTimeout(() => {
-        if (!this.#identity.current.authenticated) this.#refuseCredentials(undefined);
-      }, node.config.auth.connectTimeoutMs);
-      this.#connectTimer.unref();
-    }
   }
 
   get state(): 'open' | 'closed' {
@@ -69,15 +64,15 @@ export class Session implements SubscriptionOwner {
   }
 
   get user(): string | null {
-    return this.#identity.current.user;
+    return this.#credentials.identity.user;
   }
 
   get identity(): Identity {
-    return this.#identity.current;
+    return this.#credentials.identity;
   }
 
   get clientInfo(): ClientInfo {
-    return this.#identity.clientInfo;
+    return this.#credentials.clientInfo;
   }
 
   get subscriptionCount(): number {
@@ -106,19 +101,10 @@ export class Session implements SubscriptionOwner {
       this.#node.metrics.rateLimited.inc({ limit: 'command' });
       return this.error(command.id, 'too_many_requests', 'too many commands; slow down');
     }
-    if (command.type === 'auth') {
-      const previous = this.#authenticating;
-      const current = (async () => {
-        await previous;
-        await this.#auth(command);
-      })();
-      this.#authenticating = current;
-      await current;
-      if (this.#authenticating === current) this.#authenticating = undefined;
-      return;
-    }
-    if (this.#authenticating !== undefined) {
-      await this.#authenticating;
+    if (command.type === 'auth') return this.#credentials.auth(command);
+    const pending = this.#credentials.pending;
+    if (pending !== undefined) {
+      await pending;
       if (this.#state !== 'open') return;
     }
     switch (command.type) {
@@ -169,7 +155,7 @@ export class Session implements SubscriptionOwner {
     // unsubscribe still finds the subscription registered.
     const needsToken = access.needsSubscriptionToken(channel);
     const refusal = needsToken
-      ? await this.#checkSubscriptionToken(channel, token)
+      ? await this.#credentials.checkSubscriptionToken(channel, token)
       : access.check(this.identity, 'subscribe', channel);
     if (this.#state !== 'open') return false;
     if (refusal !== null) {
@@ -316,46 +302,13 @@ export class Session implements SubscriptionOwner {
     return true;
   }
 
-  /** Null when `token` is a valid subscription token for `channel` and this connection's user. */
-  async #checkSubscriptionToken(channel: string, token: string | undefined): Promise<Refusal | null> {
-    if (token === undefined) return NEEDS_SUBSCRIPTION_TOKEN;
-    try {
-      await this.#node.authenticator.verifySubscription(token, channel, this.user);
-      return null;
-    } catch {
-      // The verifier refuses every bad token the same way; the reason is already in its debug log.
-      return { code: 'unauthorized', message: UNAUTHORIZED_MESSAGE };
-    }
-  }
-
   /**
-   * Verifies a connection token; a second `auth` refreshes it (same user only). A refused token ends the
-   * connection (close 4501): a client holding a bad token cannot fix it by retrying on the same connection.
+   * After an `auth`: disconnect-by-user finds the new user, presence shows the new client info, and channels the
+   * new token no longer permits are left.
    */
-  async #auth(command: AuthCommand): Promise<void> {
-    let identity: Identity;
-    try {
-      identity = await this.#node.authenticator.verifyConnection(command.token);
-    } catch {
-      return this.#refuseCredentials(command.id);
-    }
+  #identityChanged(previous: Identity): void {
     if (this.#state !== 'open') return;
-    const previous = this.identity;
-    if (previous.authenticated && previous.user !== identity.user) return this.#refuseCredentials(command.id);
-    clearTimeout(this.#connectTimer);
-    this.#identity.replace(identity);
-    if (previous.user !== identity.user) this.#node.identified(this, previous.user);
-    this.#recheckSubscriptions(previous);
-    this.send({
-      type: 'authed',
-      ...(command.id === undefined ? {} : { id: command.id }),
-      user: identity.user,
-      expiresAt: identity.expiresAt,
-    });
-  }
-
-  /** After a token change: presence shows the new client info, and channels no longer permitted are left. */
-  #recheckSubscriptions(previous: Identity): void {
+    if (previous.user !== this.user) this.#node.identified(this, previous.user);
     const infoChanged = previous.user !== this.user || previous.info !== this.identity.info;
     const { access } = this.#node;
     for (const sub of [...this.#subs.values()]) {
@@ -416,8 +369,7 @@ export class Session implements SubscriptionOwner {
   #end(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#identity.stop();
-    clearTimeout(this.#connectTimer);
+    this.#credentials.stop();
     for (const sub of this.#subs.values()) this.#drop(sub);
     this.#node.unregister(this);
   }

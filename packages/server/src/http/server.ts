@@ -99,6 +99,9 @@ export function createHttpServer(parts: HttpParts): Server {
     if (!socket.writable) return socket.destroy();
     const status =
       err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    node.metrics.refused.inc({
+      reason: status === 408 ? 'request_timeout' : status === 431 ? 'headers_too_large' : 'bad_http',
+    });
     socket.end(
       `HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
     );

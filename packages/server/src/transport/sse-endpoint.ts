@@ -175,8 +175,13 @@ export class SseEndpoint {
       case 'refused':
         sendError(res, 'bad_request', credential.reason);
         return null;
-      case 'ticket':
-        return this.#tickets.redeem(credential.ticket, Date.now()) ?? unauthorized();
+      case 'ticket': {
+        // A ticket whose claims expire before the stream could start is as good as none.
+        const identity = this.#tickets.redeem(credential.ticket, Date.now());
+        if (identity === null || (identity.expiresAt !== null && identity.expiresAt <= Date.now()))
+          return unauthorized();
+        return identity;
+      }
       case 'bearer':
       case 'cookie':
         try {
