@@ -575,3 +575,34 @@ describe('the multi-problem message', () => {
     );
   });
 });
+
+describe('auth and hardening options', () => {
+  it('refuse unusable keys, origins and patterns at start-up, never echoing a secret', () => {
+    const secret = 'too-short-secret';
+    const lines = problems({
+      env: {
+        SWITCHBOARD_AUTH_SECRET: secret,
+        SWITCHBOARD_SERVER_ALLOWED_ORIGINS: 'https://ok.example,example.com',
+        SWITCHBOARD_AUTH_SUBSCRIPTION_TOKEN_CHANNELS: 'bad pattern',
+        SWITCHBOARD_AUTH_ALGORITHMS: 'none',
+      },
+    });
+    const text = lines.join('\n');
+    assert.match(text, /SWITCHBOARD_SERVER_ALLOWED_ORIGINS: item 2: an origin is like/);
+    assert.match(text, /SWITCHBOARD_AUTH_SUBSCRIPTION_TOKEN_CHANNELS: item 1/);
+    assert.match(text, /SWITCHBOARD_AUTH_ALGORITHMS: item 1: expected one of HS256/);
+    assert.ok(!text.includes(secret));
+    const both = problems({
+      env: { SWITCHBOARD_AUTH_SECRET: 'x'.repeat(32), SWITCHBOARD_AUTH_JWKS_URL: 'https://k.example/jwks' },
+    });
+    assert.match(both.join('\n'), /only one of auth\.secret, auth\.publicKey and auth\.jwksUrl/);
+    const short = problems({ env: { SWITCHBOARD_AUTH_SECRET: secret } });
+    assert.match(short.join('\n'), /at least 32 bytes/);
+    assert.ok(!short.join('\n').includes(secret));
+  });
+
+  it('refuse a key that is both full-control and publish-only', () => {
+    const lines = problems({ env: { SWITCHBOARD_API_KEYS: 'k1', SWITCHBOARD_API_PUBLISH_KEYS: 'k1' } });
+    assert.match(lines.join('\n'), /cannot be both a publish key and a full-control key/);
+  });
+});
