@@ -24,7 +24,6 @@ describe('auth over WebSocket and SSE (HMAC key)', () => {
       auth: {
         secret: TEST_SECRET,
         leewayMs: 0,
-        connectTimeoutMs: 500,
         subscriptionTokenChannels: ['private:*'],
       },
       api: { publishKeys: ['publish-only-key'] },
@@ -51,15 +50,13 @@ describe('auth over WebSocket and SSE (HMAC key)', () => {
 
   it('refreshes a token without reconnecting, and refuses a refresh for another user', async () => {
     const c = await WsTestClient.connect(hub.wsUrl);
-    const first = await c.request({
-      type: 'auth',
-      token: await sign({ sub: '7', subscribe: ['t:*'] }, { expiresIn: 2 }),
-    });
+    const [short, long] = await Promise.all([
+      sign({ sub: '7', subscribe: ['t:*'] }, { expiresIn: 3 }),
+      sign({ sub: '7', subscribe: ['t:*'] }, { expiresIn: 600 }),
+    ]);
+    const first = await c.request({ type: 'auth', token: short });
     await c.request({ type: 'subscribe', channel: 't:refresh' });
-    const second = await c.request({
-      type: 'auth',
-      token: await sign({ sub: '7', subscribe: ['t:*'] }, { expiresIn: 600 }),
-    });
+    const second = await c.request({ type: 'auth', token: long });
     assert.equal(second.type, 'authed');
     assert.ok(second.expiresAt > first.expiresAt);
     // Past the first token's expiry the connection is still open and still receives.
@@ -88,9 +85,15 @@ describe('auth over WebSocket and SSE (HMAC key)', () => {
   });
 
   it('closes a WebSocket that never authenticates when anonymous access is off', async () => {
-    const c = await WsTestClient.connect(hub.wsUrl);
-    await c.closed();
-    assert.equal(c.closeCode, 4501);
+    const strict = await startTestHub({ auth: { secret: TEST_SECRET, connectTimeoutMs: 300 } });
+    try {
+      const c = await WsTestClient.connect(strict.wsUrl);
+      await c.closed();
+      assert.equal(c.closeCode, 4501);
+      assert.equal(c.frames.find((f) => f.type === 'error')?.code, 'unauthorized');
+    } finally {
+      await strict.shutdown();
+    }
   });
 
   it('requires a subscription token where configured, bound to the channel and the user', async () => {
@@ -185,7 +188,7 @@ describe('rates per IP and per API key', () => {
 
   it('refuses connection attempts past the per-IP rate with 429, before the upgrade or stream', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await tryUpgrade(hub.wsUrl)).status);
+    for (let i = 0; i < 6; i++) statuses.push((await tryUpgrade(hub.wsUrl)).status);
     const sse = await fetch(`${hub.url}/sse?channel=a`);
     assert.equal(sse.status, 429);
     assert.ok(statuses.includes(101) && statuses.includes(429), statuses.join());
