@@ -81,7 +81,10 @@ describe('auth over WebSocket and SSE (HMAC key)', () => {
     c.send({ type: 'auth', id: 'a', token: await sign({ sub: '9' }) });
     const sub = await c.request({ type: 'subscribe', channel: 'user#9' });
     assert.equal(sub.type, 'subscribed');
-    await c.close();
+    // The backend finds the connection by its (new) user.
+    assert.equal((await hub.api('disconnect', { user: '9' })).body.disconnected, 1);
+    await c.closed();
+    assert.equal(c.closeCode, 4004);
   });
 
   it('closes a WebSocket that never authenticates when anonymous access is off', async () => {
@@ -157,6 +160,7 @@ describe('auth over WebSocket and SSE (HMAC key)', () => {
     const byTicket = await SseTestClient.open(url);
     assert.equal(byTicket.response.statusCode, 200);
     await byTicket.waitFor((e) => e.event === 'subscribed');
+    assert.equal(byTicket.frames('connected')[0]?.user, '7');
     await byTicket.close();
     assert.equal((await fetch(url)).status, 401, 'a ticket works once');
     assert.equal((await fetch(`${hub.url}/sse?channel=s:a&ticket=made-up`)).status, 401);
