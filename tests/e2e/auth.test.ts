@@ -328,3 +328,32 @@ describe('logs', () => {
     }
   });
 });
+
+describe('a hub with no key (the default)', () => {
+  let hub: TestHub;
+  before(async () => {
+    hub = await startTestHub();
+  });
+  after(async () => {
+    await hub?.shutdown();
+  });
+
+  it('stays open to anonymous clients, ignores ambient cookies and Basic auth, refuses tokens', async () => {
+    const s = await SseTestClient.open(`${hub.url}/sse?channel=open`, {
+      cookie: 'switchboard_token=left-by-another-app',
+      authorization: 'Basic dXNlcjpwYXNz',
+      origin: 'https://anywhere.example',
+    });
+    assert.equal(s.response.statusCode, 200);
+    assert.equal(s.response.headers['access-control-allow-origin'], '*');
+    assert.equal(s.response.headers['access-control-allow-credentials'], undefined);
+    await s.waitFor((e) => e.event === 'subscribed');
+    await s.close();
+    const c = await WsTestClient.connect(hub.wsUrl, { origin: 'https://anywhere.example' });
+    assert.equal((await c.request({ type: 'subscribe', channel: 'open' })).type, 'subscribed');
+    assert.equal((await c.request({ type: 'subscribe', channel: 'user#1' })).code, 'unauthorized');
+    assert.equal((await c.request({ type: 'auth', token: await sign({ sub: '1' }) })).code, 'unauthorized');
+    await c.closed();
+    assert.equal(c.closeCode, 4501);
+  });
+});

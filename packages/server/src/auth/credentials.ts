@@ -28,11 +28,11 @@ export function cookieValue(header: string | undefined, name: string): string | 
 export function sseCredential(req: IncomingMessage, url: URL, cookieName: string): Credential {
   if (url.searchParams.has('token') || url.searchParams.has('access_token'))
     return { kind: 'refused', reason: 'tokens never go in a URL: use a header, a cookie or a ticket' };
+  // Other schemes (`Basic` from an authenticating proxy in front of the hub) are not ours: ignored.
   const auth = req.headers.authorization;
-  if (auth !== undefined) {
+  if (auth !== undefined && /^bearer(\s|$)/i.test(auth)) {
     const match = /^Bearer +(\S+)\s*$/i.exec(auth);
-    if (match === null) return { kind: 'bearer', token: '' };
-    return { kind: 'bearer', token: match[1]! };
+    return { kind: 'bearer', token: match === null ? '' : match[1]! };
   }
   const ticket = url.searchParams.get('ticket');
   if (ticket !== null) return { kind: 'ticket', ticket };

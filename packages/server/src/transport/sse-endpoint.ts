@@ -182,14 +182,21 @@ export class SseEndpoint {
           return unauthorized();
         return identity;
       }
-      case 'bearer':
       case 'cookie':
-        try {
-          return await node.authenticator.verifyConnection(credential.token);
-        } catch {
-          // The authenticator refuses every bad token the same way and logs only a reason code.
-          return unauthorized();
-        }
+        // Cookies are ambient (another app on the domain may set one): a hub without a key ignores them.
+        if (!node.authenticator.enabled) return ANONYMOUS;
+        return this.#verify(credential.token, unauthorized);
+      case 'bearer':
+        return this.#verify(credential.token, unauthorized);
+    }
+  }
+
+  async #verify(token: string, unauthorized: () => null): Promise<Identity | null> {
+    try {
+      return await this.#node.authenticator.verifyConnection(token);
+    } catch {
+      // The authenticator refuses every bad token the same way and logs only a reason code.
+      return unauthorized();
     }
   }
 }
