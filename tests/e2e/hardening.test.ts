@@ -141,6 +141,29 @@ describe('hardening', () => {
     assert.equal((await tryUpgrade(hub.wsUrl, { origin: ALLOWED })).status, 101);
   });
 
+  it('answers CORS for the HTTP API: preflight, credentials for allowed origins, 403 for others', async () => {
+    const pre = await fetch(`${hub.url}/api/publish`, {
+      method: 'OPTIONS',
+      headers: { origin: ALLOWED, 'access-control-request-method': 'POST' },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('access-control-allow-origin'), ALLOWED);
+    assert.match(pre.headers.get('access-control-allow-methods') ?? '', /POST/);
+    const ok = await hub.api('publish', { channel: 'cors', data: 1 }, { headers: { origin: ALLOWED } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('access-control-allow-origin'), ALLOWED);
+    assert.equal(ok.headers.get('access-control-allow-credentials'), 'true');
+    assert.equal(ok.headers.get('vary'), 'Origin');
+    // Errors carry the CORS headers too, so the page can read why.
+    const bad = await hub.api('publish', { channel: 'cors' }, { headers: { origin: ALLOWED } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.headers.get('access-control-allow-origin'), ALLOWED);
+    const evil = await hub.api('publish', { channel: 'cors', data: 1 }, { headers: { origin: EVIL } });
+    assert.equal(evil.status, 403);
+    assert.equal(evil.body.error.code, 'origin_not_allowed');
+    assert.equal((await hub.api('history', { channel: 'cors' })).body.publications.length, 1);
+  });
+
   it('refuses subscribe and publish outside the token, and a user channel to another user', async () => {
     const c = await WsTestClient.connect(hub.wsUrl);
     await c.request({ type: 'auth', token: await good({ subscribe: ['chat:*'], publish: ['chat:lobby'] }) });
