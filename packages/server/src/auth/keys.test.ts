@@ -34,6 +34,12 @@ describe('verification keys', () => {
     assert.deepEqual(algorithms({ publicKey: pem('ed25519') }), ['EdDSA', 'Ed25519']);
     const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
     assert.deepEqual(algorithms({ publicKey: JSON.stringify(jwk) }), ['ES256']);
+    const rsaJwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+    assert.deepEqual(algorithms({ publicKey: JSON.stringify({ ...rsaJwk, alg: 'PS256' }) }), ['PS256']);
+    assert.match(
+      String(algorithms({ publicKey: JSON.stringify({ ...rsaJwk, alg: 'HS256' }) })),
+      /does not fit/,
+    );
     const jwks = algorithms({ jwksUrl: 'http://127.0.0.1:1/jwks.json' });
     assert.ok(Array.isArray(jwks) && !jwks.some((a) => a.startsWith('HS')));
   });

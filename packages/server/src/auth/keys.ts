@@ -45,7 +45,8 @@ export type KeyOutcome =
   | { readonly ok: true; readonly key: VerificationKey | null }
   | { readonly ok: false; readonly message: string };
 
-function parsePublicKey(text: string): KeyObject | string {
+/** The key, and the `alg` a JWK pins it to (if any); or a message saying why it is unusable. */
+function parsePublicKey(text: string): { key: KeyObject; alg: string | undefined } | string {
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     let jwk: Record<string, unknown>;
@@ -57,7 +58,8 @@ function parsePublicKey(text: string): KeyObject | string {
     if (jwk.kty === 'oct') return 'auth.publicKey is a symmetric JWK; put an HMAC secret in auth.secret';
     if (jwk.d !== undefined) return 'auth.publicKey is a private JWK; give the hub only the public key';
     try {
-      return createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+      const key = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+      return { key, alg: typeof jwk.alg === 'string' ? jwk.alg : undefined };
     } catch {
       return 'auth.publicKey is not a usable public JWK';
     }
@@ -65,7 +67,7 @@ function parsePublicKey(text: string): KeyObject | string {
   if (/PRIVATE KEY-----/.test(trimmed))
     return 'auth.publicKey is a private key; give the hub only the public key';
   try {
-    return createPublicKey(trimmed);
+    return { key: createPublicKey(trimmed), alg: undefined };
   } catch {
     return 'auth.publicKey is neither a PEM public key nor a JWK';
   }
@@ -129,11 +131,16 @@ export function loadKey(s: KeySettings): KeyOutcome {
     return { ok: true, key: { key: bytes, algorithms: algs, kind: 'hmac' } };
   }
   if (s.publicKey !== '') {
-    const key = parsePublicKey(s.publicKey);
-    if (typeof key === 'string') return { ok: false, message: key };
-    const fit = algorithmsOf(key);
-    if (fit.length === 0)
+    const parsed = parsePublicKey(s.publicKey);
+    if (typeof parsed === 'string') return { ok: false, message: parsed };
+    const { key, alg } = parsed;
+    const family = algorithmsOf(key);
+    if (family.length === 0)
       return { ok: false, message: 'auth.publicKey is not an RSA, P-256/P-384/P-521 or Ed25519 public key' };
+    // A JWK's own `alg` pins it to that one algorithm (RFC 7517 §4.4).
+    if (alg !== undefined && !family.includes(alg))
+      return { ok: false, message: `auth.publicKey: its "alg" ${alg} does not fit its key type` };
+    const fit = alg === undefined ? family : [alg];
     const algs = narrow(fit, s.algorithms, `this ${key.asymmetricKeyType} key`);
     if (!Array.isArray(algs)) return algs as KeyOutcome;
     return { ok: true, key: { key, algorithms: algs, kind: 'public' } };
