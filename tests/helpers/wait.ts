@@ -15,3 +15,18 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** {@link until} for an asynchronous probe (an HTTP call): polls it, one call at a time. */
+export async function untilAsync<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: () => string,
+  timeoutMs = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what()}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -24,6 +24,11 @@ export const ERROR_CODES = {
     status: 403,
     summary: 'The credentials do not allow this action (for example client publishing is off).',
   },
+  origin_not_allowed: {
+    status: 403,
+    summary:
+      'The request comes from a browser origin that is not on the allow-list (`server.allowedOrigins`).',
+  },
   not_found: { status: 404, summary: 'No such endpoint, connection or user.' },
   method_not_allowed: { status: 405, summary: 'The endpoint does not accept this HTTP method.' },
   payload_too_large: { status: 413, summary: 'The frame, message or request body is larger than allowed.' },

@@ -1,10 +1,29 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCommand } from './commands.ts';
+import { MAX_TOKEN_LENGTH, parseCommand } from './commands.ts';
 
 const limits = { maxChannelLength: 20, maxHistoryLimit: 100 };
 
 describe('command parser', () => {
+  it('parses auth and a subscription token, refusing empty or oversize tokens', () => {
+    assert.deepEqual(parseCommand('{"type":"auth","id":1,"token":"a.b.c"}', limits), {
+      ok: true,
+      command: { type: 'auth', token: 'a.b.c', id: 1 },
+    });
+    assert.deepEqual(parseCommand('{"type":"subscribe","channel":"a","token":"t"}', limits), {
+      ok: true,
+      command: { type: 'subscribe', channel: 'a', token: 't' },
+    });
+    for (const bad of ['{"type":"auth"}', '{"type":"auth","token":""}', '{"type":"auth","token":7}']) {
+      const r = parseCommand(bad, limits);
+      assert.equal(r.ok ? 'ok' : r.error.code, 'bad_request', bad);
+    }
+    const long = JSON.stringify({ type: 'auth', token: 'x'.repeat(MAX_TOKEN_LENGTH + 1) });
+    assert.equal(parseCommand(long, limits).ok, false);
+    const sub = parseCommand('{"type":"subscribe","channel":"a","token":""}', limits);
+    assert.equal(sub.ok ? 'ok' : sub.error.code, 'bad_request');
+  });
+
   it('parses each command', () => {
     assert.deepEqual(parseCommand('{"type":"ping"}', limits), { ok: true, command: { type: 'ping' } });
     assert.deepEqual(

@@ -24,6 +24,14 @@ export type ParseResult =
 
 const MAX_ID_LENGTH = 64;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+/** Longest token (connection or subscription) a command may carry; real JWTs are far shorter. */
+export const MAX_TOKEN_LENGTH = 8_192;
+
+function tokenError(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length === 0) return 'token must be a non-empty string';
+  if (value.length > MAX_TOKEN_LENGTH) return `token is longer than ${MAX_TOKEN_LENGTH} characters`;
+  return null;
+}
 
 function isCommandId(value: unknown): value is CommandId {
   if (typeof value === 'number') return Number.isSafeInteger(value);
@@ -65,6 +73,11 @@ export function parseCommand(text: string, limits: CommandLimits): ParseResult {
     id === undefined ? cmd : { ...cmd, id };
 
   if (type === 'ping') return { ok: true, command: withId({ type: 'ping' as const }) };
+  if (type === 'auth') {
+    const problem = tokenError(obj.token);
+    if (problem !== null) return fail('bad_request', problem, id);
+    return { ok: true, command: withId({ type: 'auth' as const, token: obj.token as string }) };
+  }
 
   if (
     type !== 'subscribe' &&
@@ -90,7 +103,17 @@ export function parseCommand(text: string, limits: CommandLimits): ParseResult {
           return fail('bad_position', 'since must be {"epoch": string, "offset": integer >= 0}', id, channel);
       }
       if (type === 'subscribe') {
-        return { ok: true, command: withId(since ? { type, channel, since } : { type, channel }) };
+        const cmd: { type: 'subscribe'; channel: string; since?: typeof since & object; token?: string } = {
+          type,
+          channel,
+        };
+        if (since) cmd.since = since;
+        if (obj.token !== undefined) {
+          const problem = tokenError(obj.token);
+          if (problem !== null) return fail('bad_request', problem, id, channel);
+          cmd.token = obj.token as string;
+        }
+        return { ok: true, command: withId(cmd) };
       }
       let limit: number | undefined;
       if (obj.limit !== undefined) {

@@ -27,8 +27,18 @@ export interface ConnectedFrame {
   readonly client: string;
   readonly version: number;
   readonly transport: 'websocket' | 'sse';
+  /** Who the connection is: null on WebSocket (until `auth`) and on anonymous SSE streams. */
+  readonly user: string | null;
   /** Milliseconds between server heartbeats; a client may treat 2x this of silence as a dead connection. */
   readonly heartbeat: number;
+}
+
+/** The reply to `auth`: who the connection now is, and when its token expires (ms since the epoch). */
+export interface AuthedFrame {
+  readonly type: 'authed';
+  readonly id?: CommandId;
+  readonly user: string | null;
+  readonly expiresAt: number | null;
 }
 
 export interface SubscribedFrame extends Position {
@@ -115,6 +125,7 @@ export interface DisconnectFrame {
 
 export type ServerFrame =
   | ConnectedFrame
+  | AuthedFrame
   | SubscribedFrame
   | UnsubscribedFrame
   | MessageFrame
@@ -136,6 +147,15 @@ export interface SubscribeCommand {
   readonly channel: string;
   /** Resume after this position: the reply says `recovered`, and every missed publication follows it. */
   readonly since?: Position;
+  /** A subscription token, for channels that require one. */
+  readonly token?: string;
+}
+
+/** Authenticates the connection with a JWT; sent again on a live connection, it refreshes the token. */
+export interface AuthCommand {
+  readonly type: 'auth';
+  readonly id?: CommandId;
+  readonly token: string;
 }
 
 export interface UnsubscribeCommand {
@@ -172,6 +192,7 @@ export interface PingCommand {
 }
 
 export type ClientCommand =
+  | AuthCommand
   | SubscribeCommand
   | UnsubscribeCommand
   | PublishCommand

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { createAuthenticator } from './auth/index.ts';
+import { TicketStore } from './auth/tickets.ts';
 import type { Config } from './config/types.ts';
 import { SwitchboardNode } from './core/node.ts';
 import { createEngine } from './engine/create.ts';
 import type { Engine } from './engine/types.ts';
 import { disconnectFor } from './errors.ts';
 import { Api } from './http/api.ts';
+import { Guard } from './http/guard.ts';
 import { createHttpServer } from './http/server.ts';
 import { Metrics } from './observability/metrics.ts';
 import { SseEndpoint } from './transport/sse-endpoint.ts';
@@ -35,7 +38,11 @@ export interface StartOptions {
 
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
-  const generatedApiKey = config.api.keys.length === 0 ? randomBytes(24).toString('base64url') : null;
+  // A hub with no key at all gets one full-control key, printed at start-up; publish-only keys alone are enough.
+  const generatedApiKey =
+    config.api.keys.length === 0 && config.api.publishKeys.length === 0
+      ? randomBytes(24).toString('base64url')
+      : null;
   const apiKeys = generatedApiKey === null ? config.api.keys : [generatedApiKey];
 
   const engine = options.engine ?? (await createEngine(config.engine.url));
@@ -45,15 +52,19 @@ export async function startServer(config: Config, options: StartOptions): Promis
     connections: () => ({ websocket: ws?.count ?? 0, sse: sse?.count ?? 0 }),
     channels: () => node.hub.channelCount,
   });
-  const node = new SwitchboardNode({ engine, config, logger, metrics });
+  const authenticator = createAuthenticator(config, logger);
+  const node = new SwitchboardNode({ engine, config, logger, metrics, authenticator });
+  const tickets = new TicketStore(config.auth.ticketTtlMs);
+  const guard = new Guard(config, metrics);
   ws = new WebSocketEndpoint(node);
-  sse = new SseEndpoint(node);
-  const api = new Api(node, apiKeys);
+  sse = new SseEndpoint(node, tickets);
+  const api = new Api(node, { admin: apiKeys, publish: config.api.publishKeys }, tickets);
   await node.start();
   ws.start();
   sse.start();
+  guard.start();
 
-  const http = createHttpServer({ node, api, ws, sse });
+  const http = createHttpServer({ node, api, ws, sse, guard });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.server.port, config.server.host, () => {
@@ -76,6 +87,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
       while ((ws?.count ?? 0) + (sse?.count ?? 0) > 0 && Date.now() < deadline) await sleep(25);
       ws?.stop();
       sse?.stop();
+      guard.stop();
+      api.stop();
       http.closeAllConnections();
       await node.close();
       logger.info('stopped');

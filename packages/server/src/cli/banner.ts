@@ -1,5 +1,6 @@
 import { redactUrl } from '../config/leaves.ts';
 import type { Config } from '../config/types.ts';
+import { authConfigured } from '../core/channel-options.ts';
 
 /** What the banner needs of a running server. */
 export interface Listening {
@@ -28,5 +29,20 @@ export function banner(server: Listening, config: Config): string {
     lines.push(
       `  API key    ${server.generatedApiKey}  (generated for this run; set SWITCHBOARD_API_KEY to keep your own)`,
     );
+  lines.push(...securityWarnings(config));
   return `${lines.join('\n')}\n`;
+}
+
+/** Loud lines for the open defaults, so nobody runs them in production by accident (docs/security.md). */
+export function securityWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (!authConfigured(config))
+    warnings.push(
+      '  WARNING    no auth configured: every client is anonymous and may subscribe to any channel (see docs/security.md)',
+    );
+  if (config.server.allowedOrigins.includes('*'))
+    warnings.push(
+      '  WARNING    server.allowedOrigins is "*": pages on any site may connect (set it for production)',
+    );
+  return warnings;
 }

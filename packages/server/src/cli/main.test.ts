@@ -63,6 +63,8 @@ describe('switchboard check-config (spawned)', () => {
         SWITCHBOARD_SERVER_PORT: '2000',
         SWITCHBOARD_HEARTBEAT_INTERVAL: '30s',
         SWITCHBOARD_ENGINE: 'redis://user:hunter2@cache:6379',
+        SWITCHBOARD_AUTH_SECRET: 'auth-secret-0123456789-0123456789-xyz',
+        SWITCHBOARD_API_PUBLISH_KEYS: 'publish-secret-key',
       },
     );
     assert.equal(r.status, 0, r.stderr);
@@ -73,7 +75,16 @@ describe('switchboard check-config (spawned)', () => {
     assert.equal(config.channel.presence, false);
     assert.deepEqual(config.api.keys, ['<redacted>', '<redacted>']);
     assert.equal(config.engine.url, 'redis://user:redacted@cache:6379');
-    for (const secret of ['file-secret-key', 'flag-secret-1', 'flag-secret-2', 'hunter2'])
+    assert.equal(config.auth.secret, '<redacted>');
+    assert.deepEqual(config.api.publishKeys, ['<redacted>']);
+    for (const secret of [
+      'file-secret-key',
+      'flag-secret-1',
+      'flag-secret-2',
+      'hunter2',
+      'auth-secret-0123456789-0123456789-xyz',
+      'publish-secret-key',
+    ])
       assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), secret);
   });
 
@@ -305,5 +316,17 @@ describe('banner', () => {
     assert.match(text, /inspector {2}off\n/);
     assert.match(text, /ws:\/\/\[::1\]:9000\/ws/);
     assert.doesNotMatch(text, /API key/);
+  });
+
+  it('warns loudly about the open defaults, and only about those', () => {
+    const open = banner({ host: '::1', port: 9000, generatedApiKey: null }, DEFAULTS);
+    assert.match(open, /WARNING {4}no auth configured/);
+    assert.match(open, /WARNING {4}server\.allowedOrigins is "\*"/);
+    const closed: Config = {
+      ...DEFAULTS,
+      server: { ...DEFAULTS.server, allowedOrigins: ['https://app.example.com'] },
+      auth: { ...DEFAULTS.auth, secret: 'x'.repeat(32) },
+    };
+    assert.doesNotMatch(banner({ host: '::1', port: 9000, generatedApiKey: null }, closed), /WARNING/);
   });
 });

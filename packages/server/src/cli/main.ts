@@ -3,11 +3,12 @@
 // 2 a usage error, or an invalid configuration for `serve`.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { type Env, setAt } from '../config/env.ts';
 import { ConfigError, loadConfig, type RawConfig } from '../config/load.ts';
 import { redactConfig } from '../config/redact.ts';
 import type { Config } from '../config/types.ts';
+import { createLogger } from '../observability/logger.ts';
 import { banner, type Listening } from './banner.ts';
 
 /** What `serve` needs of a started server (a subset of server.ts's RunningServer). */
@@ -39,7 +40,7 @@ const defaultIo: CliIo = {
   exit: (code) => process.exit(code),
   signals: process,
   start: async (config, options) => (await import('../server.ts')).startServer(config, options),
-  logger: (config) => pino({ level: config.log.level }),
+  logger: (config) => createLogger(config.log.level),
 };
 
 /** Commander option name → raw option path. Only options given on the command line are passed on. */
@@ -49,6 +50,7 @@ const FLAG_PATHS: Readonly<Record<string, string>> = {
   maxConnections: 'server.maxConnections',
   inspector: 'server.inspector',
   apiKey: 'api.keys',
+  allowedOrigin: 'server.allowedOrigins',
   engine: 'engine.url',
   historySize: 'channel.history.size',
   presence: 'channel.presence',
@@ -64,6 +66,12 @@ function withConfigOptions(cmd: Command): Command {
     .option(
       '--api-key <key>',
       'an accepted API key; repeat for more (api.keys)',
+      (v, prev: string[]) => [...prev, v],
+      [],
+    )
+    .option(
+      '--allowed-origin <origin>',
+      'a browser origin allowed to connect; repeat for more (server.allowedOrigins)',
       (v, prev: string[]) => [...prev, v],
       [],
     )

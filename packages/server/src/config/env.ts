@@ -3,7 +3,8 @@
 // leaf schemas read numbers, booleans, durations and sizes from strings. Any other `SWITCHBOARD_*` variable is a
 // mistake (most likely a typo) and is reported, unless it is on the allow-list.
 
-import { envName, FIELDS } from './schema.ts';
+import { DEFAULTS } from './defaults.ts';
+import { envName, FIELDS, valueAt } from './schema.ts';
 import { closest } from './suggest.ts';
 
 /** Short names, each for one raw option. The long `SWITCHBOARD_*` name wins when both are set. */
@@ -75,7 +76,19 @@ export function readEnv(env: Env): EnvSource {
     }
     const name = names.find((n) => value(env, n) !== undefined);
     if (name === undefined) continue;
-    setAt(raw, info.raw, value(env, name));
+    // List options are comma-separated in the environment.
+    const v = value(env, name)!;
+    const isList = Array.isArray(valueAt(DEFAULTS, info.path));
+    setAt(
+      raw,
+      info.raw,
+      isList
+        ? v
+            .split(',')
+            .map((k) => k.trim())
+            .filter((k) => k !== '')
+        : v,
+    );
     origin.set(info.raw, name);
   }
   const problems: string[] = [];

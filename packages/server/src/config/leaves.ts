@@ -138,3 +138,52 @@ export const apiKeys: Leaf<readonly string[]> = leaf((input) => {
     );
   return ok([...new Set(input as string[])]);
 });
+
+/** A string of at most `max` visible characters (spaces allowed); `''` when `allowEmpty`. */
+export function text(max: number, allowEmpty = true): Leaf<string> {
+  return leaf((input) =>
+    typeof input === 'string' &&
+    input.length <= max &&
+    (allowEmpty || input !== '') &&
+    !/[\0-\x1f\x7f]/.test(input)
+      ? ok(input)
+      : fail(`expected a string of at most ${max} characters without control characters, got ${show(input)}`),
+  );
+}
+
+/** A secret or key material: any string (newlines allowed, for PEM). The value is never echoed. */
+export const secretText: Leaf<string> = leaf((input) =>
+  typeof input === 'string' && input.length <= 64 * 1024
+    ? ok(input)
+    : fail('expected a string of at most 64kb (value not shown)'),
+);
+
+/** `''` or an `http://` / `https://` URL. */
+export const httpUrl: Leaf<string> = leaf((input) => {
+  if (input === '') return ok('');
+  if (typeof input === 'string' && URL.canParse(input) && /^https?:$/.test(new URL(input).protocol))
+    return ok(input);
+  return fail(
+    `expected an http:// or https:// URL, got ${show(typeof input === 'string' ? redactUrl(input) : input)}`,
+  );
+});
+
+/** An array of strings each accepted by `check` (a message when not); duplicates dropped. */
+export function list(what: string, check: (item: string) => string | null): Leaf<readonly string[]> {
+  return leaf((input) => {
+    if (!Array.isArray(input)) return fail(`expected an array of ${what}, got ${show(input)}`);
+    for (const [i, item] of input.entries()) {
+      if (typeof item !== 'string') return fail(`item ${i + 1} must be a string, got ${show(item)}`);
+      const problem = check(item);
+      if (problem !== null) return fail(`item ${i + 1}: ${problem}`);
+    }
+    return ok([...new Set(input as string[])]);
+  });
+}
+
+/** A cookie name: an RFC 6265 token. */
+export const cookieName: Leaf<string> = leaf((input) =>
+  typeof input === 'string' && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/.test(input)
+    ? ok(input)
+    : fail(`expected a cookie name (letters, digits and !#$%&'*+-.^_\`|~), got ${show(input)}`),
+);

@@ -105,7 +105,23 @@ describe('environment variables', () => {
       SWITCHBOARD_SERVER_REQUEST_TIMEOUT: '1m',
       SWITCHBOARD_SERVER_SHUTDOWN_TIMEOUT: '0',
       SWITCHBOARD_SERVER_INSPECTOR: 'false',
+      SWITCHBOARD_SERVER_ALLOWED_ORIGINS: 'https://a.example, https://*.b.example',
+      SWITCHBOARD_SERVER_PER_MESSAGE_DEFLATE: 'true',
       SWITCHBOARD_API_KEYS: 'k1, k2,,k1',
+      SWITCHBOARD_API_PUBLISH_KEYS: 'p1,p2',
+      SWITCHBOARD_AUTH_SECRET: 's'.repeat(32),
+      SWITCHBOARD_AUTH_PUBLIC_KEY: '',
+      SWITCHBOARD_AUTH_JWKS_URL: '',
+      SWITCHBOARD_AUTH_JWKS_COOLDOWN: '1m',
+      SWITCHBOARD_AUTH_ALGORITHMS: 'HS256,HS512',
+      SWITCHBOARD_AUTH_AUDIENCE: 'hub',
+      SWITCHBOARD_AUTH_ISSUER: 'https://issuer.example',
+      SWITCHBOARD_AUTH_LEEWAY: '2s',
+      SWITCHBOARD_AUTH_ANONYMOUS: 'true',
+      SWITCHBOARD_AUTH_CONNECT_TIMEOUT: '3s',
+      SWITCHBOARD_AUTH_COOKIE: 'tok',
+      SWITCHBOARD_AUTH_SUBSCRIPTION_TOKEN_CHANNELS: 'private:*',
+      SWITCHBOARD_AUTH_TICKET_TTL: '10s',
       SWITCHBOARD_API_MAX_BODY_SIZE: '2mb',
       SWITCHBOARD_ENGINE_URL: 'redis://localhost:6379',
       SWITCHBOARD_LIMITS_MAX_MESSAGE_SIZE: '32kb',
@@ -115,6 +131,10 @@ describe('environment variables', () => {
       SWITCHBOARD_LIMITS_MAX_OUTGOING_SIZE: '8mb',
       SWITCHBOARD_LIMITS_MAX_OUTGOING_TIME: '2500ms',
       SWITCHBOARD_LIMITS_MAX_HISTORY_LIMIT: '50',
+      SWITCHBOARD_LIMITS_CONNECTION_RATE: '10',
+      SWITCHBOARD_LIMITS_COMMAND_RATE: '0',
+      SWITCHBOARD_LIMITS_PUBLISH_RATE: '5',
+      SWITCHBOARD_LIMITS_API_RATE: '1000',
       SWITCHBOARD_CHANNEL_HISTORY_SIZE: '0',
       SWITCHBOARD_CHANNEL_HISTORY_TTL: '10m',
       SWITCHBOARD_CHANNEL_HISTORY_META_TTL: '2d',
@@ -141,8 +161,25 @@ describe('environment variables', () => {
         requestTimeoutMs: 60_000,
         shutdownTimeoutMs: 0,
         inspector: false,
+        allowedOrigins: ['https://a.example', 'https://*.b.example'],
+        perMessageDeflate: true,
       },
-      api: { keys: ['k1', 'k2'], maxBodyBytes: 2 * 1024 * 1024 },
+      api: { keys: ['k1', 'k2'], publishKeys: ['p1', 'p2'], maxBodyBytes: 2 * 1024 * 1024 },
+      auth: {
+        secret: 's'.repeat(32),
+        publicKey: '',
+        jwksUrl: '',
+        jwksCooldownMs: 60_000,
+        algorithms: ['HS256', 'HS512'],
+        audience: 'hub',
+        issuer: 'https://issuer.example',
+        leewayMs: 2_000,
+        anonymous: true,
+        connectTimeoutMs: 3_000,
+        cookie: 'tok',
+        subscriptionTokenChannels: ['private:*'],
+        ticketTtlMs: 10_000,
+      },
       engine: { url: 'redis://localhost:6379' },
       limits: {
         maxMessageBytes: 32 * 1024,
@@ -152,6 +189,10 @@ describe('environment variables', () => {
         maxOutgoingBytes: 8 * 1024 * 1024,
         maxOutgoingMs: 2_500,
         maxHistoryLimit: 50,
+        connectionRate: 10,
+        commandRate: 0,
+        publishRate: 5,
+        apiRate: 1_000,
       },
       channel: {
         history: { size: 0, ttlMs: 600_000, metaTtlMs: 2 * 86_400_000 },
@@ -532,5 +573,36 @@ describe('the multi-problem message', () => {
         'flags: heartbeat.timeout (1m) must be less than heartbeat.interval (15s by default): every ping restarts the wait, so a silent peer would never be dropped',
       ].join('\n'),
     );
+  });
+});
+
+describe('auth and hardening options', () => {
+  it('refuse unusable keys, origins and patterns at start-up, never echoing a secret', () => {
+    const secret = 'too-short-secret';
+    const lines = problems({
+      env: {
+        SWITCHBOARD_AUTH_SECRET: secret,
+        SWITCHBOARD_SERVER_ALLOWED_ORIGINS: 'https://ok.example,example.com',
+        SWITCHBOARD_AUTH_SUBSCRIPTION_TOKEN_CHANNELS: 'bad pattern',
+        SWITCHBOARD_AUTH_ALGORITHMS: 'none',
+      },
+    });
+    const text = lines.join('\n');
+    assert.match(text, /SWITCHBOARD_SERVER_ALLOWED_ORIGINS: item 2: an origin is like/);
+    assert.match(text, /SWITCHBOARD_AUTH_SUBSCRIPTION_TOKEN_CHANNELS: item 1/);
+    assert.match(text, /SWITCHBOARD_AUTH_ALGORITHMS: item 1: expected one of HS256/);
+    assert.ok(!text.includes(secret));
+    const both = problems({
+      env: { SWITCHBOARD_AUTH_SECRET: 'x'.repeat(32), SWITCHBOARD_AUTH_JWKS_URL: 'https://k.example/jwks' },
+    });
+    assert.match(both.join('\n'), /only one of auth\.secret, auth\.publicKey and auth\.jwksUrl/);
+    const short = problems({ env: { SWITCHBOARD_AUTH_SECRET: secret } });
+    assert.match(short.join('\n'), /at least 32 bytes/);
+    assert.ok(!short.join('\n').includes(secret));
+  });
+
+  it('refuse a key that is both full-control and publish-only', () => {
+    const lines = problems({ env: { SWITCHBOARD_API_KEYS: 'k1', SWITCHBOARD_API_PUBLISH_KEYS: 'k1' } });
+    assert.match(lines.join('\n'), /cannot be both a publish key and a full-control key/);
   });
 });

@@ -1,5 +1,6 @@
 // Combinations of values that cannot work together. Each rule names the `Config` paths it reads, so a rule is
 // skipped when one of them was itself invalid (its message would only repeat that mistake).
+import { loadKey } from '../auth/keys.ts';
 import type { Config } from './types.ts';
 
 /** Renders the option at a `Config` path for a message: raw name, value, and (when loading) where it came from. */
@@ -13,6 +14,20 @@ export interface Rule {
 }
 
 export const RULES: readonly Rule[] = [
+  {
+    paths: ['auth.secret', 'auth.publicKey', 'auth.jwksUrl', 'auth.algorithms'],
+    check: (c) => {
+      const r = loadKey({ ...c.auth, jwksCooldownMs: 0 });
+      return r.ok ? null : r.message;
+    },
+  },
+  {
+    paths: ['api.publishKeys', 'api.keys'],
+    check: (c, d) =>
+      c.api.publishKeys.some((k) => c.api.keys.includes(k))
+        ? `${d(c, 'api.publishKeys')}: a key cannot be both a publish key and a full-control key in ${d(c, 'api.keys')}`
+        : null,
+  },
   {
     paths: ['channel.joinLeave', 'channel.presence'],
     check: (c, d) =>

@@ -3,8 +3,26 @@
 // field of `Config` has exactly one raw option of the right type; the zod schema and the FIELDS list (environment
 // variable names, flags, docs) are derived from it.
 import * as z from 'zod';
+import { KNOWN_ALGORITHMS } from '../auth/keys.ts';
+import { originEntryError } from '../auth/origins.ts';
+import { patternError } from '../auth/patterns.ts';
 import { DEFAULTS } from './defaults.ts';
-import { apiKeys, boolean, duration, engineUrl, host, integer, type Leaf, oneOf, size } from './leaves.ts';
+import {
+  apiKeys,
+  boolean,
+  cookieName,
+  duration,
+  engineUrl,
+  host,
+  httpUrl,
+  integer,
+  type Leaf,
+  list,
+  oneOf,
+  secretText,
+  size,
+  text,
+} from './leaves.ts';
 import { type Describe, RULES } from './rules.ts';
 import type { Config } from './types.ts';
 import { formatDuration, formatSize } from './units.ts';
@@ -44,10 +62,33 @@ export const SPEC: Spec<Config> = {
     requestTimeoutMs: f('requestTimeout', duration(1), 'duration'),
     shutdownTimeoutMs: f('shutdownTimeout', duration(0), 'duration'),
     inspector: f('inspector', boolean, 'plain', '--no-inspector'),
+    allowedOrigins: f('allowedOrigins', list('origins', originEntryError), 'plain', '--allowed-origin'),
+    perMessageDeflate: f('perMessageDeflate', boolean),
   },
   api: {
     keys: f('keys', apiKeys, 'secret', '--api-key'),
+    publishKeys: f('publishKeys', apiKeys, 'secret'),
     maxBodyBytes: f('maxBodySize', size(1), 'size'),
+  },
+  auth: {
+    secret: f('secret', secretText, 'secret'),
+    publicKey: f('publicKey', secretText, 'secret'),
+    jwksUrl: f('jwksUrl', httpUrl, 'url'),
+    jwksCooldownMs: f('jwksCooldown', duration(0), 'duration'),
+    algorithms: f(
+      'algorithms',
+      list('algorithms', (a) =>
+        KNOWN_ALGORITHMS.includes(a) ? null : `expected one of ${KNOWN_ALGORITHMS.join(', ')}`,
+      ),
+    ),
+    audience: f('audience', text(1024)),
+    issuer: f('issuer', text(1024)),
+    leewayMs: f('leeway', duration(0), 'duration'),
+    anonymous: f('anonymous', boolean),
+    connectTimeoutMs: f('connectTimeout', duration(1), 'duration'),
+    cookie: f('cookie', cookieName),
+    subscriptionTokenChannels: f('subscriptionTokenChannels', list('channel patterns', patternError)),
+    ticketTtlMs: f('ticketTtl', duration(1), 'duration'),
   },
   engine: { url: f('url', engineUrl, 'url', '--engine') },
   limits: {
@@ -58,6 +99,10 @@ export const SPEC: Spec<Config> = {
     maxOutgoingBytes: f('maxOutgoingSize', size(1), 'size'),
     maxOutgoingMs: f('maxOutgoingTime', duration(1), 'duration'),
     maxHistoryLimit: f('maxHistoryLimit', integer(1)),
+    connectionRate: f('connectionRate', integer(0)),
+    commandRate: f('commandRate', integer(0)),
+    publishRate: f('publishRate', integer(0)),
+    apiRate: f('apiRate', integer(0)),
   },
   channel: {
     history: {
@@ -173,7 +218,8 @@ export function valueAt(config: Config, path: string): unknown {
 export function formatValue(kind: Kind, value: unknown): string {
   if (kind === 'duration' && typeof value === 'number') return formatDuration(value);
   if (kind === 'size' && typeof value === 'number') return formatSize(value);
-  if (kind === 'secret') return Array.isArray(value) ? `${value.length} key(s)` : 'redacted';
+  if (kind === 'secret')
+    return Array.isArray(value) ? `${value.length} key(s)` : value === '' ? '""' : 'redacted';
   return JSON.stringify(value);
 }
 

@@ -19,12 +19,49 @@ export interface Config {
     readonly shutdownTimeoutMs: number;
     /** Serve the inspector page at `/`. */
     readonly inspector: boolean;
+    /**
+     * Browser origins allowed to open WebSocket and SSE connections and call the HTTP API (exact origins or
+     * `https://*.example.com`). `["*"]`: any origin, without CORS credentials. Requests without `Origin` pass.
+     */
+    readonly allowedOrigins: readonly string[];
+    /** Offer WebSocket per-message deflate; decompressed messages stay bounded by `limits.maxFrameBytes`. */
+    readonly perMessageDeflate: boolean;
   };
   readonly api: {
     /** Accepted API keys (`Authorization: Bearer <key>`). Empty: the hub generates one at start-up and prints it. */
     readonly keys: readonly string[];
+    /** API keys that may only publish (`/api/publish`, `/api/broadcast`). */
+    readonly publishKeys: readonly string[];
     /** Largest HTTP API request body. */
     readonly maxBodyBytes: number;
+  };
+  readonly auth: {
+    /** HMAC secret for HS256/384/512 connection tokens ('' = none). At least 32 bytes. */
+    readonly secret: string;
+    /** Public key (PEM or JWK JSON) for RS*, PS*, ES256/384 or EdDSA tokens ('' = none). */
+    readonly publicKey: string;
+    /** JWKS URL to fetch verification keys from ('' = none); refetched on an unknown `kid`. */
+    readonly jwksUrl: string;
+    /** Least time between two JWKS fetches (an unknown `kid` cannot make the hub fetch more often). */
+    readonly jwksCooldownMs: number;
+    /** Narrows the accepted algorithms (empty: every algorithm the configured key can verify). */
+    readonly algorithms: readonly string[];
+    /** Required `aud` ('' = not checked). */
+    readonly audience: string;
+    /** Required `iss` ('' = not checked). */
+    readonly issuer: string;
+    /** Clock skew tolerated on `exp` and `nbf`. */
+    readonly leewayMs: number;
+    /** With a key configured: may connections without a token subscribe (default namespace)? */
+    readonly anonymous: boolean;
+    /** With anonymous access off: how long a WebSocket may stay open without `auth`. */
+    readonly connectTimeoutMs: number;
+    /** Name of the HttpOnly cookie an SSE request may carry its token in. */
+    readonly cookie: string;
+    /** Channel patterns whose subscribers must present a subscription token. */
+    readonly subscriptionTokenChannels: readonly string[];
+    /** Life of a `POST /api/tickets` ticket (single-use). */
+    readonly ticketTtlMs: number;
   };
   readonly engine: {
     /** `memory`, or later a `redis://` / `nats://` URL. */
@@ -45,6 +82,14 @@ export interface Config {
     readonly maxOutgoingMs: number;
     /** Largest `limit` of a history request. */
     readonly maxHistoryLimit: number;
+    /** New connections (WebSocket + SSE) per client IP per second, bursts of twice that (0 = unlimited). */
+    readonly connectionRate: number;
+    /** Commands per WebSocket connection per second, bursts of twice that (0 = unlimited). */
+    readonly commandRate: number;
+    /** Client publishes per connection per second, bursts of twice that (0 = unlimited). */
+    readonly publishRate: number;
+    /** HTTP API requests per API key per second, bursts of twice that (0 = unlimited). */
+    readonly apiRate: number;
   };
   readonly channel: {
     readonly history: {

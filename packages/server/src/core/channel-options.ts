@@ -7,6 +7,18 @@ export interface ChannelOptions {
   readonly presence: boolean;
   readonly joinLeave: boolean;
   readonly clientPublish: boolean;
+  /** May connections without credentials subscribe (and publish, see presence, where those are on)? */
+  readonly anonymous: boolean;
+}
+
+/** Whether any verification key is configured (without one, every connection is anonymous). */
+export function authConfigured(config: Config): boolean {
+  return config.auth.secret !== '' || config.auth.publicKey !== '' || config.auth.jwksUrl !== '';
+}
+
+/** Whether some channel lets anonymous connections in; if none does, a WebSocket must send `auth` in time. */
+export function anonymousAnywhere(config: Config): boolean {
+  return !authConfigured(config) || config.auth.anonymous;
 }
 
 export function channelOptionsFrom(config: Config): (channel: string) => ChannelOptions {
@@ -15,6 +27,8 @@ export function channelOptionsFrom(config: Config): (channel: string) => Channel
     presence: config.channel.presence,
     joinLeave: config.channel.joinLeave,
     clientPublish: config.channel.clientPublish,
+    // Contract D: anonymous by default when no auth is configured; with a key, `auth.anonymous` decides.
+    anonymous: anonymousAnywhere(config),
   };
   return () => options;
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type ClientInfo, channelError, type ServerFrame } from '@switchboard/protocol';
 import type { Logger } from 'pino';
+import { Access } from '../auth/access.ts';
+import { ANONYMOUS, type Authenticator, type Identity } from '../auth/types.ts';
 import type { Config } from '../config/types.ts';
 import type { Engine, HistoryQuery, HistoryResult, PresenceEntry, PublishResult } from '../engine/types.ts';
 import { type Disconnect, SwitchboardError } from '../errors.ts';
@@ -20,6 +22,7 @@ export interface NodeOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly authenticator: Authenticator;
 }
 
 /**
@@ -33,6 +36,8 @@ export class SwitchboardNode {
   readonly metrics: Metrics;
   readonly hub: Hub;
   readonly channelOptions: (channel: string) => ChannelOptions;
+  readonly authenticator: Authenticator;
+  readonly access: Access;
   readonly #sessions = new Map<string, Session>();
   readonly #byUser = new Map<string, Set<Session>>();
   readonly #brokerOps = new Map<string, Promise<void>>();
@@ -45,6 +50,8 @@ export class SwitchboardNode {
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.channelOptions = channelOptionsFrom(options.config);
+    this.authenticator = options.authenticator;
+    this.access = new Access(options.config, this.channelOptions);
     this.hub = new Hub(this.engine.history, {
       onGapUnfilled: (channel, from, reason) => {
         this.metrics.gapsUnfilled.inc();
@@ -79,24 +86,36 @@ export class SwitchboardNode {
     return !this.#draining && this.#sessions.size < this.config.server.maxConnections;
   }
 
-  createSession(transport: Transport, user: string | null = null): Session {
-    const session = new Session(this, transport, randomUUID(), user);
+  createSession(transport: Transport, identity: Identity = ANONYMOUS): Session {
+    const session = new Session(this, transport, randomUUID(), identity);
     this.#sessions.set(session.id, session);
-    if (user !== null) {
-      const set = this.#byUser.get(user);
-      if (set === undefined) this.#byUser.set(user, new Set([session]));
-      else set.add(session);
-    }
+    this.#index(session, session.user);
     return session;
+  }
+
+  /** A session's user changed (its first `auth`): keeps disconnect-by-user finding it. */
+  identified(session: Session, previousUser: string | null): void {
+    this.#unindex(session, previousUser);
+    this.#index(session, session.user);
   }
 
   unregister(session: Session): void {
     this.#sessions.delete(session.id);
-    if (session.user !== null) {
-      const set = this.#byUser.get(session.user);
-      set?.delete(session);
-      if (set?.size === 0) this.#byUser.delete(session.user);
-    }
+    this.#unindex(session, session.user);
+  }
+
+  #index(session: Session, user: string | null): void {
+    if (user === null) return;
+    const set = this.#byUser.get(user);
+    if (set === undefined) this.#byUser.set(user, new Set([session]));
+    else set.add(session);
+  }
+
+  #unindex(session: Session, user: string | null): void {
+    if (user === null) return;
+    const set = this.#byUser.get(user);
+    set?.delete(session);
+    if (set?.size === 0) this.#byUser.delete(user);
   }
 
   sessions(): IterableIterator<Session> {

@@ -10,10 +10,14 @@ import type {
   ServerFrame,
   SubscribedFrame,
 } from '@switchboard/protocol';
+import type { Action } from '../auth/access.ts';
+import { type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
+import { bucketFor, type TokenBucket } from '../limits/rate.ts';
 import type { Transport } from '../transport/types.ts';
 import type { SwitchboardNode } from './node.ts';
 import type { PreparedPublication } from './prepared.ts';
+import { SessionCredentials } from './session-credentials.ts';
 import { prepareAll, Subscription, type SubscriptionOwner } from './subscription.ts';
 
 /**
@@ -23,28 +27,52 @@ import { prepareAll, Subscription, type SubscriptionOwner } from './subscription
  */
 export class Session implements SubscriptionOwner {
   readonly id: string;
-  readonly user: string | null;
   readonly transport: Transport;
   readonly connectedAt = Date.now();
   #state: 'open' | 'closed' = 'open';
   readonly #node: SwitchboardNode;
   readonly #subs = new Map<string, Subscription>();
-  readonly #clientInfo: ClientInfo;
+  readonly #credentials: SessionCredentials;
+  readonly #commands: TokenBucket | null;
+  readonly #publishes: TokenBucket | null;
 
-  constructor(node: SwitchboardNode, transport: Transport, id: string, user: string | null) {
+  constructor(node: SwitchboardNode, transport: Transport, id: string, identity: Identity) {
     this.#node = node;
     this.transport = transport;
     this.id = id;
-    this.user = user;
-    this.#clientInfo = { client: id, user };
+    this.#credentials = new SessionCredentials(
+      {
+        send: (frame) => this.send(frame),
+        refuse: (commandId) => this.#refuseCredentials(commandId),
+        expire: () => this.disconnect(disconnectFor('token_expired')),
+        changed: (previous) => this.#identityChanged(previous),
+      },
+      node.authenticator,
+      node.config,
+      id,
+      identity,
+      transport.kind,
+    );
+    const { limits } = node.config;
+    const now = Date.now();
+    this.#commands = transport.kind === 'websocket' ? bucketFor(limits.commandRate, now) : null;
+    this.#publishes = bucketFor(limits.publishRate, now);
   }
 
   get state(): 'open' | 'closed' {
     return this.#state;
   }
 
+  get user(): string | null {
+    return this.#credentials.identity.user;
+  }
+
+  get identity(): Identity {
+    return this.#credentials.identity;
+  }
+
   get clientInfo(): ClientInfo {
-    return this.#clientInfo;
+    return this.#credentials.clientInfo;
   }
 
   get subscriptionCount(): number {
@@ -69,12 +97,22 @@ export class Session implements SubscriptionOwner {
 
   async handle(command: ClientCommand): Promise<void> {
     if (this.#state !== 'open') return;
+    if (this.#commands !== null && !this.#commands.take(Date.now())) {
+      this.#node.metrics.rateLimited.inc({ limit: 'command' });
+      return this.error(command.id, 'too_many_requests', 'too many commands; slow down');
+    }
+    if (command.type === 'auth') return this.#credentials.auth(command);
+    const pending = this.#credentials.pending;
+    if (pending !== undefined) {
+      await pending;
+      if (this.#state !== 'open') return;
+    }
     switch (command.type) {
       case 'ping':
         this.send(command.id === undefined ? { type: 'pong' } : { type: 'pong', id: command.id });
         return;
       case 'subscribe':
-        await this.subscribe(command.channel, command.since, command.id);
+        await this.subscribe(command.channel, command.since, command.id, command.token);
         return;
       case 'unsubscribe':
         await this.unsubscribe(command.channel, command.id);
@@ -98,7 +136,12 @@ export class Session implements SubscriptionOwner {
    * `since: null` means the client asked to resume from a position that could not be read: `recovered: false`.
    * Resolves true once live, false when refused or failed (the client got an `error` frame saying why).
    */
-  async subscribe(channel: string, since: Position | null | undefined, id?: CommandId): Promise<boolean> {
+  async subscribe(
+    channel: string,
+    since: Position | null | undefined,
+    id?: CommandId,
+    token?: string,
+  ): Promise<boolean> {
     if (this.#subs.has(channel)) {
       this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
       return false;
@@ -106,6 +149,29 @@ export class Session implements SubscriptionOwner {
     if (this.#subs.size >= this.#node.config.limits.maxChannelsPerConnection) {
       this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
       return false;
+    }
+    const { access } = this.#node;
+    // Synchronous unless a subscription token must be verified, so a subscribe followed at once by an
+    // unsubscribe still finds the subscription registered.
+    const needsToken = access.needsSubscriptionToken(channel);
+    const refusal = needsToken
+      ? await this.#credentials.checkSubscriptionToken(channel, token)
+      : access.check(this.identity, 'subscribe', channel);
+    if (this.#state !== 'open') return false;
+    if (refusal !== null) {
+      this.error(id, refusal.code, refusal.message, channel);
+      return false;
+    }
+    if (needsToken) {
+      // Checked again: another subscribe may have completed while the token was being verified.
+      if (this.#subs.has(channel)) {
+        this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
+        return false;
+      }
+      if (this.#subs.size >= this.#node.config.limits.maxChannelsPerConnection) {
+        this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
+        return false;
+      }
     }
     const options = this.#node.channelOptions(channel);
     const sub = new Subscription(channel, this);
@@ -137,7 +203,7 @@ export class Session implements SubscriptionOwner {
       };
       this.send(frame);
       sub.goLive(start, recovered ? prepareAll(result.publications) : []);
-      if (options.presence) this.#node.presenceJoin(channel, this.#clientInfo, options.joinLeave);
+      if (options.presence) this.#node.presenceJoin(channel, this.clientInfo, options.joinLeave);
       return true;
     } catch (err) {
       if (this.#subs.get(channel) === sub) this.#subs.delete(channel);
@@ -162,11 +228,16 @@ export class Session implements SubscriptionOwner {
     if (!this.#node.channelOptions(channel).clientPublish) {
       return this.error(id, 'forbidden', 'clients may not publish to this channel', channel);
     }
+    if (this.#refused('publish', channel, id)) return;
+    if (this.#publishes !== null && !this.#publishes.take(Date.now())) {
+      this.#node.metrics.rateLimited.inc({ limit: 'publish' });
+      return this.error(id, 'too_many_requests', 'too many publishes; slow down', channel);
+    }
     try {
       const options =
         command.idempotencyKey === undefined
-          ? { info: this.#clientInfo }
-          : { info: this.#clientInfo, idempotencyKey: command.idempotencyKey };
+          ? { info: this.clientInfo }
+          : { info: this.clientInfo, idempotencyKey: command.idempotencyKey };
       const { publication } = await this.#node.publish(channel, command.data, options, 'client');
       this.send({
         type: 'published',
@@ -183,6 +254,7 @@ export class Session implements SubscriptionOwner {
 
   async #history(command: HistoryCommand): Promise<void> {
     const { channel, id } = command;
+    if (this.#refused('subscribe', channel, id)) return;
     try {
       const query = {
         ...(command.since ? { since: command.since } : {}),
@@ -210,6 +282,7 @@ export class Session implements SubscriptionOwner {
   }
 
   async #presence(channel: string, id: CommandId | undefined): Promise<void> {
+    if (this.#refused('presence', channel, id)) return;
     try {
       const clients = await this.#node.presence(channel);
       this.send({ type: 'presence', ...(id === undefined ? {} : { id }), channel, clients });
@@ -217,6 +290,47 @@ export class Session implements SubscriptionOwner {
       const e = toSwitchboardError(err);
       this.error(id, e.code, e.message, channel);
     }
+  }
+
+  // ---- Credentials ----
+
+  /** Whether `action` on `channel` is refused to this connection (and if so, says why to the client). */
+  #refused(action: Action, channel: string, id: CommandId | undefined): boolean {
+    const refusal = this.#node.access.check(this.identity, action, channel);
+    if (refusal === null) return false;
+    this.error(id, refusal.code, refusal.message, channel);
+    return true;
+  }
+
+  /**
+   * After an `auth`: disconnect-by-user finds the new user, presence shows the new client info, and channels the
+   * new token no longer permits are left.
+   */
+  #identityChanged(previous: Identity): void {
+    if (this.#state !== 'open') return;
+    if (previous.user !== this.user) this.#node.identified(this, previous.user);
+    const infoChanged = previous.user !== this.user || previous.info !== this.identity.info;
+    const { access } = this.#node;
+    for (const sub of [...this.#subs.values()]) {
+      if (sub.state !== 'live') continue;
+      if (!access.needsSubscriptionToken(sub.channel)) {
+        const refusal = access.check(this.identity, 'subscribe', sub.channel);
+        if (refusal !== null) {
+          this.#drop(sub);
+          this.error(undefined, refusal.code, refusal.message, sub.channel);
+          this.send({ type: 'unsubscribed', channel: sub.channel });
+          continue;
+        }
+      }
+      const options = this.#node.channelOptions(sub.channel);
+      if (infoChanged && options.presence) this.#node.presenceJoin(sub.channel, this.clientInfo, false);
+    }
+  }
+
+  #refuseCredentials(id: CommandId | undefined): void {
+    this.#node.metrics.refused.inc({ reason: 'unauthorized' });
+    this.error(id, 'unauthorized', UNAUTHORIZED_MESSAGE);
+    this.disconnect(disconnectFor('unauthorized'));
   }
 
   // ---- Output ----
@@ -255,6 +369,7 @@ export class Session implements SubscriptionOwner {
   #end(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    this.#credentials.stop();
     for (const sub of this.#subs.values()) this.#drop(sub);
     this.#node.unregister(this);
   }
@@ -266,6 +381,6 @@ export class Session implements SubscriptionOwner {
     this.#node.detach(sub);
     const options = this.#node.channelOptions(sub.channel);
     if (wasLive && options.presence)
-      this.#node.presenceLeave(sub.channel, this.#clientInfo, options.joinLeave);
+      this.#node.presenceLeave(sub.channel, this.clientInfo, options.joinLeave);
   }
 }

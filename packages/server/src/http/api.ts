@@ -1,9 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePosition } from '@switchboard/protocol';
+import { claimsIdentity } from '../auth/claims.ts';
+import type { TicketStore } from '../auth/tickets.ts';
 import type { SwitchboardNode } from '../core/node.ts';
 import type { Publication } from '../engine/types.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
+import { KeyedLimiter } from '../limits/rate.ts';
 import { readJsonBody } from './body.ts';
 import { sendError, sendJson } from './respond.ts';
 
@@ -12,10 +15,21 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 
 type Handler = (body: Record<string, unknown>) => Promise<unknown>;
 
+/** `publish` keys may publish and broadcast; `admin` keys may do everything. */
+export type Scope = 'publish' | 'admin';
+
 interface Route {
   readonly method: 'GET' | 'POST';
+  readonly scope: Scope;
   readonly handler: Handler;
 }
+
+export interface ApiKeys {
+  readonly admin: readonly string[];
+  readonly publish: readonly string[];
+}
+
+const SWEEP_MS = 10_000;
 
 /**
  * The HTTP API for app backends, under `/api/`. Every request carries an API key (`Authorization: Bearer …`);
@@ -23,30 +37,58 @@ interface Route {
  */
 export class Api {
   readonly #node: SwitchboardNode;
-  readonly #keys: Buffer[];
+  readonly #keys: { readonly key: Buffer; readonly scope: Scope }[];
   readonly #routes: ReadonlyMap<string, Route>;
+  readonly #tickets: TicketStore;
+  readonly #rate: KeyedLimiter;
+  readonly #timer: NodeJS.Timeout | undefined;
 
-  constructor(node: SwitchboardNode, keys: readonly string[]) {
+  constructor(node: SwitchboardNode, keys: ApiKeys, tickets: TicketStore) {
     this.#node = node;
-    this.#keys = keys.map((k) => Buffer.from(k));
+    this.#tickets = tickets;
+    this.#keys = [
+      ...keys.admin.map((k) => ({ key: Buffer.from(k), scope: 'admin' as const })),
+      ...keys.publish.map((k) => ({ key: Buffer.from(k), scope: 'publish' as const })),
+    ];
+    this.#rate = new KeyedLimiter(node.config.limits.apiRate, 10_000);
+    if (this.#rate.enabled) {
+      this.#timer = setInterval(() => this.#rate.sweep(Date.now()), SWEEP_MS);
+      this.#timer.unref();
+    }
     this.#routes = new Map<string, Route>([
-      ['/api/publish', { method: 'POST', handler: (b) => this.#publish(b) }],
-      ['/api/broadcast', { method: 'POST', handler: (b) => this.#broadcast(b) }],
-      ['/api/history', { method: 'POST', handler: (b) => this.#history(b) }],
-      ['/api/presence', { method: 'POST', handler: (b) => this.#presence(b) }],
-      ['/api/channels', { method: 'GET', handler: async () => this.#channels() }],
-      ['/api/disconnect', { method: 'POST', handler: (b) => this.#disconnect(b) }],
+      ['/api/publish', { method: 'POST', scope: 'publish', handler: (b) => this.#publish(b) }],
+      ['/api/broadcast', { method: 'POST', scope: 'publish', handler: (b) => this.#broadcast(b) }],
+      ['/api/history', { method: 'POST', scope: 'admin', handler: (b) => this.#history(b) }],
+      ['/api/presence', { method: 'POST', scope: 'admin', handler: (b) => this.#presence(b) }],
+      ['/api/channels', { method: 'GET', scope: 'admin', handler: async () => this.#channels() }],
+      ['/api/disconnect', { method: 'POST', scope: 'admin', handler: (b) => this.#disconnect(b) }],
+      ['/api/tickets', { method: 'POST', scope: 'admin', handler: async (b) => this.#ticket(b) }],
     ]);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     try {
       const route = this.#routes.get(pathname);
       if (route === undefined) throw new SwitchboardError('not_found', 'no such API endpoint');
-      if (!this.#authorized(req.headers.authorization)) {
+      const key = this.#authorized(req.headers.authorization);
+      if (key === null) {
         this.#node.metrics.refused.inc({ reason: 'unauthorized' });
         return sendError(res, 'unauthorized', 'a valid API key is required', {
           'www-authenticate': 'Bearer',
+        });
+      }
+      if (route.scope === 'admin' && key.scope !== 'admin') {
+        this.#node.metrics.refused.inc({ reason: 'forbidden' });
+        return sendError(res, 'forbidden', 'this API key may only publish');
+      }
+      if (!this.#rate.take(key.id, Date.now())) {
+        this.#node.metrics.rateLimited.inc({ limit: 'api' });
+        return sendError(res, 'too_many_requests', 'too many requests with this API key; retry later', {
+          'retry-after': '1',
         });
       }
       if (req.method !== route.method) {
@@ -66,15 +108,42 @@ export class Api {
     }
   }
 
-  #authorized(header: string | undefined): boolean {
-    if (header === undefined || !header.startsWith('Bearer ')) return false;
+  /** The presented key's scope and an id for its rate bucket (its position, never the key itself), or null. */
+  #authorized(header: string | undefined): { scope: Scope; id: string } | null {
+    if (header === undefined || !header.startsWith('Bearer ')) return null;
     const presented = Buffer.from(header.slice(7).trim());
-    let ok = false;
+    let found: { scope: Scope; id: string } | null = null;
     // Compare against every key, in constant time per key, so timing says nothing about which key or how close.
-    for (const key of this.#keys) {
-      if (key.length === presented.length && timingSafeEqual(key, presented)) ok = true;
+    for (const [i, { key, scope }] of this.#keys.entries()) {
+      if (key.length === presented.length && timingSafeEqual(key, presented))
+        found = { scope, id: String(i) };
     }
-    return ok;
+    return found;
+  }
+
+  /**
+   * `{"user"?, "claims"?: {info?, subscribe?, publish?, presence?, exp?}}` → a single-use SSE ticket. The
+   * claims read as a token's would; `exp` (seconds since the epoch) bounds the stream the ticket opens.
+   */
+  #ticket(body: Record<string, unknown>): unknown {
+    const { user, claims = {} } = body;
+    if (user !== undefined && typeof user !== 'string')
+      throw new SwitchboardError('bad_request', 'user must be a string');
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
+      throw new SwitchboardError('bad_request', 'claims must be an object');
+    const c = claims as Record<string, unknown>;
+    if (c.exp !== undefined && (typeof c.exp !== 'number' || !Number.isFinite(c.exp)))
+      throw new SwitchboardError('bad_request', 'claims.exp must be seconds since the epoch');
+    const identity = claimsIdentity(
+      { ...c, ...(user === undefined ? {} : { sub: user }) },
+      typeof c.exp === 'number' ? c.exp * 1000 : null,
+    );
+    if (identity === null)
+      throw new SwitchboardError(
+        'bad_request',
+        'user must be 1 to 255 characters; subscribe/publish/presence arrays of channel patterns; info at most 2kb',
+      );
+    return this.#tickets.issue(identity, Date.now());
   }
 
   async #publish(body: Record<string, unknown>): Promise<unknown> {

@@ -4,6 +4,8 @@ import type { SwitchboardNode } from '../core/node.ts';
 import type { SseEndpoint } from '../transport/sse-endpoint.ts';
 import type { WebSocketEndpoint } from '../transport/websocket-endpoint.ts';
 import type { Api } from './api.ts';
+import { applyCors } from './cors.ts';
+import type { Guard } from './guard.ts';
 import { serveInspector } from './inspector.ts';
 import { rejectUpgrade, sendError, sendJson } from './respond.ts';
 
@@ -12,14 +14,22 @@ export interface HttpParts {
   readonly api: Api;
   readonly ws: WebSocketEndpoint;
   readonly sse: SseEndpoint;
+  readonly guard: Guard;
 }
 
 /** The one HTTP server: routes requests to the inspector, SSE, the API and probes, and upgrades to WebSocket. */
 export function createHttpServer(parts: HttpParts): Server {
-  const { node, api, ws, sse } = parts;
+  const { node, api, ws, sse, guard } = parts;
   const { server: cfg } = node.config;
   const server = createServer(
-    { headersTimeout: cfg.headersTimeoutMs, requestTimeout: cfg.requestTimeoutMs, maxHeaderSize: 16 * 1024 },
+    {
+      headersTimeout: cfg.headersTimeoutMs,
+      requestTimeout: cfg.requestTimeoutMs,
+      // Node checks both time-outs only this often (30s by default): keep it well under the header time-out so
+      // a slowloris client is cut off close to `headersTimeout`, not up to half a minute later.
+      connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(cfg.headersTimeoutMs / 4))),
+      maxHeaderSize: 16 * 1024,
+    },
     (req, res) => {
       route(req, res).catch((err: unknown) => {
         node.logger.error({ err }, 'request failed');
@@ -31,7 +41,17 @@ export function createHttpServer(parts: HttpParts): Server {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
     const path = url.pathname;
-    if (path === '/sse') return sse.handle(req, res, url);
+    if (path === '/sse' || path.startsWith('/sse/') || path.startsWith('/api/')) {
+      // Browser-facing endpoints: a disallowed origin is refused before anything else runs.
+      const refusal = guard.origin(req);
+      if (refusal !== null) return sendError(res, refusal.code, refusal.message);
+      if (applyCors(req, res, guard.origins)) return;
+    }
+    if (path === '/sse') {
+      const limited = req.method === 'GET' ? guard.rate(req) : null;
+      if (limited !== null) return sendError(res, limited.code, limited.message, limited.headers);
+      return sse.handle(req, res, url);
+    }
     if (path.startsWith('/api/')) return api.handle(req, res, path);
     if (path === '/ws')
       return sendError(res, 'bad_request', 'this endpoint speaks WebSocket: send Upgrade: websocket', {
@@ -68,6 +88,9 @@ export function createHttpServer(parts: HttpParts): Server {
     if (path !== '/ws') return rejectUpgrade(socket, 'not_found', 'WebSocket connections go to /ws');
     if (req.headers.upgrade?.toLowerCase() !== 'websocket')
       return rejectUpgrade(socket, 'bad_request', 'only WebSocket upgrades');
+    // Against cross-site WebSocket hijacking: browsers send the page's Origin on every upgrade.
+    const refusal = guard.connection(req);
+    if (refusal !== null) return rejectUpgrade(socket, refusal.code, refusal.message, refusal.headers);
     ws.handleUpgrade(req, socket, head);
   });
 
@@ -76,6 +99,9 @@ export function createHttpServer(parts: HttpParts): Server {
     if (!socket.writable) return socket.destroy();
     const status =
       err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    node.metrics.refused.inc({
+      reason: status === 408 ? 'request_timeout' : status === 431 ? 'headers_too_large' : 'bad_http',
+    });
     socket.end(
       `HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
     );

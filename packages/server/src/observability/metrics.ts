@@ -11,6 +11,7 @@ export class Metrics {
   readonly disconnects: Counter<'reason'>;
   readonly refused: Counter<'reason'>;
   readonly gapsUnfilled: Counter;
+  readonly rateLimited: Counter<'limit'>;
 
   constructor(sample: { connections(): Record<'websocket' | 'sse', number>; channels(): number }) {
     const registers = [this.registry];
@@ -61,6 +62,12 @@ export class Metrics {
       name: 'switchboard_refused_total',
       help: 'Connections and requests refused before they started, by reason.',
       labelNames: ['reason'],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: 'switchboard_rate_limited_total',
+      help: 'Commands, publishes, connections and API requests refused by a rate limit, by limit.',
+      labelNames: ['limit'],
       registers,
     });
     this.gapsUnfilled = new Counter({

@@ -7,6 +7,9 @@ import {
   type Position,
   PROTOCOL_VERSION,
 } from '@switchboard/protocol';
+import { sseCredential } from '../auth/credentials.ts';
+import type { TicketStore } from '../auth/tickets.ts';
+import { ANONYMOUS, type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import type { SwitchboardNode } from '../core/node.ts';
 import type { Session } from '../core/session.ts';
 import { disconnectFor } from '../errors.ts';
@@ -29,12 +32,14 @@ const SSE_HEADERS = {
  */
 export class SseEndpoint {
   readonly #node: SwitchboardNode;
+  readonly #tickets: TicketStore;
   readonly #transports = new Map<SseTransport, Session>();
   readonly #heartbeat = Buffer.from(encodeSseComment('ping'));
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(node: SwitchboardNode) {
+  constructor(node: SwitchboardNode, tickets: TicketStore) {
     this.#node = node;
+    this.#tickets = tickets;
   }
 
   get count(): number {
@@ -52,7 +57,7 @@ export class SseEndpoint {
     clearInterval(this.#timer);
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const node = this.#node;
     if (req.method !== 'GET') return sendError(res, 'method_not_allowed', 'use GET', { allow: 'GET' });
     const requested = url.searchParams.getAll('channel');
@@ -90,6 +95,21 @@ export class SseEndpoint {
       positions = decoded.positions;
     }
 
+    const identity = await this.#identify(req, res, url);
+    if (identity === null) return;
+    // A stream's channels are fixed: one it may not read refuses the whole request, before the stream starts.
+    for (const channel of channels) {
+      const refusal = node.access.needsSubscriptionToken(channel)
+        ? { code: 'forbidden' as const, message: 'this channel needs a subscription token (WebSocket only)' }
+        : node.access.check(identity, 'subscribe', channel);
+      if (refusal !== null) {
+        node.metrics.refused.inc({ reason: refusal.code });
+        return sendError(res, refusal.code, refusal.message);
+      }
+    }
+    // The client may have gone while its token was being verified: nothing would clean up after it.
+    if (req.socket.destroyed) return;
+
     if (node.draining)
       return sendError(res, 'shutting_down', 'the hub is shutting down', { 'retry-after': '1' });
     if (!node.hasRoom()) {
@@ -117,7 +137,7 @@ export class SseEndpoint {
         onSlow: () => session.disconnect(disconnectFor('slow_consumer')),
       },
     );
-    const session = node.createSession(transport);
+    const session = node.createSession(transport, identity);
     this.#transports.set(transport, session);
     res.on('close', () => {
       this.#transports.delete(transport);
@@ -128,6 +148,7 @@ export class SseEndpoint {
       client: session.id,
       version: PROTOCOL_VERSION,
       transport: 'sse',
+      user: session.user,
       heartbeat: node.config.heartbeat.intervalMs,
     });
     if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);
@@ -137,5 +158,45 @@ export class SseEndpoint {
     void Promise.all(subscribing).then((results) => {
       if (results.includes(false)) session.disconnect(disconnectFor('server_error'));
     });
+  }
+
+  /** The stream's identity from its credential, or null after answering 400/401. Every refusal reads the same. */
+  async #identify(req: IncomingMessage, res: ServerResponse, url: URL): Promise<Identity | null> {
+    const node = this.#node;
+    const credential = sseCredential(req, url, node.config.auth.cookie);
+    const unauthorized = (): null => {
+      node.metrics.refused.inc({ reason: 'unauthorized' });
+      sendError(res, 'unauthorized', UNAUTHORIZED_MESSAGE, { 'www-authenticate': 'Bearer' });
+      return null;
+    };
+    switch (credential.kind) {
+      case 'none':
+        return ANONYMOUS;
+      case 'refused':
+        sendError(res, 'bad_request', credential.reason);
+        return null;
+      case 'ticket': {
+        // A ticket whose claims expire before the stream could start is as good as none.
+        const identity = this.#tickets.redeem(credential.ticket, Date.now());
+        if (identity === null || (identity.expiresAt !== null && identity.expiresAt <= Date.now()))
+          return unauthorized();
+        return identity;
+      }
+      case 'cookie':
+        // Cookies are ambient (another app on the domain may set one): a hub without a key ignores them.
+        if (!node.authenticator.enabled) return ANONYMOUS;
+        return this.#verify(credential.token, unauthorized);
+      case 'bearer':
+        return this.#verify(credential.token, unauthorized);
+    }
+  }
+
+  async #verify(token: string, unauthorized: () => null): Promise<Identity | null> {
+    try {
+      return await this.#node.authenticator.verifyConnection(token);
+    } catch {
+      // The authenticator refuses every bad token the same way and logs only a reason code.
+      return unauthorized();
+    }
   }
 }

@@ -29,7 +29,18 @@ export class WebSocketEndpoint {
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
-      perMessageDeflate: false,
+      // Off by default: inflating costs memory and CPU per message. When on, `maxPayload` bounds the inflated
+      // size (a compression bomb is cut off at maxFrameBytes with close 1009), no context is kept between
+      // messages, and the hub never compresses what it sends (it writes pre-built frames itself).
+      perMessageDeflate: node.config.server.perMessageDeflate
+        ? {
+            threshold: Number.POSITIVE_INFINITY,
+            serverNoContextTakeover: true,
+            clientNoContextTakeover: true,
+            serverMaxWindowBits: 10,
+            concurrencyLimit: 4,
+          }
+        : false,
       maxPayload: limits.maxFrameBytes,
     });
   }
@@ -81,6 +92,7 @@ export class WebSocketEndpoint {
         client: session.id,
         version: PROTOCOL_VERSION,
         transport: 'websocket',
+        user: null,
         heartbeat: this.#node.config.heartbeat.intervalMs,
       });
       ws.on('message', (data, isBinary) => {
@@ -101,9 +113,11 @@ export class WebSocketEndpoint {
         transport.pingedAt = 0;
       });
       // `ws` reports protocol errors (invalid UTF-8: 1007, oversize frame: 1009) and closes the socket itself.
-      ws.on('error', (err) =>
-        this.#node.logger.debug({ client: session.id, err: err.message }, 'websocket error'),
-      );
+      ws.on('error', (err: Error & { code?: string }) => {
+        if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+          this.#node.metrics.refused.inc({ reason: 'payload_too_large' });
+        this.#node.logger.debug({ client: session.id, err: err.message }, 'websocket error');
+      });
       ws.on('close', () => {
         this.#transports.delete(transport);
         session.closed();
