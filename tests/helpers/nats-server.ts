@@ -106,6 +106,12 @@ export class NatsServer {
     this.#child = undefined;
   }
 
+  /** Empties the store while the server is stopped: it comes back with no stream, as after losing its disk. */
+  wipe(): void {
+    if (this.#child !== undefined) throw new Error('stop nats-server before wiping its store');
+    rmSync(this.storeDir, { recursive: true, force: true });
+  }
+
   /** Stops the server and removes its store. */
   async destroy(): Promise<void> {
     await this.stop();

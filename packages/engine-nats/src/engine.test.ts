@@ -6,11 +6,13 @@ import { NatsServer } from '../../../tests/helpers/nats-server.ts';
 import { until } from '../../../tests/helpers/wait.ts';
 import { createNatsEngine } from './index.ts';
 
-const conformanceServer = NatsServer.start();
+// Started on first use, so a run that filters the suite out starts (and leaves) no server.
+let conformanceServer: Promise<NatsServer> | undefined;
 const opened: Engine[] = [];
 
 engineConformance('nats', {
   async createNodes(n: number): Promise<Engine[]> {
+    conformanceServer ??= NatsServer.start();
     const server = await conformanceServer;
     const engines = await Promise.all(
       Array.from({ length: n }, () => createNatsEngine(`${server.url}?prefix=conf&timeout=3s`)),
@@ -20,22 +22,25 @@ engineConformance('nats', {
   },
   async cleanup() {
     for (const e of opened) await e.close();
-    await (await conformanceServer).destroy();
+    await (await conformanceServer)?.destroy();
   },
 });
 
 const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 3_600_000 } };
 
-/** Publishes, retrying while the engine's link settles after a broker restart (bounded by the test timeout). */
-async function publishRetrying(engine: Engine, channel: string, data: string) {
+/** Runs `op` until it succeeds, while the engine settles after a broker restart (bounded by the test timeout). */
+async function retrying<T>(op: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
-      return await engine.broker.publish(channel, data, opts);
+      return await op();
     } catch {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 }
+
+const publishRetrying = (engine: Engine, channel: string, data: string) =>
+  retrying(() => engine.broker.publish(channel, data, opts));
 
 describe('nats engine: failures', () => {
   let server: NatsServer;
@@ -141,5 +146,50 @@ describe('nats engine: failures', () => {
       rb.on('c').map((p) => p.offset),
       [1, 2, 3, 4],
     );
+  });
+
+  it('starts a new epoch when the broker lost its store, and makes its stream and buckets again', async () => {
+    const a = await engine('prefix=lost&timeout=1s&reconnectWait=50ms');
+    const b = await engine('prefix=lost&timeout=1s&reconnectWait=50ms&presenceMaxAge=10m');
+    const rb = new Recorder();
+    await a.broker.start(new Recorder());
+    await b.broker.start(rb);
+    await b.broker.subscribe('l');
+    const before = await a.broker.publish('l', '1', opts);
+    await until(
+      () => rb.on('l').length === 1,
+      () => 'first delivery',
+    );
+    await server.stop();
+    server.wipe();
+    await server.restart();
+    await until(
+      () => a.ready() && b.ready(),
+      () => 'reconnect',
+      15_000,
+    );
+    const after = await publishRetrying(a, 'l', '2');
+    assert.notEqual(after.publication.epoch, before.publication.epoch);
+    assert.equal(after.publication.offset, 1);
+    await until(
+      () => rb.on('l').length === 2,
+      () => 'delivery in the new epoch',
+      10_000,
+    );
+    const r = await b.history.read('l', { since: { epoch: before.publication.epoch, offset: 1 } });
+    assert.equal(r.recovered, false);
+    assert.deepEqual(
+      r.publications.map((p) => p.data),
+      ['2'],
+    );
+    await retrying(() => b.presence.add('l', { client: 'p', user: null }, 60_000));
+    assert.deepEqual(
+      (await a.presence.list('l')).map((e) => e.client),
+      ['p'],
+    );
+    const key = { ...opts, idempotencyKey: 'again', idempotencyTtlMs: 60_000 };
+    const first = await a.broker.publish('l', '3', key);
+    assert.equal((await b.broker.publish('l', '3', key)).duplicate, true);
+    assert.equal(first.duplicate, false);
   });
 });

@@ -36,34 +36,38 @@ export async function createNatsEngine(url: string, options: NatsEngineOptions =
     const js = jetstream(link.nc, jsOptions);
     const jsm = await jetstreamManager(link.nc, jsOptions);
     const history = new JetStreamHistory(link, js, jsm, names, config);
-    await history.ensureStream();
     const kvm = new Kvm(js);
     const storage = config.storage === 'file' ? StorageType.File : StorageType.Memory;
-    const presenceKv = await kvm.create(names.presenceBucket, {
-      history: 1,
-      ttl: config.presenceMaxAgeMs,
-      storage,
-      replicas: config.replicas,
-    });
-    const idempotencyKv = await kvm.create(names.idempotencyBucket, {
-      history: 1,
-      ttl: config.idempotencyMaxAgeMs,
-      storage,
-      replicas: config.replicas,
-    });
-    const broker = new NatsBroker(link, history, new KvIdempotency(idempotencyKv, config.timeoutMs), names);
-    const presence = new KvPresence(link, presenceKv, js, jsm, names);
+    const bucket = (name: string, ttl: number) =>
+      kvm.create(name, { history: 1, ttl, storage, replicas: config.replicas });
+    // Everything the engine keeps on NATS, made if missing: at start, and again after a reconnect (a broker that
+    // restarted without its store has none of it). What exists keeps its data.
+    const setup = async () => {
+      await history.ensureStream();
+      return {
+        presence: await bucket(names.presenceBucket, config.presenceMaxAgeMs),
+        idempotency: await bucket(names.idempotencyBucket, config.idempotencyMaxAgeMs),
+      };
+    };
+    const buckets = await setup();
+    const broker = new NatsBroker(
+      link,
+      history,
+      new KvIdempotency(buckets.idempotency, config.timeoutMs),
+      names,
+    );
+    const presence = new KvPresence(link, buckets.presence, js, jsm, names);
 
     let recovering = false;
     link.onReconnect(() => {
       if (recovering) return;
       recovering = true;
-      // The broker may have come back without its store: make the stream again (JetStream can need a moment
+      // The broker may have come back without its store: make what is missing (JetStream can need a moment
       // after a restart), then let every subscribed channel read what it missed.
       void (async () => {
         for (let i = 0; link.connected && i < 80; i++) {
           try {
-            await link.call('stream check', () => history.ensureStream());
+            await link.call('setup', setup);
             break;
           } catch {
             await new Promise((r) => setTimeout(r, RECOVER_RETRY_MS).unref());
