@@ -31,22 +31,29 @@ export async function freePort(): Promise<number> {
 export class NatsServer {
   readonly port: number;
   readonly storeDir: string;
+  readonly #jetstream: boolean;
   #child: ChildProcess | undefined;
   #log: string[] = [];
 
-  private constructor(port: number, storeDir: string) {
+  private constructor(port: number, storeDir: string, jetstream: boolean) {
     this.port = port;
     this.storeDir = storeDir;
+    this.#jetstream = jetstream;
   }
 
-  static async start(): Promise<NatsServer> {
+  /** `jetstream: false` starts a core-only server (no `-js`), to test what needs JetStream. */
+  static async start(options: { jetstream?: boolean } = {}): Promise<NatsServer> {
     if (!existsSync(NATS_SERVER_PATH)) {
       throw new Error(
         `nats-server is not installed at ${NATS_SERVER_PATH}: the NATS tests need it. ` +
           'Install it (apt-get install -y nats-server; .ci/run does) or set NATS_SERVER_PATH.',
       );
     }
-    const server = new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'switchboard-nats-')));
+    const server = new NatsServer(
+      await freePort(),
+      mkdtempSync(join(tmpdir(), 'switchboard-nats-')),
+      options.jetstream ?? true,
+    );
     await server.restart();
     return server;
   }
@@ -67,7 +74,8 @@ export class NatsServer {
   /** Starts the server (again), on the same port and store; resolves once it accepts clients. */
   async restart(): Promise<void> {
     if (this.#child !== undefined) throw new Error('nats-server is already running');
-    const args = ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir];
+    const args = ['-a', '127.0.0.1', '-p', String(this.port)];
+    if (this.#jetstream) args.push('-js', '-sd', this.storeDir);
     const child = spawn(NATS_SERVER_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     await new Promise<void>((resolve, reject) => {

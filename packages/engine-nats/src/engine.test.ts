@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import type { Engine, PublishOptions } from '@switchboard/server';
 import { engineConformance, Recorder } from '@switchboard/server/engine/conformance';
 import { NatsServer } from '../../../tests/helpers/nats-server.ts';
@@ -56,6 +58,32 @@ describe('nats engine: failures', () => {
   after(async () => {
     for (const e of engines) await e.close();
     await server.destroy();
+  });
+
+  it('makes its stream, and brings an existing one to the limits of its URL', async () => {
+    await engine('prefix=limits&maxAge=1h&maxHistory=50');
+    const nc = await connect({ servers: server.url });
+    const jsm = await jetstreamManager(nc);
+    const info = async () => (await jsm.streams.info('limits-history')).config;
+    assert.equal((await info()).max_age, 3_600_000 * 1_000_000);
+    assert.equal((await info()).max_msgs_per_subject, 50);
+    assert.deepEqual((await info()).subjects, ['limits.h.>']);
+    await engine('prefix=limits&maxAge=2h&maxHistory=70');
+    assert.equal((await info()).max_age, 7_200_000 * 1_000_000);
+    assert.equal((await info()).max_msgs_per_subject, 70);
+    await nc.close();
+  });
+
+  it('refuses to start on a server without JetStream, saying so', async () => {
+    const core = await NatsServer.start({ jetstream: false });
+    try {
+      await assert.rejects(createNatsEngine(core.url), {
+        code: 'unavailable',
+        message: /has no JetStream: start nats-server with -js/,
+      });
+    } finally {
+      await core.destroy();
+    }
   });
 
   it('refuses to start when NATS is unreachable, with unavailable', async () => {

@@ -94,7 +94,10 @@ export async function createNatsEngine(url: string, options: NatsEngineOptions =
     await link.close();
     if (err instanceof SwitchboardError) throw err;
     const where = config.servers.join(', ');
-    if (err instanceof Error && /jetstream not enabled|no responders|503/i.test(`${err.name} ${err.message}`))
+    if (
+      err instanceof Error &&
+      /jetstream (is )?not enabled|no responders|503/i.test(`${err.name} ${err.message}`)
+    )
       throw new EngineError(`NATS at ${where} has no JetStream: start nats-server with -js`, { cause: err });
     throw new EngineError(`could not set up the NATS engine at ${where}`, { cause: err });
   }
