@@ -114,6 +114,32 @@ describe('three hub nodes on one NATS', () => {
     await sse2.close();
   });
 
+  it('shows the same presence from every node, and forgets a client that left', async () => {
+    const channel = 'cl:presence';
+    const onB = await WsTestClient.connect(b.wsUrl);
+    const onC = await WsTestClient.connect(c.wsUrl);
+    await onB.request({ type: 'subscribe', channel });
+    await onC.request({ type: 'subscribe', channel });
+    const idB = onB.frames[0]!.client as string;
+    const idC = onC.frames[0]!.client as string;
+    // Presence is written after the subscribe is answered: poll each node until it shows what is expected.
+    const presenceOn = async (hub: TestHub, expected: string[]) => {
+      let list: string[] = [];
+      const deadline = Date.now() + 5_000;
+      while (Date.now() < deadline) {
+        const r = await hub.api('presence', { channel });
+        list = (r.body.clients as Message[]).map((e) => e.client as string).sort();
+        if (JSON.stringify(list) === JSON.stringify(expected)) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.deepEqual(list, expected);
+    };
+    for (const hub of [a, b, c]) await presenceOn(hub, [idB, idC].sort());
+    await onB.close();
+    for (const hub of [a, b, c]) await presenceOn(hub, [idC]);
+    await onC.close();
+  });
+
   it('loses nothing acknowledged when nats-server restarts mid-stream; publishes fail fast meanwhile', async () => {
     const channel = 'cl:restart';
     const ws = [await WsTestClient.connect(b.wsUrl), await WsTestClient.connect(c.wsUrl)];
