@@ -74,6 +74,27 @@ describe('nats engine: failures', () => {
     await nc.close();
   });
 
+  it('hands a third node every publication in offset order when two nodes publish one channel at once', async () => {
+    const [a, b, c] = [await engine('prefix=race'), await engine('prefix=race'), await engine('prefix=race')];
+    const rc = new Recorder();
+    await a!.broker.start(new Recorder());
+    await b!.broker.start(new Recorder());
+    await c!.broker.start(rc);
+    await c!.broker.subscribe('race');
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => (i % 2 ? a! : b!).broker.publish('race', String(i), opts)),
+    );
+    await until(
+      () => rc.on('race').length >= 300,
+      () => `got ${rc.on('race').length}`,
+      10_000,
+    );
+    assert.deepEqual(
+      rc.on('race').map((p) => p.offset),
+      Array.from({ length: 300 }, (_, i) => i + 1),
+    );
+  });
+
   it('refuses to start on a server without JetStream, saying so', async () => {
     const core = await NatsServer.start({ jetstream: false });
     try {
