@@ -18,6 +18,7 @@ import type { Names } from './subjects.ts';
 const MAX_QUEUED = 10_000;
 const CATCH_UP_RETRY_MS = 250;
 const CATCH_UP_ATTEMPTS = 40;
+const CATCH_UP_CONCURRENCY = 16;
 
 interface Channel {
   readonly sub: Subscription;
@@ -128,9 +129,18 @@ export class NatsBroker implements Broker {
     this.#handler = undefined;
   }
 
-  /** After a reconnect: every subscribed channel reads what it missed. */
+  /**
+   * After a reconnect: every subscribed channel reads what it missed, at most `CATCH_UP_CONCURRENCY` at a time,
+   * so a node with many channels does not flood a broker that is just coming back.
+   */
   catchUpAll(): void {
-    for (const [channel, entry] of this.#channels) void this.#catchUp(channel, entry);
+    const pending = [...this.#channels];
+    const worker = async () => {
+      for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+        await this.#catchUp(next[0], next[1]);
+      }
+    };
+    for (let i = 0; i < Math.min(CATCH_UP_CONCURRENCY, pending.length); i++) void worker();
   }
 
   #onMessage(channel: string, msg: Msg): void {
