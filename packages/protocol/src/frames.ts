@@ -29,6 +29,8 @@ export interface ConnectedFrame {
   readonly transport: 'websocket' | 'sse';
   /** Milliseconds between server heartbeats; a client may treat 2x this of silence as a dead connection. */
   readonly heartbeat: number;
+  /** SSE only: the secret that binds `POST /sse/command` requests to this stream (header `X-Switchboard-Session`). */
+  readonly session?: string;
 }
 
 export interface SubscribedFrame extends Position {

@@ -32,6 +32,7 @@ export function createHttpServer(parts: HttpParts): Server {
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
     const path = url.pathname;
     if (path === '/sse') return sse.handle(req, res, url);
+    if (path === '/sse/command') return sse.commands.handle(req, res);
     if (path.startsWith('/api/')) return api.handle(req, res, path);
     if (path === '/ws')
       return sendError(res, 'bad_request', 'this endpoint speaks WebSocket: send Upgrade: websocket', {

@@ -12,6 +12,7 @@ import type { Session } from '../core/session.ts';
 import { disconnectFor } from '../errors.ts';
 import { sendError } from '../http/respond.ts';
 import { SseTransport } from './sse.ts';
+import { SseCommands } from './sse-command.ts';
 
 /** Headers that keep an event stream flowing through browsers, proxies and CDNs. */
 const SSE_HEADERS = {
@@ -29,12 +30,15 @@ const SSE_HEADERS = {
  */
 export class SseEndpoint {
   readonly #node: SwitchboardNode;
+  /** `POST /sse/command`: the commands of open streams. */
+  readonly commands: SseCommands;
   readonly #transports = new Map<SseTransport, Session>();
   readonly #heartbeat = Buffer.from(encodeSseComment('ping'));
   #timer: NodeJS.Timeout | undefined;
 
   constructor(node: SwitchboardNode) {
     this.#node = node;
+    this.commands = new SseCommands(node);
   }
 
   get count(): number {
@@ -119,8 +123,10 @@ export class SseEndpoint {
     );
     const session = node.createSession(transport);
     this.#transports.set(transport, session);
+    const secret = this.commands.register(session, transport);
     res.on('close', () => {
       this.#transports.delete(transport);
+      this.commands.unregister(secret);
       session.closed();
     });
     transport.send({
@@ -129,6 +135,7 @@ export class SseEndpoint {
       version: PROTOCOL_VERSION,
       transport: 'sse',
       heartbeat: node.config.heartbeat.intervalMs,
+      session: secret,
     });
     if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);
     // A stream's channels are fixed by its URL: if one cannot be subscribed (the engine is down), end the

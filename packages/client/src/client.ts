@@ -1,0 +1,553 @@
+import { type ClientInfo, channelError, type Position } from '@switchboard/protocol';
+import { backoffDelay } from './backoff.ts';
+import { Calls } from './calls.ts';
+import { type BackoffOptions, CLIENT_DEFAULTS, type TransportChoice } from './defaults.ts';
+import { Emitter } from './emitter.ts';
+import { SwitchboardClientError } from './errors.ts';
+import type { CommandBody, IncomingFrame, ReplyFrame } from './frames.ts';
+import { Subscription, type SubscriptionControl, type SubscriptionOwner } from './subscription.ts';
+import { type TokenOption, Tokens } from './tokens.ts';
+import { openSse } from './transport/sse.ts';
+import type { CloseInfo, OpenParams, Transport, TransportDeps, TransportKind } from './transport/types.ts';
+import { openWebSocket } from './transport/websocket.ts';
+import type { CallOptions, HistoryOptions, HistoryResult, Published } from './types.ts';
+
+export type ClientState = 'disconnected' | 'connecting' | 'connected';
+
+/** Why the client changed state. */
+export type ClientReason =
+  | 'connect'
+  | 'connected'
+  | 'disconnect'
+  /** The transport closed or broke (`code` says how). */
+  | 'connection_lost'
+  /** The hub ended the connection for good (`code` 4500–4999, or a final standard code). */
+  | 'server_disconnect'
+  /** No `connected` (or `authed`) frame within `connectTimeoutMs`. */
+  | 'connect_timeout'
+  /** Nothing from the hub for longer than its heartbeat allows. */
+  | 'silence'
+  /** The token was refused (and a fresh one from `getToken`, if any, too). */
+  | 'unauthorized'
+  /** `getToken()` threw or returned nothing usable. */
+  | 'token_error';
+
+export interface ClientStateEvent {
+  readonly from: ClientState;
+  readonly to: ClientState;
+  readonly reason: ClientReason;
+  /** The close code, when a connection ended. */
+  readonly code?: number;
+}
+
+export interface ClientEvents extends Record<string, unknown> {
+  state: ClientStateEvent;
+  /** The connection is up: the hub's client id and the transport in use. */
+  connected: { readonly client: string; readonly transport: TransportKind };
+  /** Problems that belong to no call: a token callback that failed, an `error` frame with no id. */
+  error: SwitchboardClientError;
+}
+
+/** Opens a transport; the default picks WebSocket or SSE. The tab-sharing link replaces it. */
+export type Connector = (kind: TransportKind, params: OpenParams) => Transport;
+
+export interface ClientOptions {
+  /** Default `auto`: WebSocket, falling back to SSE when WebSocket cannot connect. */
+  readonly transport?: TransportChoice;
+  /** A connection token, or `getToken()` called again whenever the token expires or is refused. */
+  readonly token?: TokenOption;
+  readonly WebSocket?: typeof WebSocket;
+  readonly EventSource?: typeof EventSource;
+  readonly fetch?: typeof fetch;
+  readonly backoff?: Partial<BackoffOptions>;
+  readonly connectTimeoutMs?: number;
+  readonly callTimeoutMs?: number;
+  readonly silenceFactor?: number;
+  readonly silenceGraceMs?: number;
+  readonly maxPendingCalls?: number;
+  readonly tokenRefreshMarginMs?: number;
+  readonly autoFallbackAfter?: number;
+  /** Longest SSE line accepted, in characters (default 16 Mi): bounds the stream reader's buffer. */
+  readonly maxEventBytes?: number;
+  /** Replaces how transports are opened (used by the tab-sharing link). */
+  readonly connector?: Connector;
+  /** Connect at once (default true). */
+  readonly autoConnect?: boolean;
+}
+
+type Timer = ReturnType<typeof setTimeout>;
+
+function timer(fn: () => void, ms: number): Timer {
+  const t = setTimeout(fn, ms);
+  (t as { unref?: () => void }).unref?.();
+  return t;
+}
+
+/** `ws://h/ws`, `http://h/` or `/` (in a page) → `http://h`. */
+function baseUrl(url: string): string {
+  const loc = (globalThis as { location?: { href: string } }).location;
+  const u = new URL(url, loc?.href);
+  const protocol = u.protocol === 'wss:' ? 'https:' : u.protocol === 'ws:' ? 'http:' : u.protocol;
+  const path = u.pathname.replace(/\/ws$/, '').replace(/\/+$/, '');
+  return `${protocol}//${u.host}${path}`;
+}
+
+/**
+ * A connection to a Switchboard hub, with its own state machine (`disconnected` → `connecting` → `connected`,
+ * moved only by `#move`), reconnecting with full-jitter backoff and resuming every subscription from its last
+ * position after any reconnect, over WebSocket or SSE.
+ */
+export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
+  readonly #base: string;
+  readonly #choice: TransportChoice;
+  readonly #deps: TransportDeps;
+  readonly #tokens: Tokens;
+  readonly #calls: Calls;
+  readonly #connector: Connector;
+  readonly #o: Required<
+    Omit<ClientOptions, 'token' | 'WebSocket' | 'EventSource' | 'fetch' | 'connector'>
+  > & {
+    backoff: BackoffOptions;
+  };
+  readonly #subs = new Map<string, { sub: Subscription<unknown>; control: SubscriptionControl }>();
+  readonly #subscribeIds = new Map<string, string>();
+  #state: ClientState = 'disconnected';
+  #transport: Transport | undefined;
+  #ready = false;
+  #gen = 0;
+  #attempt = 0;
+  #refusals = 0;
+  #nextSubscribeId = 1;
+  #wsEverConnected = false;
+  #wsFailures = 0;
+  #useSse = false;
+  #waitingForChannels = false;
+  #reopenQueued = false;
+  #heartbeatMs: number | undefined;
+  #lastSeen = 0;
+  #clientId: string | undefined;
+  #kind: TransportKind | undefined;
+  #retryTimer: Timer | undefined;
+  #connectTimer: Timer | undefined;
+  #silenceTimer: Timer | undefined;
+  #refreshTimer: Timer | undefined;
+
+  constructor(url: string, options: ClientOptions = {}) {
+    super();
+    this.#base = baseUrl(url);
+    this.#choice = options.transport ?? CLIENT_DEFAULTS.transport;
+    const g = globalThis as Partial<TransportDeps>;
+    this.#deps = {
+      WebSocket: options.WebSocket ?? g.WebSocket,
+      EventSource: options.EventSource ?? g.EventSource,
+      fetch: options.fetch ?? (g.fetch === undefined ? undefined : g.fetch.bind(globalThis)),
+    };
+    this.#tokens = new Tokens(options.token);
+    this.#connector =
+      options.connector ?? ((kind, params) => (kind === 'sse' ? openSse : openWebSocket)(params));
+    const d = CLIENT_DEFAULTS;
+    this.#o = {
+      transport: this.#choice,
+      backoff: { ...d.backoff, ...options.backoff },
+      connectTimeoutMs: options.connectTimeoutMs ?? d.connectTimeoutMs,
+      callTimeoutMs: options.callTimeoutMs ?? d.callTimeoutMs,
+      silenceFactor: options.silenceFactor ?? d.silenceFactor,
+      silenceGraceMs: options.silenceGraceMs ?? d.silenceGraceMs,
+      maxPendingCalls: options.maxPendingCalls ?? d.maxPendingCalls,
+      tokenRefreshMarginMs: options.tokenRefreshMarginMs ?? d.tokenRefreshMarginMs,
+      autoFallbackAfter: options.autoFallbackAfter ?? d.autoFallbackAfter,
+      maxEventBytes: options.maxEventBytes ?? 16 * 1024 * 1024,
+      autoConnect: options.autoConnect ?? true,
+    };
+    this.#calls = new Calls(this.#o.maxPendingCalls);
+    if (this.#o.autoConnect) this.connect();
+  }
+
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** The transport of the current connection (the hub's `connected` frame says it), or undefined. */
+  get transport(): TransportKind | undefined {
+    return this.#ready ? this.#kind : undefined;
+  }
+
+  /** The hub's id for this connection (for presence and `POST /api/disconnect`), while connected. */
+  get id(): string | undefined {
+    return this.#ready ? this.#clientId : undefined;
+  }
+
+  connect(): void {
+    if (this.#state !== 'disconnected') return;
+    this.#attempt = 0;
+    this.#refusals = 0;
+    this.#move('connecting', 'connect');
+    void this.#open();
+  }
+
+  /** Closes the connection and stays disconnected; subscriptions wait (`subscribing`) for the next `connect()`. */
+  disconnect(): void {
+    if (this.#state === 'disconnected') return;
+    this.#drop();
+    this.#calls.failAll('the client disconnected');
+    this.#move('disconnected', 'disconnect');
+  }
+
+  /** The subscription of `channel` (one per channel and client), subscribing it. `since` starts after a position. */
+  subscribe<T = unknown>(channel: string, options: { since?: Position } = {}): Subscription<T> {
+    const problem = channelError(channel);
+    if (problem !== null) throw new SwitchboardClientError('invalid_channel', problem, channel);
+    let entry = this.#subs.get(channel);
+    if (entry === undefined) {
+      let control: SubscriptionControl | undefined;
+      const sub = new Subscription<unknown>(channel, this, options.since, (c) => {
+        control = c;
+      });
+      entry = { sub, control: control! };
+      this.#subs.set(channel, entry);
+    }
+    entry.sub.subscribe();
+    return entry.sub as Subscription<T>;
+  }
+
+  /** The existing subscription of `channel`, if any. */
+  getSubscription<T = unknown>(channel: string): Subscription<T> | undefined {
+    return this.#subs.get(channel)?.sub as Subscription<T> | undefined;
+  }
+
+  async publish(
+    channel: string,
+    data: unknown,
+    options: CallOptions & { idempotencyKey?: string } = {},
+  ): Promise<Published> {
+    const body: CommandBody = {
+      type: 'publish',
+      channel,
+      data,
+      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    };
+    const f = this.#expect(await this.#call(body, options), 'published');
+    return { channel: f.channel, epoch: f.epoch, offset: f.offset };
+  }
+
+  async history<T = unknown>(channel: string, options: HistoryOptions = {}): Promise<HistoryResult<T>> {
+    const body: CommandBody = {
+      type: 'history',
+      channel,
+      ...(options.since === undefined ? {} : { since: options.since }),
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+    };
+    const f = this.#expect(await this.#call(body, options), 'history');
+    return f as unknown as HistoryResult<T>;
+  }
+
+  async presence(channel: string, options: CallOptions = {}): Promise<ClientInfo[]> {
+    const f = this.#expect(await this.#call({ type: 'presence', channel }, options), 'presence');
+    return [...f.clients];
+  }
+
+  // ---- SubscriptionOwner ----
+
+  wantSubscribe(channel: string): void {
+    const entry = this.#subs.get(channel);
+    if (entry === undefined || this.#state === 'disconnected') return;
+    if (this.#waitingForChannels) {
+      this.#waitingForChannels = false;
+      void this.#open();
+      return;
+    }
+    const t = this.#transport;
+    if (t?.fixedChannels) this.#queueReopen();
+    else if (t !== undefined && this.#ready) this.#sendSubscribe(t, channel, entry.control);
+  }
+
+  wantUnsubscribe(channel: string): void {
+    const t = this.#transport;
+    if (t?.fixedChannels) this.#queueReopen();
+    else if (t !== undefined && this.#ready) t.send({ type: 'unsubscribe', channel });
+  }
+
+  // ---- Connection life ----
+
+  #pickKind(): TransportKind {
+    if (this.#choice !== 'auto') return this.#choice;
+    return this.#useSse ? 'sse' : 'websocket';
+  }
+
+  #active(): [string, SubscriptionControl][] {
+    const out: [string, SubscriptionControl][] = [];
+    for (const [channel, { sub, control }] of this.#subs)
+      if (sub.state !== 'unsubscribed') out.push([channel, control]);
+    return out;
+  }
+
+  async #open(): Promise<void> {
+    const gen = ++this.#gen;
+    let token: string | undefined;
+    try {
+      token = await this.#tokens.current();
+    } catch (err) {
+      if (gen !== this.#gen) return;
+      this.emit('error', new SwitchboardClientError('unauthorized', `getToken() failed: ${String(err)}`));
+      return this.#retry('token_error');
+    }
+    if (gen !== this.#gen || this.#state === 'disconnected') return;
+    const kind = this.#pickKind();
+    const active = this.#active();
+    if (kind === 'sse' && active.length === 0) {
+      // A stream needs at least one channel: it opens with the first subscription.
+      this.#waitingForChannels = true;
+      return;
+    }
+    const channels =
+      kind === 'sse' ? active.map(([channel, c]) => ({ channel, since: c.resumePosition() })) : [];
+    let transport: Transport;
+    try {
+      transport = this.#connector(kind, {
+        base: this.#base,
+        token: kind === 'sse' ? token : undefined,
+        channels,
+        deps: this.#deps,
+        maxEventBytes: this.#o.maxEventBytes,
+        handlers: {
+          frame: (f) => this.#onFrame(gen, f),
+          alive: () => {
+            this.#lastSeen = Date.now();
+          },
+          closed: (info) => this.#onClosed(gen, info),
+        },
+      });
+    } catch (err) {
+      this.emit('error', new SwitchboardClientError('unavailable', String(err)));
+      return this.#retry('connection_lost');
+    }
+    this.#transport = transport;
+    this.#connectTimer = timer(() => this.#fail(gen, 'connect_timeout'), this.#o.connectTimeoutMs);
+  }
+
+  #onFrame(gen: number, frame: IncomingFrame): void {
+    // A reply settles its call whatever connection it came on (an SSE reply is an HTTP answer of its own).
+    if ('id' in frame && frame.id !== undefined && this.#calls.settle(frame as ReplyFrame)) return;
+    if (gen !== this.#gen) return;
+    const t = this.#transport!;
+    switch (frame.type) {
+      case 'connected':
+        this.#clientId = frame.client;
+        this.#kind = frame.transport;
+        this.#heartbeatMs = frame.heartbeat;
+        this.#armSilence(gen);
+        if (!t.fixedChannels && this.#tokens.configured) void this.#authenticate(gen, t);
+        else this.#established(gen, t);
+        return;
+      case 'subscribed':
+      case 'message':
+      case 'join':
+      case 'leave':
+        if (frame.type === 'subscribed' && typeof frame.id === 'string') this.#subscribeIds.delete(frame.id);
+        this.#subs.get(frame.channel)?.control.frame(frame);
+        return;
+      case 'error': {
+        const channel = typeof frame.id === 'string' ? this.#subscribeIds.get(frame.id) : undefined;
+        if (channel !== undefined) {
+          this.#subscribeIds.delete(frame.id as string);
+          this.#subs.get(channel)?.control.refused(frame.code, frame.message);
+        } else this.emit('error', new SwitchboardClientError(frame.code, frame.message, frame.channel));
+        return;
+      }
+    }
+  }
+
+  async #authenticate(gen: number, t: Transport): Promise<void> {
+    try {
+      const token = await this.#tokens.current();
+      if (token === undefined || gen !== this.#gen) return;
+      const reply = await this.#calls.call({ type: 'auth', token }, this.#o.connectTimeoutMs, t);
+      if (gen !== this.#gen || reply.type !== 'authed') return;
+      this.#scheduleRefresh(gen, t, reply.expiresAt);
+      this.#established(gen, t);
+    } catch (err) {
+      if (gen !== this.#gen) return;
+      // `unauthorized` is followed by the hub's close 4501, which decides what happens next.
+      if (err instanceof SwitchboardClientError && err.code === 'unauthorized') return;
+      this.#fail(
+        gen,
+        err instanceof SwitchboardClientError && err.code === 'timeout' ? 'connect_timeout' : 'token_error',
+      );
+    }
+  }
+
+  #scheduleRefresh(gen: number, t: Transport, expiresAt: number | null): void {
+    clearTimeout(this.#refreshTimer);
+    if (expiresAt === null) return;
+    const delay = Math.max(0, expiresAt - Date.now() - this.#o.tokenRefreshMarginMs);
+    this.#refreshTimer = timer(async () => {
+      try {
+        const token = await this.#tokens.fresh();
+        if (token === undefined || gen !== this.#gen) return;
+        const reply = await this.#calls.call({ type: 'auth', token }, this.#o.callTimeoutMs, t);
+        if (reply.type === 'authed' && gen === this.#gen) this.#scheduleRefresh(gen, t, reply.expiresAt);
+      } catch (err) {
+        // Not fatal: the hub ends the connection with 4006 when the old token runs out, and the client
+        // reconnects with a fresh one then.
+        this.emit(
+          'error',
+          new SwitchboardClientError('unauthorized', `token refresh failed: ${String(err)}`),
+        );
+      }
+    }, delay);
+  }
+
+  #established(gen: number, t: Transport): void {
+    if (gen !== this.#gen) return;
+    clearTimeout(this.#connectTimer);
+    this.#ready = true;
+    this.#attempt = 0;
+    this.#refusals = 0;
+    if (t.kind === 'websocket') this.#wsEverConnected = true;
+    if (this.#state !== 'connected') this.#move('connected', 'connected');
+    this.emit('connected', { client: this.#clientId!, transport: this.#kind! });
+    if (!t.fixedChannels)
+      for (const [channel, control] of this.#active()) this.#sendSubscribe(t, channel, control);
+    this.#calls.flush(t);
+  }
+
+  #sendSubscribe(t: Transport, channel: string, control: SubscriptionControl): void {
+    const id = `s${this.#nextSubscribeId++}`;
+    this.#subscribeIds.set(id, channel);
+    const since = control.resumePosition();
+    t.send(
+      since === undefined ? { type: 'subscribe', id, channel } : { type: 'subscribe', id, channel, since },
+    );
+  }
+
+  /** SSE: the channel set changed, so the stream is replaced (once per tick) by one resuming every channel. */
+  #queueReopen(): void {
+    if (this.#reopenQueued) return;
+    this.#reopenQueued = true;
+    queueMicrotask(() => {
+      this.#reopenQueued = false;
+      if (this.#state === 'disconnected' || this.#retryTimer !== undefined || this.#transport === undefined)
+        return;
+      this.#closeTransport();
+      void this.#open();
+    });
+  }
+
+  #armSilence(gen: number): void {
+    clearTimeout(this.#silenceTimer);
+    const hb = this.#heartbeatMs;
+    if (hb === undefined) return;
+    this.#lastSeen = Date.now();
+    const limit = hb * this.#o.silenceFactor + this.#o.silenceGraceMs;
+    const check = () => {
+      if (gen !== this.#gen) return;
+      const quiet = Date.now() - this.#lastSeen;
+      if (quiet < limit) {
+        this.#silenceTimer = timer(check, limit - quiet);
+        return;
+      }
+      const t = this.#transport;
+      if (t === undefined || t.seesHeartbeats || !this.#ready) return this.#fail(gen, 'silence');
+      // A native EventSource hides the hub's heartbeat comments: ask the hub whether the stream is alive.
+      this.#calls.call({ type: 'ping' }, this.#o.silenceGraceMs + hb, t).then(
+        () => gen === this.#gen && this.#armSilence(gen),
+        () => this.#fail(gen, 'silence'),
+      );
+    };
+    this.#silenceTimer = timer(check, limit);
+  }
+
+  /** Gives up on the current transport (timeout, silence) and reconnects. */
+  #fail(gen: number, reason: ClientReason): void {
+    if (gen !== this.#gen || this.#transport === undefined) return;
+    const t = this.#transport;
+    const before = !this.#ready;
+    this.#closeTransport();
+    this.#afterClose(t, { code: 4002, reason, reconnect: true, beforeConnected: before }, reason);
+  }
+
+  #onClosed(gen: number, info: CloseInfo): void {
+    if (gen !== this.#gen || this.#transport === undefined) return;
+    const t = this.#transport;
+    this.#closeTransport();
+    this.#afterClose(t, info, 'connection_lost');
+  }
+
+  #afterClose(t: Transport, info: CloseInfo, reason: ClientReason): void {
+    if (t.kind === 'websocket') this.#calls.failSentOn(t);
+    for (const { control } of this.#subs.values()) control.connectionLost();
+    if (info.code === 4006) this.#tokens.invalidate();
+    if (this.#choice === 'auto' && t.kind === 'websocket' && info.beforeConnected && !this.#wsEverConnected) {
+      if (++this.#wsFailures >= this.#o.autoFallbackAfter) {
+        this.#useSse = true;
+        return this.#retry(reason, info.code, true);
+      }
+    }
+    if (info.code === 4501 && this.#tokens.renewable && this.#refusals++ < 1) {
+      this.#tokens.invalidate();
+      return this.#retry('unauthorized', info.code);
+    }
+    if (!info.reconnect) {
+      this.#drop();
+      this.#calls.failAll(`the hub closed the connection (${info.code} ${info.reason})`);
+      return this.#move('disconnected', info.code === 4501 ? 'unauthorized' : 'server_disconnect', info.code);
+    }
+    this.#retry(reason, info.code);
+  }
+
+  #retry(reason: ClientReason, code?: number, immediately = false): void {
+    if (this.#state === 'disconnected') return;
+    if (this.#state === 'connected') this.#move('connecting', reason, code);
+    clearTimeout(this.#retryTimer);
+    const delay = immediately ? 0 : backoffDelay(this.#attempt++, this.#o.backoff);
+    this.#retryTimer = timer(() => {
+      this.#retryTimer = undefined;
+      void this.#open();
+    }, delay);
+  }
+
+  #closeTransport(): void {
+    this.#gen++;
+    this.#ready = false;
+    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#silenceTimer);
+    clearTimeout(this.#refreshTimer);
+    this.#subscribeIds.clear();
+    const t = this.#transport;
+    this.#transport = undefined;
+    t?.close();
+  }
+
+  #drop(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#waitingForChannels = false;
+    const t = this.#transport;
+    this.#closeTransport();
+    if (t?.kind === 'websocket') this.#calls.failSentOn(t);
+    for (const { control } of this.#subs.values()) control.connectionLost();
+  }
+
+  #call(body: CommandBody, options: CallOptions): Promise<ReplyFrame> {
+    if (this.#state === 'disconnected') {
+      return Promise.reject(
+        new SwitchboardClientError('closed', 'the client is disconnected: call connect()'),
+      );
+    }
+    const t = this.#ready ? this.#transport : undefined;
+    return this.#calls.call(body, options.timeoutMs ?? this.#o.callTimeoutMs, t);
+  }
+
+  #expect<K extends ReplyFrame['type']>(frame: ReplyFrame, type: K): Extract<ReplyFrame, { type: K }> {
+    if (frame.type !== type)
+      throw new SwitchboardClientError('internal', `expected ${type}, got ${frame.type}`);
+    return frame as Extract<ReplyFrame, { type: K }>;
+  }
+
+  #move(to: ClientState, reason: ClientReason, code?: number): void {
+    const from = this.#state;
+    if (from === to) return;
+    this.#state = to;
+    this.emit('state', { from, to, reason, ...(code === undefined ? {} : { code }) });
+  }
+}
