@@ -12,7 +12,7 @@ import {
   SwitchboardClientError,
 } from '../../packages/client/src/index.ts';
 import { createMemoryEngine, MemoryCluster } from '../../packages/server/src/engine/memory/index.ts';
-import { startFront } from '../helpers/front.ts';
+import { type Front, startFront } from '../helpers/front.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { until } from '../helpers/wait.ts';
 
@@ -230,6 +230,108 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly Kind[]) {
     });
   });
 }
+
+describe('client transport choice and SSE specifics', () => {
+  let hub: TestHub;
+  let front: Front;
+  before(async () => {
+    hub = await startTestHub();
+    front = await startFront(hub.port);
+  });
+  after(async () => {
+    await front?.stop();
+    await hub?.shutdown();
+  });
+
+  it('auto uses WebSocket when it can, and falls back to SSE behind a proxy that refuses the upgrade', async () => {
+    const direct = new Client(front.url, FAST);
+    direct.subscribe('auto');
+    await until(
+      () => direct.state === 'connected',
+      () => direct.state,
+    );
+    assert.equal(direct.transport, 'websocket');
+    direct.disconnect();
+
+    front.refuseUpgrades = true;
+    try {
+      const behind = new Client(front.url, FAST);
+      const events: string[] = [];
+      behind.on('connected', (c) => events.push(c.transport));
+      const rec = record<number>(behind.subscribe('auto'));
+      await until(
+        () => rec.states.includes('subscribed'),
+        () => behind.state,
+      );
+      assert.equal(behind.transport, 'sse');
+      assert.deepEqual(events, ['sse']);
+      await hub.publish('auto', 1);
+      await until(
+        () => rec.messages.length === 1,
+        () => 'message',
+      );
+      behind.disconnect();
+    } finally {
+      front.refuseUpgrades = false;
+    }
+  });
+
+  it('SSE: subscribing to more channels re-opens the stream, and the others resume with nothing lost', async () => {
+    const client = new Client(front.url, { transport: 'sse', ...FAST });
+    const a = record<number>(client.subscribe('sse-a'));
+    await until(
+      () => a.states.includes('subscribed'),
+      () => 'a',
+    );
+    for (let i = 1; i <= 5; i++) await hub.publish('sse-a', i);
+    await until(
+      () => a.messages.length === 5,
+      () => 'five',
+    );
+    const b = record<number>(client.subscribe('sse-b'));
+    const publishing = (async () => {
+      for (let i = 6; i <= 30; i++) await hub.publish('sse-a', i);
+    })();
+    await until(
+      () => b.states.includes('subscribed'),
+      () => 'b',
+    );
+    await publishing;
+    await hub.publish('sse-b', 1);
+    await until(
+      () => a.messages.length >= 30 && b.messages.length === 1,
+      () => `${a.messages.length}`,
+    );
+    assert.deepEqual(offsets(a.messages), range(1, 30));
+    assert.equal(b.subscribed[0]?.recovered, undefined, 'the new channel asked for nothing to recover');
+    assert.equal(client.state, 'connected');
+    const streams = front.requests.filter((r) => r.url.startsWith('/sse?'));
+    assert.ok(streams.at(-1)!.url.includes('since='), 'the new stream resumes the old channels');
+    b.messages.length = 0;
+    client.getSubscription('sse-b')!.unsubscribe();
+    await hub.publish('sse-b', 2);
+    await hub.publish('sse-a', 31);
+    await until(
+      () => a.messages.length === 31,
+      () => `${a.messages.length}`,
+    );
+    assert.equal(b.messages.length, 0);
+    client.disconnect();
+  });
+
+  it('SSE with a token sends it as an Authorization header (a fetch-based stream), never in the URL', async () => {
+    const client = new Client(front.url, { transport: 'sse', token: 'secret-token', ...FAST });
+    const sub = client.subscribe('tok');
+    await until(
+      () => sub.state === 'subscribed',
+      () => sub.state,
+    );
+    const stream = front.requests.filter((r) => r.url.startsWith('/sse?')).at(-1)!;
+    assert.equal(stream.headers.authorization, 'Bearer secret-token');
+    assert.ok(!stream.url.includes('secret-token'));
+    client.disconnect();
+  });
+});
 
 describe('client across a hub restart', () => {
   const cluster = new MemoryCluster();

@@ -21,6 +21,12 @@ export interface Front {
   listen(): Promise<void>;
   /** Proxied connections that are open now (HTTP requests and WebSocket tunnels). */
   readonly open: number;
+  /** Every request that came through (upgrades included): method, URL and headers. */
+  readonly requests: {
+    method: string;
+    url: string;
+    headers: Record<string, string | string[] | undefined>;
+  }[];
 }
 
 /**
@@ -54,10 +60,12 @@ export async function startFront(hubPort: number, files: Record<string, StaticFi
     get open() {
       return sockets.size;
     },
+    requests: [],
   };
 
   function build(): Server {
     const s = createServer((req, res) => {
+      front.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
       const file = front.files.get(new URL(req.url ?? '/', 'http://front.invalid').pathname);
       if (file !== undefined && req.method === 'GET') {
         res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' });
@@ -86,6 +94,7 @@ export async function startFront(hubPort: number, files: Record<string, StaticFi
     });
     s.on('connection', track);
     s.on('upgrade', (req, socket: Socket, head: Buffer) => {
+      front.requests.push({ method: 'UPGRADE', url: req.url ?? '', headers: req.headers });
       track(socket);
       if (front.refuseUpgrades) {
         socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
