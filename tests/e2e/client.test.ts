@@ -121,6 +121,11 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly Kind[]) {
         () => client.state,
       );
       await assert.rejects(
+        client.history('codes', { since: { epoch: 'not an epoch!', offset: 1 } }),
+        (e: unknown) => e instanceof SwitchboardClientError && e.code === 'bad_position',
+        'the hub’s code',
+      );
+      await assert.rejects(
         client.publish('bad channel!', 1),
         (e: unknown) => e instanceof SwitchboardClientError && e.code === 'invalid_channel',
       );

@@ -436,7 +436,8 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   #armSilence(gen: number): void {
     clearTimeout(this.#silenceTimer);
     const hb = this.#heartbeatMs;
-    if (hb === undefined) return;
+    // 0: a link with no heartbeats to watch (the tab-sharing link, which learns of a dead leader otherwise).
+    if (hb === undefined || hb <= 0) return;
     this.#lastSeen = Date.now();
     const limit = hb * this.#o.silenceFactor + this.#o.silenceGraceMs;
     const check = () => {
@@ -533,6 +534,12 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
       return Promise.reject(
         new SwitchboardClientError('closed', 'the client is disconnected: call connect()'),
       );
+    }
+    if ('channel' in body) {
+      // Checked here too, so a bad name costs no round trip (and no failed request in a browser's console).
+      const problem = channelError(body.channel);
+      if (problem !== null)
+        return Promise.reject(new SwitchboardClientError('invalid_channel', problem, body.channel));
     }
     const t = this.#ready ? this.#transport : undefined;
     return this.#calls.call(body, options.timeoutMs ?? this.#o.callTimeoutMs, t);
