@@ -60,7 +60,17 @@ export function locks(): LockManager | undefined {
   return (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
 }
 
-/** Holds the lock `name` until the page (or worker) dies: others learn of that death when they get the lock. */
-export function holdForLife(name: string): void {
-  void locks()?.request(name, () => new Promise<void>(() => {}));
+/**
+ * Holds the lock `name` until the page (or worker) dies: others learn of that death when they get the lock.
+ * Resolves once it is held, so nobody can be told about this tab before its death can be noticed.
+ */
+export function holdForLife(name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const manager = locks();
+    if (manager === undefined) return resolve();
+    void manager.request(name, () => {
+      resolve();
+      return new Promise<void>(() => {});
+    });
+  });
 }

@@ -56,7 +56,7 @@ export function createSharedClient(url: string, options: SharedClientOptions = {
 
   const tab = randomId();
   // Held for the life of this page: the relay learns that the tab is gone when it gets this lock.
-  holdForLife(`switchboard:tab:${tab}`);
+  const alive = holdForLife(`switchboard:tab:${tab}`);
   // The tab's client speaks to the relay, which holds the credentials and the transport choice.
   const { token: _token, transport: _transport, ...rest } = clientOptions;
   const linkOptions = { ...rest, backoff: LINK_BACKOFF };
@@ -71,7 +71,7 @@ export function createSharedClient(url: string, options: SharedClientOptions = {
       ...(typeof clientOptions.token === 'string' ? { token: clientOptions.token } : {}),
     };
     addEventListener('pagehide', () => port.post({ t: 'bye', tab }));
-    return new Client(url, { ...linkOptions, connector: tabLinkConnector(port, tab, serializable) });
+    return new Client(url, { ...linkOptions, connector: tabLinkConnector(port, tab, serializable, alive) });
   }
 
   const channelName = `switchboard:${key}`;
@@ -87,5 +87,5 @@ export function createSharedClient(url: string, options: SharedClientOptions = {
     relayPort.post({ t: 'leader', id: tab });
     await new Promise<void>(() => {});
   });
-  return new Client(url, { ...linkOptions, connector: tabLinkConnector(port, tab, undefined) });
+  return new Client(url, { ...linkOptions, connector: tabLinkConnector(port, tab, undefined, alive) });
 }

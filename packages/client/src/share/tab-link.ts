@@ -11,6 +11,8 @@ export function tabLinkConnector(
   port: Port<RelayMessage, TabMessage>,
   tab: string,
   options: SerializableOptions | undefined,
+  /** Resolves once the tab holds its life lock: the relay watches that lock to learn when the tab is gone. */
+  alive: Promise<void>,
 ): Connector {
   let current: ((message: RelayMessage) => void) | undefined;
   port.listen((message) => current?.(message));
@@ -33,7 +35,9 @@ export function tabLinkConnector(
       if (message.frame.type === 'connected') connected = true;
       handlers.frame(message.frame);
     };
-    port.post(options === undefined ? { t: 'hello', tab } : { t: 'hello', tab, options });
+    void alive.then(() => {
+      if (!done) port.post(options === undefined ? { t: 'hello', tab } : { t: 'hello', tab, options });
+    });
     return {
       kind: 'websocket',
       fixedChannels: false,
