@@ -110,7 +110,9 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     backoff: BackoffOptions;
   };
   readonly #subs = new Map<string, { sub: Subscription<unknown>; control: SubscriptionControl }>();
+  /** Subscribe command ids in flight → channel; and the latest one per channel (an older one's error is stale). */
   readonly #subscribeIds = new Map<string, string>();
+  readonly #latestSubscribe = new Map<string, string>();
   #state: ClientState = 'disconnected';
   #transport: Transport | undefined;
   #ready = false;
@@ -262,6 +264,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   }
 
   wantUnsubscribe(channel: string): void {
+    this.#latestSubscribe.delete(channel);
     const t = this.#transport;
     if (t?.fixedChannels) this.#queueReopen();
     else if (t !== undefined && this.#ready) t.send({ type: 'unsubscribe', channel });
@@ -343,14 +346,22 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
       case 'message':
       case 'join':
       case 'leave':
-        if (frame.type === 'subscribed' && typeof frame.id === 'string') this.#subscribeIds.delete(frame.id);
+        if (frame.type === 'subscribed' && typeof frame.id === 'string') {
+          this.#subscribeIds.delete(frame.id);
+          if (this.#latestSubscribe.get(frame.channel) === frame.id)
+            this.#latestSubscribe.delete(frame.channel);
+        }
         this.#subs.get(frame.channel)?.control.frame(frame);
         return;
       case 'error': {
         const channel = typeof frame.id === 'string' ? this.#subscribeIds.get(frame.id) : undefined;
         if (channel !== undefined) {
           this.#subscribeIds.delete(frame.id as string);
-          this.#subs.get(channel)?.control.refused(frame.code, frame.message);
+          // An error for a subscribe that an unsubscribe and a newer subscribe overtook says nothing now.
+          if (this.#latestSubscribe.get(channel) === frame.id) {
+            this.#latestSubscribe.delete(channel);
+            this.#subs.get(channel)?.control.refused(frame.code, frame.message);
+          }
         } else this.emit('error', new SwitchboardClientError(frame.code, frame.message, frame.channel));
         return;
       }
@@ -414,6 +425,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   #sendSubscribe(t: Transport, channel: string, control: SubscriptionControl): void {
     const id = `s${this.#nextSubscribeId++}`;
     this.#subscribeIds.set(id, channel);
+    this.#latestSubscribe.set(channel, id);
     const since = control.resumePosition();
     t.send(
       since === undefined ? { type: 'subscribe', id, channel } : { type: 'subscribe', id, channel, since },
@@ -514,6 +526,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     clearTimeout(this.#silenceTimer);
     clearTimeout(this.#refreshTimer);
     this.#subscribeIds.clear();
+    this.#latestSubscribe.clear();
     const t = this.#transport;
     this.#transport = undefined;
     t?.close();
