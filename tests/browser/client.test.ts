@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { eventually, launchBrowser, openPage } from '../helpers/browser.ts';
-import { clientPageFiles } from '../helpers/client-bundle.ts';
+import { buildClientBundles, clientPageFiles } from '../helpers/client-bundle.ts';
 import { type Front, startFront } from '../helpers/front.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 
@@ -65,6 +65,12 @@ describe('the client bundle in Chromium', () => {
     await browser?.close();
     await front?.stop();
     await hub?.shutdown();
+  });
+
+  it('the core bundle is browser-only code under its 10 KB gzipped budget', async () => {
+    const b = await buildClientBundles();
+    assert.ok(b.gzip.core < 10 * 1024, `core bundle is ${b.gzip.core} bytes gzipped`);
+    for (const text of [b.core, b.shared, b.worker]) assert.doesNotMatch(text, /\bfrom ?["']node:|require\(/);
   });
 
   const cases = [

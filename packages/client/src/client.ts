@@ -1,96 +1,37 @@
 import { type ClientInfo, channelError, type Position } from '@switchboard/protocol';
 import { backoffDelay } from './backoff.ts';
 import { Calls } from './calls.ts';
-import { type BackoffOptions, CLIENT_DEFAULTS, type TransportChoice } from './defaults.ts';
+import {
+  baseUrl,
+  type ClientEvents,
+  type ClientOptions,
+  type ClientReason,
+  type ClientState,
+  type Connector,
+  type ResolvedOptions,
+  resolveOptions,
+  type Timer,
+  timer,
+} from './client-options.ts';
+import type { TransportChoice } from './defaults.ts';
 import { Emitter } from './emitter.ts';
 import { SwitchboardClientError } from './errors.ts';
 import type { CommandBody, IncomingFrame, ReplyFrame } from './frames.ts';
 import { Subscription, type SubscriptionControl, type SubscriptionOwner } from './subscription.ts';
-import { type TokenOption, Tokens } from './tokens.ts';
+import { Tokens } from './tokens.ts';
 import { openSse } from './transport/sse.ts';
-import type { CloseInfo, OpenParams, Transport, TransportDeps, TransportKind } from './transport/types.ts';
+import type { CloseInfo, Transport, TransportDeps, TransportKind } from './transport/types.ts';
 import { openWebSocket } from './transport/websocket.ts';
 import type { CallOptions, HistoryOptions, HistoryResult, Published } from './types.ts';
 
-export type ClientState = 'disconnected' | 'connecting' | 'connected';
-
-/** Why the client changed state. */
-export type ClientReason =
-  | 'connect'
-  | 'connected'
-  | 'disconnect'
-  /** The transport closed or broke (`code` says how). */
-  | 'connection_lost'
-  /** The hub ended the connection for good (`code` 4500–4999, or a final standard code). */
-  | 'server_disconnect'
-  /** No `connected` (or `authed`) frame within `connectTimeoutMs`. */
-  | 'connect_timeout'
-  /** Nothing from the hub for longer than its heartbeat allows. */
-  | 'silence'
-  /** The token was refused (and a fresh one from `getToken`, if any, too). */
-  | 'unauthorized'
-  /** `getToken()` threw or returned nothing usable. */
-  | 'token_error';
-
-export interface ClientStateEvent {
-  readonly from: ClientState;
-  readonly to: ClientState;
-  readonly reason: ClientReason;
-  /** The close code, when a connection ended. */
-  readonly code?: number;
-}
-
-export interface ClientEvents extends Record<string, unknown> {
-  state: ClientStateEvent;
-  /** The connection is up: the hub's client id and the transport in use. */
-  connected: { readonly client: string; readonly transport: TransportKind };
-  /** Problems that belong to no call: a token callback that failed, an `error` frame with no id. */
-  error: SwitchboardClientError;
-}
-
-/** Opens a transport; the default picks WebSocket or SSE. The tab-sharing link replaces it. */
-export type Connector = (kind: TransportKind, params: OpenParams) => Transport;
-
-export interface ClientOptions {
-  /** Default `auto`: WebSocket, falling back to SSE when WebSocket cannot connect. */
-  readonly transport?: TransportChoice;
-  /** A connection token, or `getToken()` called again whenever the token expires or is refused. */
-  readonly token?: TokenOption;
-  readonly WebSocket?: typeof WebSocket;
-  readonly EventSource?: typeof EventSource;
-  readonly fetch?: typeof fetch;
-  readonly backoff?: Partial<BackoffOptions>;
-  readonly connectTimeoutMs?: number;
-  readonly callTimeoutMs?: number;
-  readonly silenceFactor?: number;
-  readonly silenceGraceMs?: number;
-  readonly maxPendingCalls?: number;
-  readonly tokenRefreshMarginMs?: number;
-  readonly autoFallbackAfter?: number;
-  /** Longest SSE line accepted, in characters (default 16 Mi): bounds the stream reader's buffer. */
-  readonly maxEventBytes?: number;
-  /** Replaces how transports are opened (used by the tab-sharing link). */
-  readonly connector?: Connector;
-  /** Connect at once (default true). */
-  readonly autoConnect?: boolean;
-}
-
-type Timer = ReturnType<typeof setTimeout>;
-
-function timer(fn: () => void, ms: number): Timer {
-  const t = setTimeout(fn, ms);
-  (t as { unref?: () => void }).unref?.();
-  return t;
-}
-
-/** `ws://h/ws`, `http://h/` or `/` (in a page) → `http://h`. */
-function baseUrl(url: string): string {
-  const loc = (globalThis as { location?: { href: string } }).location;
-  const u = new URL(url, loc?.href);
-  const protocol = u.protocol === 'wss:' ? 'https:' : u.protocol === 'ws:' ? 'http:' : u.protocol;
-  const path = u.pathname.replace(/\/ws$/, '').replace(/\/+$/, '');
-  return `${protocol}//${u.host}${path}`;
-}
+export type {
+  ClientEvents,
+  ClientOptions,
+  ClientReason,
+  ClientState,
+  ClientStateEvent,
+  Connector,
+} from './client-options.ts';
 
 /**
  * A connection to a Switchboard hub, with its own state machine (`disconnected` → `connecting` → `connected`,
@@ -104,11 +45,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   readonly #tokens: Tokens;
   readonly #calls: Calls;
   readonly #connector: Connector;
-  readonly #o: Required<
-    Omit<ClientOptions, 'token' | 'WebSocket' | 'EventSource' | 'fetch' | 'connector'>
-  > & {
-    backoff: BackoffOptions;
-  };
+  readonly #o: ResolvedOptions;
   readonly #subs = new Map<string, { sub: Subscription<unknown>; control: SubscriptionControl }>();
   /** Subscribe command ids in flight → channel; and the latest one per channel (an older one's error is stale). */
   readonly #subscribeIds = new Map<string, string>();
@@ -137,7 +74,8 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   constructor(url: string, options: ClientOptions = {}) {
     super();
     this.#base = baseUrl(url);
-    this.#choice = options.transport ?? CLIENT_DEFAULTS.transport;
+    this.#o = resolveOptions(options);
+    this.#choice = this.#o.transport;
     const g = globalThis as Partial<TransportDeps>;
     this.#deps = {
       WebSocket: options.WebSocket ?? g.WebSocket,
@@ -147,20 +85,6 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     this.#tokens = new Tokens(options.token);
     this.#connector =
       options.connector ?? ((kind, params) => (kind === 'sse' ? openSse : openWebSocket)(params));
-    const d = CLIENT_DEFAULTS;
-    this.#o = {
-      transport: this.#choice,
-      backoff: { ...d.backoff, ...options.backoff },
-      connectTimeoutMs: options.connectTimeoutMs ?? d.connectTimeoutMs,
-      callTimeoutMs: options.callTimeoutMs ?? d.callTimeoutMs,
-      silenceFactor: options.silenceFactor ?? d.silenceFactor,
-      silenceGraceMs: options.silenceGraceMs ?? d.silenceGraceMs,
-      maxPendingCalls: options.maxPendingCalls ?? d.maxPendingCalls,
-      tokenRefreshMarginMs: options.tokenRefreshMarginMs ?? d.tokenRefreshMarginMs,
-      autoFallbackAfter: options.autoFallbackAfter ?? d.autoFallbackAfter,
-      maxEventBytes: options.maxEventBytes ?? 16 * 1024 * 1024,
-      autoConnect: options.autoConnect ?? true,
-    };
     this.#calls = new Calls(this.#o.maxPendingCalls);
     if (this.#o.autoConnect) this.connect();
   }

@@ -30,6 +30,8 @@ export const CLIENT_DEFAULTS = {
   maxPendingCalls: 1_000,
   /** Refresh a token this many ms before its `expiresAt`. */
   tokenRefreshMarginMs: 10_000,
+  /** Longest SSE line accepted, in characters: bounds the stream reader's buffer. */
+  maxEventBytes: 16 * 1024 * 1024,
   /** With `auto`, WebSocket attempts that may fail before the connection is first made before SSE is tried. */
   autoFallbackAfter: 1,
 } as const;
