@@ -17,7 +17,8 @@ interface TabSub {
   /** What the tab asked to resume after; undefined for a fresh subscription. */
   readonly since: Position | undefined;
   readonly id: CommandId | undefined;
-  live: boolean;
+  /** `waiting` for the shared subscription, `catching` up from history (live ones held), or `live`. */
+  phase: 'waiting' | 'catching' | 'live';
   /** The last position sent to the tab. */
   last: Position | undefined;
   held: MessageFrame[];
@@ -197,7 +198,7 @@ export class Relay {
         channel,
       });
     }
-    const sub: TabSub = { channel, since, id: cmdId, live: false, last: undefined, held: [] };
+    const sub: TabSub = { channel, since, id: cmdId, phase: 'waiting', last: undefined, held: [] };
     tab.subs.set(channel, sub);
     const up = this.#channel(channel, since);
     if (up.last !== undefined && up.sub.state === 'subscribed') void this.#catchUp(id, tab, sub, up);
@@ -234,15 +235,14 @@ export class Relay {
     this.#channels.set(channel, up);
     up.off.push(
       sub.on('subscribed', (event) => {
-        const first = up.last === undefined;
         up.last = event;
         for (const [id, tab] of this.#tabs) {
           const ts = tab.subs.get(channel);
           if (ts === undefined) continue;
           // The hub could not resume the shared subscription: each tab resumes on its own (and hears so).
-          if (ts.live && event.recovered === false)
+          if (ts.phase !== 'waiting' && event.recovered === false) {
             this.#drop(id, 4004, 'the hub could not resume the channel');
-          else if (!ts.live && (first || event.recovered !== true)) void this.#catchUp(id, tab, ts, up);
+          } else if (ts.phase === 'waiting') void this.#catchUp(id, tab, ts, up);
         }
       }),
       sub.on('message', (m) => this.#deliver(channel, m)),
@@ -253,7 +253,7 @@ export class Relay {
   }
 
   #fanout(channel: string, frame: IncomingFrame): void {
-    for (const [id, tab] of this.#tabs) if (tab.subs.get(channel)?.live) this.#send(id, frame);
+    for (const [id, tab] of this.#tabs) if (tab.subs.get(channel)?.phase === 'live') this.#send(id, frame);
   }
 
   #deliver(channel: string, m: Message<unknown>): void {
@@ -268,7 +268,7 @@ export class Relay {
     for (const [id, tab] of this.#tabs) {
       const ts = tab.subs.get(channel);
       if (ts === undefined) continue;
-      if (!ts.live) {
+      if (ts.phase !== 'live') {
         ts.held.push(frame);
         if (ts.held.length > MAX_HELD) this.#drop(id, 4001, 'slow_consumer');
         continue;
@@ -287,6 +287,7 @@ export class Relay {
 
   /** Brings one tab's subscription from its `since` to where the shared one is, then makes it live. */
   async #catchUp(id: string, tab: Tab, ts: TabSub, up: Upstream): Promise<void> {
+    ts.phase = 'catching';
     const event = up.last!;
     const current = up.sub.position ?? event;
     const stillHere = () => this.#tabs.get(id) === tab && tab.subs.get(ts.channel) === ts;
@@ -355,7 +356,7 @@ export class Relay {
   }
 
   #goLive(id: string, ts: TabSub): void {
-    ts.live = true;
+    ts.phase = 'live';
     const held = ts.held;
     ts.held = [];
     for (const frame of held) this.#write(id, ts, frame);
