@@ -144,6 +144,33 @@ describe('the client bundle in Chromium', () => {
     });
   }
 
+  it('with a native EventSource (whose heartbeats a page cannot see) silence is probed with ping, not taken for death', async () => {
+    const quick = await startTestHub({ heartbeat: { intervalMs: 300, timeoutMs: 200 } });
+    const qf = await startFront(quick.port, await clientPageFiles());
+    try {
+      const { page } = await openPage(browser, `${qf.url}/`);
+      await startClient(page, 'quiet', { transport: 'sse', silenceFactor: 1, silenceGraceMs: 200 });
+      await eventually('subscribed', async () =>
+        (await log(page)).subscribed.length > 0 ? true : undefined,
+      );
+      const probes = () => qf.requests.filter((r) => r.method === 'POST' && r.url === '/sse/command').length;
+      await eventually('three silence probes', async () => (probes() >= 3 ? true : undefined), {
+        timeoutMs: 15_000,
+      });
+      const l = await log(page);
+      assert.deepEqual(l.states, ['connected'], 'a quiet stream answering pings is kept');
+      assert.equal(
+        qf.requests.filter((r) => r.url.startsWith('/sse?')).length,
+        1,
+        'one stream, never replaced',
+      );
+      await page.context().close();
+    } finally {
+      await qf.stop();
+      await quick.shutdown();
+    }
+  });
+
   it('auto falls back to SSE behind a proxy that refuses WebSocket upgrades, and says so', async () => {
     front.refuseUpgrades = true;
     try {

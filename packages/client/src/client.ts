@@ -18,11 +18,19 @@ import { Emitter } from './emitter.ts';
 import { SwitchboardClientError } from './errors.ts';
 import type { CommandBody, IncomingFrame, ReplyFrame } from './frames.ts';
 import { Subscription, type SubscriptionControl, type SubscriptionOwner } from './subscription.ts';
-import { Tokens } from './tokens.ts';
+import { type TokenOption, Tokens } from './tokens.ts';
 import { openSse } from './transport/sse.ts';
 import type { CloseInfo, Transport, TransportDeps, TransportKind } from './transport/types.ts';
 import { openWebSocket } from './transport/websocket.ts';
 import type { CallOptions, HistoryOptions, HistoryResult, Published } from './types.ts';
+
+/** Options of `client.subscribe`. */
+export interface SubscribeOptions {
+  /** Resume after this position (one the app kept): the `subscribed` event says whether it could. */
+  readonly since?: Position;
+  /** A subscription token, or a callback for a fresh one at every subscribe (WebSocket only). */
+  readonly token?: TokenOption;
+}
 
 export type {
   ClientEvents,
@@ -50,6 +58,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   /** Subscribe command ids in flight → channel; and the latest one per channel (an older one's error is stale). */
   readonly #subscribeIds = new Map<string, string>();
   readonly #latestSubscribe = new Map<string, string>();
+  readonly #subTokens = new Map<string, TokenOption>();
   #state: ClientState = 'disconnected';
   #transport: Transport | undefined;
   #ready = false;
@@ -119,8 +128,12 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     this.#move('disconnected', 'disconnect');
   }
 
-  /** The subscription of `channel` (one per channel and client), subscribing it. `since` starts after a position. */
-  subscribe<T = unknown>(channel: string, options: { since?: Position } = {}): Subscription<T> {
+  /**
+   * The subscription of `channel` (one per channel and client), subscribing it. `since` starts after a position
+   * the app kept; `token` is a subscription token for channels that require one (WebSocket only: sent with every
+   * `subscribe`, and a callback is called again for each).
+   */
+  subscribe<T = unknown>(channel: string, options: SubscribeOptions = {}): Subscription<T> {
     const problem = channelError(channel);
     if (problem !== null) throw new SwitchboardClientError('invalid_channel', problem, channel);
     let entry = this.#subs.get(channel);
@@ -132,6 +145,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
       entry = { sub, control: control! };
       this.#subs.set(channel, entry);
     }
+    if (options.token !== undefined) this.#subTokens.set(channel, options.token);
     entry.sub.subscribe();
     return entry.sub as Subscription<T>;
   }
@@ -351,8 +365,26 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     this.#subscribeIds.set(id, channel);
     this.#latestSubscribe.set(channel, id);
     const since = control.resumePosition();
-    t.send(
-      since === undefined ? { type: 'subscribe', id, channel } : { type: 'subscribe', id, channel, since },
+    const command =
+      since === undefined
+        ? { type: 'subscribe' as const, id, channel }
+        : { type: 'subscribe' as const, id, channel, since };
+    const token = this.#subTokens.get(channel);
+    if (token === undefined) return t.send(command);
+    const gen = this.#gen;
+    Promise.resolve(typeof token === 'string' ? token : token()).then(
+      (value) => {
+        // Sent only if nothing overtook it meanwhile (a reconnect, an unsubscribe, a newer subscribe).
+        if (gen === this.#gen && this.#latestSubscribe.get(channel) === id)
+          t.send({ ...command, token: value });
+      },
+      (err: unknown) => {
+        if (gen !== this.#gen || this.#latestSubscribe.get(channel) !== id) return;
+        this.#latestSubscribe.delete(channel);
+        this.#subs
+          .get(channel)
+          ?.control.refused('unauthorized', `the subscription token callback failed: ${String(err)}`);
+      },
     );
   }
 

@@ -1,4 +1,10 @@
-import type { ClientCommand, CommandId, Position, ServerFrame } from '@switchboard/protocol';
+import type {
+  ClientCommand,
+  CommandId,
+  Position,
+  ServerFrame,
+  SubscribeCommand,
+} from '@switchboard/protocol';
 
 /**
  * Frames and commands the client speaks beyond those typed in @switchboard/protocol: token authentication
@@ -19,8 +25,10 @@ export interface AuthedFrame {
   readonly expiresAt: number | null;
 }
 
-/** `subscribe` with the optional subscription token of channels that require one. */
-export type OutgoingCommand = ClientCommand | AuthCommand;
+/** `subscribe` with the optional subscription token of channels that require one (contract "auth"). */
+export type SubscribeWithToken = SubscribeCommand & { readonly token?: string };
+
+export type OutgoingCommand = Exclude<ClientCommand, SubscribeCommand> | SubscribeWithToken | AuthCommand;
 
 export type IncomingFrame = ServerFrame | AuthedFrame;
 

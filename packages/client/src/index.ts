@@ -8,6 +8,7 @@ export {
   type ClientState,
   type ClientStateEvent,
   type Connector,
+  type SubscribeOptions,
 } from './client.ts';
 export { type BackoffOptions, CLIENT_DEFAULTS, type TransportChoice } from './defaults.ts';
 export { type LocalErrorCode, SwitchboardClientError } from './errors.ts';

@@ -202,6 +202,26 @@ describe('tokens (contract A) against a real WebSocket server', () => {
     c.disconnect();
   });
 
+  it('a subscription token goes with its subscribe, asked for again at every resubscribe', async () => {
+    const { c, log } = start({});
+    let asked = 0;
+    const sub = c.subscribe('private', { token: async () => `sub-${++asked}` });
+    await until(
+      () => sub.state === 'subscribed',
+      () => sub.state,
+    );
+    hub.sockets.at(-1)!.close(4000, 'shutdown');
+    await until(
+      () => log().length === 2 && sub.state === 'subscribed',
+      () => `${log().length} ${sub.state}`,
+    );
+    assert.deepEqual(
+      log().map((l) => l.find((m) => m.type === 'subscribe')?.token),
+      ['sub-1', 'sub-2'],
+    );
+    c.disconnect();
+  });
+
   it('a hub that goes silent for longer than its heartbeat allows is replaced', async () => {
     heartbeat = 50;
     try {
