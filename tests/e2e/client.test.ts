@@ -81,10 +81,8 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly Kind[]) {
       const client = open(hub.url);
       const sub = client.subscribe<{ n: number }>(`room-${kind}`);
       const rec = record<{ n: number }>(sub);
-      await until(
-        () => sub.state === 'subscribed',
-        () => sub.state,
-      );
+      await sub.ready();
+      assert.equal(sub.state, 'subscribed');
       assert.equal(rec.subscribed[0]?.recovered, undefined, 'a fresh subscription asks for no recovery');
       const p1 = await hub.publish(`room-${kind}`, { n: 1 });
       const p2 = await sub.publish({ n: 2 });
@@ -140,6 +138,9 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly Kind[]) {
       assert.throws(() => client.subscribe('no spaces'), { code: 'invalid_channel' });
       const off = new Client(hub.url, { autoConnect: false });
       await assert.rejects(off.presence('codes'), { code: 'closed' });
+      const refused = client.subscribe('codes-refused');
+      refused.unsubscribe();
+      await assert.rejects(refused.ready(), { code: 'not_subscribed' });
     });
 
     it('resumes with nothing lost or repeated when connections break mid-stream', async () => {

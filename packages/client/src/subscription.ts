@@ -139,6 +139,36 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
     this.#owner.wantUnsubscribe(this.channel);
   }
 
+  /**
+   * Resolves once the subscription is `subscribed` (at once if it is); rejects if it becomes `unsubscribed`
+   * first (`refused` or `unsubscribe()`). Publications made after it resolves are delivered to it.
+   */
+  ready(): Promise<void> {
+    if (this.#state === 'subscribed') return Promise.resolve();
+    if (this.#state === 'unsubscribed') {
+      return Promise.reject(
+        new SwitchboardClientError('not_subscribed', 'the subscription is not active', this.channel),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const off = this.on('state', ({ to, code }) => {
+        if (to === 'subscribed') {
+          off();
+          resolve();
+        } else if (to === 'unsubscribed') {
+          off();
+          reject(
+            new SwitchboardClientError(
+              code ?? 'not_subscribed',
+              'the subscription ended first',
+              this.channel,
+            ),
+          );
+        }
+      });
+    });
+  }
+
   publish(data: T, options?: CallOptions & { idempotencyKey?: string }): Promise<Published> {
     return this.#owner.publish(this.channel, data, options);
   }
