@@ -84,8 +84,10 @@ describe('one connection shared across tabs', () => {
     const pages: Page[] = [];
     // The first tab is opened alone, so that in leader mode it is the one elected.
     pages.push(await openTab(context, front.url, channel, share));
-    await eventually('the first tab connected', async () =>
-      (await tabLog(pages[0]!)).state === 'connected' ? true : undefined,
+    await eventually(
+      'the first tab connected',
+      async () => ((await tabLog(pages[0]!)).state === 'connected' ? true : undefined),
+      { timeoutMs: 15_000 },
     );
     for (let i = 1; i < TABS; i++) pages.push(await openTab(context, front.url, channel, share));
     await eventually(
@@ -120,8 +122,10 @@ describe('one connection shared across tabs', () => {
     );
     assert.equal((await tabLog(pages[3]!)).transport, 'websocket');
     await context.close();
-    await eventually('the worker’s connection closed', async () =>
-      (await hubConnections(hub.url)) === 0 ? true : undefined,
+    await eventually(
+      'the worker’s connection closed',
+      async () => ((await hubConnections(hub.url)) === 0 ? true : undefined),
+      { timeoutMs: 15_000 },
     );
   });
 

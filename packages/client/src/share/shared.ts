@@ -27,6 +27,14 @@ export interface SharedClientOptions extends ClientOptions {
   readonly share?: ShareOptions;
 }
 
+/** Runs `fn` when the page goes away (where there is a page: not in Node). */
+function onPageHide(fn: () => void): void {
+  (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.(
+    'pagehide',
+    fn,
+  );
+}
+
 /** Backoff for re-opening a tab's link to the relay: local, so quick. */
 const LINK_BACKOFF = { minDelayMs: 20, maxDelayMs: 1_000 };
 
@@ -70,13 +78,13 @@ export function createSharedClient(url: string, options: SharedClientOptions = {
       ...(clientOptions.transport === undefined ? {} : { transport: clientOptions.transport }),
       ...(typeof clientOptions.token === 'string' ? { token: clientOptions.token } : {}),
     };
-    addEventListener('pagehide', () => port.post({ t: 'bye', tab }));
+    onPageHide(() => port.post({ t: 'bye', tab }));
     return new Client(url, { ...linkOptions, connector: tabLinkConnector(port, tab, serializable, alive) });
   }
 
   const channelName = `switchboard:${key}`;
   const port = broadcastPort<RelayMessage, TabMessage>(channelName);
-  addEventListener('pagehide', () => port.post({ t: 'bye', tab }));
+  onPageHide(() => port.post({ t: 'bye', tab }));
   void locks()!.request(`switchboard:leader:${key}`, async () => {
     // This tab leads until it dies: it holds the hub connection and relays for every tab.
     const upstream = new Client(url, clientOptions);
