@@ -24,11 +24,12 @@ async function openTab(
   url: string,
   channel: string,
   share: Record<string, unknown>,
+  options: Record<string, unknown> = {},
 ): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${url}/`);
   await page.evaluate(
-    async ({ channel, share }) => {
+    async ({ channel, share, options }) => {
       const sb = await import('/switchboard-shared.js' as string);
       const log = {
         offsets: [] as number[],
@@ -36,7 +37,7 @@ async function openTab(
         sub: 'unsubscribed',
         transport: undefined as string | undefined,
       };
-      const client = sb.createSharedClient(location.origin, { share });
+      const client = sb.createSharedClient(location.origin, { ...options, share });
       client.on('state', (s: { to: string }) => {
         log.state = s.to;
       });
@@ -50,7 +51,7 @@ async function openTab(
       });
       Object.assign(window, { log, client });
     },
-    { channel, share },
+    { channel, share, options },
   );
   return page;
 }
@@ -78,18 +79,27 @@ describe('one connection shared across tabs', () => {
 
   async function tenTabsShareOne(
     share: Record<string, unknown>,
+    options: Record<string, unknown>,
     channel: string,
   ): Promise<{ context: BrowserContext; pages: Page[] }> {
+    // Connections of an earlier test's closed pages may still be going away.
+    await eventually(
+      'no connection left',
+      async () => ((await hubConnections(hub.url)) === 0 ? true : undefined),
+      {
+        timeoutMs: 15_000,
+      },
+    );
     const context = await browser.newContext();
     const pages: Page[] = [];
     // The first tab is opened alone, so that in leader mode it is the one elected.
-    pages.push(await openTab(context, front.url, channel, share));
+    pages.push(await openTab(context, front.url, channel, share, options));
     await eventually(
       'the first tab connected',
       async () => ((await tabLog(pages[0]!)).state === 'connected' ? true : undefined),
       { timeoutMs: 15_000 },
     );
-    for (let i = 1; i < TABS; i++) pages.push(await openTab(context, front.url, channel, share));
+    for (let i = 1; i < TABS; i++) pages.push(await openTab(context, front.url, channel, share, options));
     await eventually(
       'every tab connected and subscribed',
       async () => {
@@ -118,6 +128,7 @@ describe('one connection shared across tabs', () => {
   it('with a SharedWorker: ten tabs, one hub connection', async () => {
     const { context, pages } = await tenTabsShareOne(
       { mode: 'worker', worker: '/switchboard-worker.js' },
+      {},
       'worker-tabs',
     );
     assert.equal((await tabLog(pages[3]!)).transport, 'websocket');
@@ -129,56 +140,59 @@ describe('one connection shared across tabs', () => {
     );
   });
 
-  it('with a leader tab (Web Locks + BroadcastChannel): ten tabs, one connection, and a lossless handover', async () => {
-    const channel = 'leader-tabs';
-    const { context, pages } = await tenTabsShareOne({ mode: 'leader' }, channel);
-    const total = 200;
-    let published = 1;
-    const publishing = (async () => {
-      while (published < total) {
-        await hub.publish(channel, published + 1);
-        published++;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
-    await eventually('publications under way', async () => (published >= 40 ? true : undefined), {
-      timeoutMs: 15_000,
-    });
-    const before = await hubClientId(pages[0]!);
-    assert.equal(await hubClientId(pages[5]!), before, 'every tab goes through the same hub connection');
-    const leader = pages.shift()!;
-    await leader.close();
-    assert.ok(published < total, 'the leader closed while publications kept coming');
-    await publishing;
-    const expected = Array.from({ length: total }, (_, i) => i + 1);
-    await eventually(
-      'every offset in every remaining tab',
-      async () => {
-        for (const p of pages) if ((await tabLog(p)).offsets.length < total) return undefined;
-        return true;
-      },
-      {
-        timeoutMs: 20_000,
-        lastSeen: async () => Promise.all(pages.map(async (p) => (await tabLog(p)).offsets.length)),
-      },
-    );
-    for (const [i, p] of pages.entries()) {
-      assert.deepEqual(
-        (await tabLog(p)).offsets,
-        expected,
-        `tab ${i + 2}: every offset exactly once, in order`,
+  for (const transport of ['websocket', 'sse'] as const) {
+    it(`with a leader tab (Web Locks + BroadcastChannel) over ${transport}: ten tabs, one connection, a lossless handover`, async () => {
+      const channel = `leader-tabs-${transport}`;
+      const { context, pages } = await tenTabsShareOne({ mode: 'leader' }, { transport }, channel);
+      assert.equal((await tabLog(pages[4]!)).transport, transport);
+      const total = 200;
+      let published = 1;
+      const publishing = (async () => {
+        while (published < total) {
+          await hub.publish(channel, published + 1);
+          published++;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      await eventually('publications under way', async () => (published >= 40 ? true : undefined), {
+        timeoutMs: 15_000,
+      });
+      const before = await hubClientId(pages[0]!);
+      assert.equal(await hubClientId(pages[5]!), before, 'every tab goes through the same hub connection');
+      const leader = pages.shift()!;
+      await leader.close();
+      assert.ok(published < total, 'the leader closed while publications kept coming');
+      await publishing;
+      const expected = Array.from({ length: total }, (_, i) => i + 1);
+      await eventually(
+        'every offset in every remaining tab',
+        async () => {
+          for (const p of pages) if ((await tabLog(p)).offsets.length < total) return undefined;
+          return true;
+        },
+        {
+          timeoutMs: 20_000,
+          lastSeen: async () => Promise.all(pages.map(async (p) => (await tabLog(p)).offsets.length)),
+        },
       );
-    }
-    await eventually(
-      'one connection again',
-      async () => ((await hubConnections(hub.url)) === 1 ? true : undefined),
-      {
-        timeoutMs: 10_000,
-      },
-    );
-    const after = await hubClientId(pages[0]!);
-    assert.notEqual(after, before, 'a new leader opened a new hub connection');
-    for (const p of pages) assert.equal(await hubClientId(p), after);
-    await context.close();
-  });
+      for (const [i, p] of pages.entries()) {
+        assert.deepEqual(
+          (await tabLog(p)).offsets,
+          expected,
+          `tab ${i + 2}: every offset exactly once, in order`,
+        );
+      }
+      await eventually(
+        'one connection again',
+        async () => ((await hubConnections(hub.url)) === 1 ? true : undefined),
+        {
+          timeoutMs: 10_000,
+        },
+      );
+      const after = await hubClientId(pages[0]!);
+      assert.notEqual(after, before, 'a new leader opened a new hub connection');
+      for (const p of pages) assert.equal(await hubClientId(p), after);
+      await context.close();
+    });
+  }
 });

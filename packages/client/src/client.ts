@@ -240,8 +240,8 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
       this.#waitingForChannels = true;
       return;
     }
-    const channels =
-      kind === 'sse' ? active.map(([channel, c]) => ({ channel, since: c.resumePosition() })) : [];
+    // Every transport is told the channels it opens for: SSE puts them in its URL, the tab link tells the relay.
+    const channels = active.map(([channel, c]) => ({ channel, since: c.resumePosition() }));
     let transport: Transport;
     try {
       transport = this.#connector(kind, {

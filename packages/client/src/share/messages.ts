@@ -1,3 +1,4 @@
+import type { Position } from '@switchboard/protocol';
 import type { IncomingFrame, OutgoingCommand } from '../frames.ts';
 
 /**
@@ -7,7 +8,16 @@ import type { IncomingFrame, OutgoingCommand } from '../frames.ts';
  */
 export type TabMessage =
   /** A tab opens its link: the relay answers with a `connected` frame once its own hub connection is up. */
-  | { readonly t: 'hello'; readonly tab: string; readonly options?: SerializableOptions }
+  | {
+      readonly t: 'hello';
+      readonly tab: string;
+      readonly options?: SerializableOptions;
+      /**
+       * The tab's channels (it subscribes them once connected): the relay subscribes them upstream at once, since
+       * an SSE connection cannot open without a channel.
+       */
+      readonly channels?: readonly { readonly channel: string; readonly since: Position | undefined }[];
+    }
   | { readonly t: 'cmd'; readonly tab: string; readonly cmd: OutgoingCommand }
   /** The tab is going away (page hide): the relay forgets it at once instead of when its lock is released. */
   | { readonly t: 'bye'; readonly tab: string };

@@ -67,7 +67,7 @@ export class Relay {
   }
 
   receive(message: TabMessage): void {
-    if (message.t === 'hello') return this.#hello(message.tab);
+    if (message.t === 'hello') return this.#hello(message.tab, message.channels ?? []);
     if (message.t === 'bye') return this.#forget(message.tab);
     const tab = this.#tabs.get(message.tab);
     if (tab?.ready) this.#command(message.tab, tab, message.cmd);
@@ -78,7 +78,10 @@ export class Relay {
     for (const id of [...this.#tabs.keys()]) this.#drop(id, 1001, 'the relay closed');
   }
 
-  #hello(id: string): void {
+  #hello(
+    id: string,
+    channels: readonly { readonly channel: string; readonly since: Position | undefined }[],
+  ): void {
     const known = this.#tabs.get(id);
     if (known !== undefined) {
       // The tab re-opened its link: it re-subscribes everything from its own positions.
@@ -88,6 +91,11 @@ export class Relay {
       this.#tabs.set(id, { ready: false, subs: new Map() });
       // The tab holds this lock for its life; getting it means the tab is gone.
       void locks()?.request(`switchboard:tab:${id}`, async () => this.#forget(id));
+    }
+    // Subscribed upstream now (an SSE connection opens only with its channels); the tab joins them once linked.
+    for (const { channel, since } of channels) {
+      this.#channel(channel, since);
+      this.#releaseIfUnused(channel);
     }
     if (this.#upstream.state === 'connected') this.#answerHellos();
   }
@@ -206,6 +214,11 @@ export class Relay {
 
   #leave(tab: Tab, channel: string): void {
     if (!tab.subs.delete(channel)) return;
+    this.#releaseIfUnused(channel);
+  }
+
+  /** Unsubscribes upstream a channel no tab uses, a little later (a tab that re-opens its link wants it back). */
+  #releaseIfUnused(channel: string): void {
     const up = this.#channels.get(channel);
     if (up === undefined || this.#used(channel)) return;
     clearTimeout(up.releaseTimer);

@@ -36,7 +36,11 @@ export function tabLinkConnector(
       handlers.frame(message.frame);
     };
     void alive.then(() => {
-      if (!done) port.post(options === undefined ? { t: 'hello', tab } : { t: 'hello', tab, options });
+      const channels = params.channels;
+      if (!done)
+        port.post(
+          options === undefined ? { t: 'hello', tab, channels } : { t: 'hello', tab, options, channels },
+        );
     });
     return {
       kind: 'websocket',

@@ -46,7 +46,10 @@ export interface OpenParams {
   /** The hub's base URL (`http(s)://host:port`, no trailing slash). */
   readonly base: string;
   readonly token: string | undefined;
-  /** SSE only: the stream's channels and, for each, the position to resume after (or undefined for live). */
+  /**
+   * The channels active when the transport opens and, for each, the position to resume after (undefined: live).
+   * SSE opens its stream with them; WebSocket ignores them (subscriptions follow the `connected` frame).
+   */
   readonly channels: readonly { readonly channel: string; readonly since: Position | undefined }[];
   readonly deps: TransportDeps;
   readonly maxEventBytes: number;
