@@ -17,6 +17,7 @@ import type { TransportChoice } from './defaults.ts';
 import { Emitter } from './emitter.ts';
 import { SwitchboardClientError } from './errors.ts';
 import type { CommandBody, IncomingFrame, ReplyFrame } from './frames.ts';
+import { SilenceWatch } from './silence.ts';
 import { Subscription, type SubscriptionControl, type SubscriptionOwner } from './subscription.ts';
 import { type TokenOption, Tokens } from './tokens.ts';
 import { openSse } from './transport/sse.ts';
@@ -71,13 +72,11 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   #useSse = false;
   #waitingForChannels = false;
   #reopenQueued = false;
-  #heartbeatMs: number | undefined;
-  #lastSeen = 0;
+  #silence: SilenceWatch | undefined;
   #clientId: string | undefined;
   #kind: TransportKind | undefined;
   #retryTimer: Timer | undefined;
   #connectTimer: Timer | undefined;
-  #silenceTimer: Timer | undefined;
   #refreshTimer: Timer | undefined;
 
   constructor(url: string, options: ClientOptions = {}) {
@@ -253,7 +252,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
         handlers: {
           frame: (f) => this.#onFrame(gen, f),
           alive: () => {
-            this.#lastSeen = Date.now();
+            if (gen === this.#gen) this.#silence?.seen();
           },
           closed: (info) => this.#onClosed(gen, info),
         },
@@ -275,8 +274,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
       case 'connected':
         this.#clientId = frame.client;
         this.#kind = frame.transport;
-        this.#heartbeatMs = frame.heartbeat;
-        this.#armSilence(gen);
+        this.#watchSilence(gen, frame.heartbeat);
         if (!t.fixedChannels && this.#tokens.configured) void this.#authenticate(gen, t);
         else this.#established(gen, t);
         return;
@@ -401,29 +399,23 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     });
   }
 
-  #armSilence(gen: number): void {
-    clearTimeout(this.#silenceTimer);
-    const hb = this.#heartbeatMs;
+  /** Replaces a connection the hub went silent on; `heartbeat` is the hub's interval (0: none to watch). */
+  #watchSilence(gen: number, heartbeat: number): void {
+    this.#silence?.stop();
     // 0: a link with no heartbeats to watch (the tab-sharing link, which learns of a dead leader otherwise).
-    if (hb === undefined || hb <= 0) return;
-    this.#lastSeen = Date.now();
-    const limit = hb * this.#o.silenceFactor + this.#o.silenceGraceMs;
-    const check = () => {
-      if (gen !== this.#gen) return;
-      const quiet = Date.now() - this.#lastSeen;
-      if (quiet < limit) {
-        this.#silenceTimer = timer(check, limit - quiet);
-        return;
-      }
+    if (heartbeat <= 0) return;
+    const watch = new SilenceWatch(heartbeat * this.#o.silenceFactor + this.#o.silenceGraceMs, () => {
       const t = this.#transport;
+      if (gen !== this.#gen) return;
       if (t === undefined || t.seesHeartbeats || !this.#ready) return this.#fail(gen, 'silence');
       // A native EventSource hides the hub's heartbeat comments: ask the hub whether the stream is alive.
-      this.#calls.call({ type: 'ping' }, this.#o.silenceGraceMs + hb, t).then(
-        () => gen === this.#gen && this.#armSilence(gen),
+      this.#calls.call({ type: 'ping' }, this.#o.silenceGraceMs + heartbeat, t).then(
+        () => gen === this.#gen && watch.start(),
         () => this.#fail(gen, 'silence'),
       );
-    };
-    this.#silenceTimer = timer(check, limit);
+    });
+    this.#silence = watch;
+    watch.start();
   }
 
   /** Gives up on the current transport (timeout, silence) and reconnects. */
@@ -479,7 +471,8 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     this.#gen++;
     this.#ready = false;
     clearTimeout(this.#connectTimer);
-    clearTimeout(this.#silenceTimer);
+    this.#silence?.stop();
+    this.#silence = undefined;
     clearTimeout(this.#refreshTimer);
     this.#subscribeIds.clear();
     this.#latestSubscribe.clear();
