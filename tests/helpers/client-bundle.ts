@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -47,10 +47,16 @@ export function buildClientBundles(): Promise<ClientBundles> {
       bundle('share/worker.ts', true),
     ]);
     mkdirSync(DIST, { recursive: true });
-    writeFileSync(join(DIST, 'switchboard.js'), core);
-    writeFileSync(join(DIST, 'switchboard.min.js'), coreMin);
-    writeFileSync(join(DIST, 'switchboard-shared.js'), sharedMin);
-    writeFileSync(join(DIST, 'switchboard-worker.js'), workerMin);
+    // Test files run in parallel processes and each builds: write-then-rename, so no file is ever half written.
+    const write = (name: string, text: string) => {
+      const tmp = join(DIST, `.${name}.${process.pid}.tmp`);
+      writeFileSync(tmp, text);
+      renameSync(tmp, join(DIST, name));
+    };
+    write('switchboard.js', core);
+    write('switchboard.min.js', coreMin);
+    write('switchboard-shared.js', sharedMin);
+    write('switchboard-worker.js', workerMin);
     const gz = (text: string) => gzipSync(text, { level: 9 }).length;
     return {
       core,
