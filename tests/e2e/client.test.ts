@@ -143,6 +143,42 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly Kind[]) {
       await assert.rejects(refused.ready(), { code: 'not_subscribed' });
     });
 
+    it('follows the hub’s disconnect codes: 4004 reconnects and resumes, 4503 stays disconnected', async () => {
+      const client = open(hub.url);
+      const states: ClientStateEvent[] = [];
+      client.on('state', (s) => states.push(s));
+      const rec = record<number>(client.subscribe(`kick-${kind}`));
+      await until(
+        () => rec.states.includes('subscribed'),
+        () => 'subscribed',
+      );
+      const first = client.id;
+      const again = await hub.api('disconnect', { client: first, reconnect: true });
+      assert.equal(again.status, 200);
+      await until(
+        () => client.state === 'connected' && client.id !== first,
+        () => client.state,
+      );
+      assert.ok(states.some((s) => s.to === 'connecting' && s.code === 4004));
+      await hub.publish(`kick-${kind}`, 1);
+      await until(
+        () => rec.messages.length === 1,
+        () => 'message after the reconnect',
+      );
+      const gone = await hub.api('disconnect', { client: client.id, reconnect: false });
+      assert.equal(gone.status, 200);
+      await until(
+        () => client.state === 'disconnected',
+        () => client.state,
+      );
+      assert.deepEqual(states.at(-1), {
+        from: 'connected',
+        to: 'disconnected',
+        reason: 'server_disconnect',
+        code: 4503,
+      });
+    });
+
     it('resumes with nothing lost or repeated when connections break mid-stream', async () => {
       const front = await startFront(hub.port);
       try {
