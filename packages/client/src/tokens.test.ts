@@ -1,7 +1,8 @@
 // The token flow of contract A (docs/protocol.md) against a small real WebSocket server that speaks it:
 // `auth` first, `authed` with `expiresAt`, a refused token (error `unauthorized` + close 4501), an expired
-// token (close 4006), and a hub that goes silent.
+// token (close 4006), and a hub that goes silent; over SSE, a refused (401) and an expired (4006) token.
 import assert from 'node:assert/strict';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -237,6 +238,74 @@ describe('tokens (contract A) against a real WebSocket server', () => {
       c.disconnect();
     } finally {
       heartbeat = 60_000;
+    }
+  });
+});
+
+describe('tokens over SSE (contract A) against a small real HTTP server', () => {
+  let server: Server;
+  let url: string;
+  const seen: (string | undefined)[] = [];
+  const streams: ServerResponse[] = [];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      const auth = req.headers.authorization;
+      seen.push(auth);
+      if (auth === 'Bearer bad') {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        return res.end('{"error":{"code":"unauthorized","message":"unauthorized"}}');
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const frame = (f: object) => `event: ${(f as { type: string }).type}\ndata: ${JSON.stringify(f)}\n\n`;
+      res.write(
+        frame({
+          type: 'connected',
+          client: `c${seen.length}`,
+          version: 1,
+          transport: 'sse',
+          heartbeat: 60_000,
+          session: 's',
+        }),
+      );
+      res.write(frame({ type: 'subscribed', channel: 'room', epoch: 'e1', offset: 0, recoverable: true }));
+      streams.push(res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    for (const s of streams) s.destroy();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('a refused token (401) is replaced by a fresh one; an expired one (disconnect 4006) too', async () => {
+    const handed = ['bad', 'good-1', 'good-2'];
+    let n = 0;
+    const c = new Client(url, {
+      transport: 'sse',
+      backoff: { minDelayMs: 10, maxDelayMs: 50 },
+      token: () => handed[n++] ?? 'good-x',
+    });
+    try {
+      const sub = c.subscribe('room');
+      await until(
+        () => sub.state === 'subscribed',
+        () => sub.state,
+      );
+      assert.deepEqual(seen, ['Bearer bad', 'Bearer good-1']);
+      const live = streams.at(-1)!;
+      live.write(
+        'event: disconnect\ndata: {"type":"disconnect","code":4006,"reason":"token_expired","reconnect":true}\n\n',
+      );
+      live.end();
+      await until(
+        () => seen.length === 3 && sub.state === 'subscribed',
+        () => `${seen.length} ${sub.state}`,
+      );
+      assert.equal(seen[2], 'Bearer good-2');
+    } finally {
+      c.disconnect();
     }
   });
 });
