@@ -31,6 +31,8 @@ export interface ConnectedFrame {
   readonly user: string | null;
   /** Milliseconds between server heartbeats; a client may treat 2x this of silence as a dead connection. */
   readonly heartbeat: number;
+  /** SSE only: the secret that binds `POST /sse/command` requests to this stream (header `X-Switchboard-Session`). */
+  readonly session?: string;
 }
 
 /** The reply to `auth`: who the connection now is, and when its token expires (ms since the epoch). */

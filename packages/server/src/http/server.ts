@@ -52,6 +52,7 @@ export function createHttpServer(parts: HttpParts): Server {
       if (limited !== null) return sendError(res, limited.code, limited.message, limited.headers);
       return sse.handle(req, res, url);
     }
+    if (path === '/sse/command') return sse.commands.handle(req, res);
     if (path.startsWith('/api/')) return api.handle(req, res, path);
     if (path === '/ws')
       return sendError(res, 'bad_request', 'this endpoint speaks WebSocket: send Upgrade: websocket', {

@@ -15,6 +15,7 @@ import type { Session } from '../core/session.ts';
 import { disconnectFor } from '../errors.ts';
 import { sendError } from '../http/respond.ts';
 import { SseTransport } from './sse.ts';
+import { SseCommands } from './sse-command.ts';
 
 /** Headers that keep an event stream flowing through browsers, proxies and CDNs. */
 const SSE_HEADERS = {
@@ -33,6 +34,8 @@ const SSE_HEADERS = {
 export class SseEndpoint {
   readonly #node: SwitchboardNode;
   readonly #tickets: TicketStore;
+  /** `POST /sse/command`: the commands of open streams. */
+  readonly commands: SseCommands;
   readonly #transports = new Map<SseTransport, Session>();
   readonly #heartbeat = Buffer.from(encodeSseComment('ping'));
   #timer: NodeJS.Timeout | undefined;
@@ -40,6 +43,7 @@ export class SseEndpoint {
   constructor(node: SwitchboardNode, tickets: TicketStore) {
     this.#node = node;
     this.#tickets = tickets;
+    this.commands = new SseCommands(node);
   }
 
   get count(): number {
@@ -139,8 +143,10 @@ export class SseEndpoint {
     );
     const session = node.createSession(transport, identity);
     this.#transports.set(transport, session);
+    const secret = this.commands.register(session, transport);
     res.on('close', () => {
       this.#transports.delete(transport);
+      this.commands.unregister(secret);
       session.closed();
     });
     transport.send({
@@ -150,6 +156,7 @@ export class SseEndpoint {
       transport: 'sse',
       user: session.user,
       heartbeat: node.config.heartbeat.intervalMs,
+      session: secret,
     });
     if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);
     // A stream's channels are fixed by its URL: if one cannot be subscribed (the engine is down), end the

@@ -1,0 +1,131 @@
+import { encodeCursor, normalizeChannels, type Position } from '@switchboard/protocol';
+import { type IncomingFrame, type OutgoingCommand, parseFrame } from '../frames.ts';
+import { type Reader, readWithEventSource, readWithFetch } from './sse-readers.ts';
+import type { OpenParams, Transport } from './types.ts';
+
+/**
+ * The position sent for a channel that has none yet in a resume cursor (which needs one per channel). No real
+ * epoch is this short, so the hub answers `recovered: false` and starts the channel live — what a new
+ * subscription wants; the client does not report that `recovered: false`, since it asked for nothing.
+ */
+export const NO_POSITION: Position = { epoch: '0', offset: 0 };
+
+/** `GET /sse?channel=…[&since=cursor]` for a channel set and its resume positions. */
+export function sseUrl(base: string, channels: OpenParams['channels']): string {
+  const names = normalizeChannels(channels.map((c) => c.channel));
+  const qs = new URLSearchParams();
+  for (const name of names) qs.append('channel', name);
+  if (channels.some((c) => c.since !== undefined)) {
+    const byName = new Map(channels.map((c) => [c.channel, c.since]));
+    qs.set(
+      'since',
+      encodeCursor(
+        names,
+        names.map((n) => byName.get(n) ?? NO_POSITION),
+      ),
+    );
+  }
+  return `${base}/sse?${qs.toString()}`;
+}
+
+/**
+ * An SSE stream for a fixed channel set, plus `POST /sse/command` for everything else (publish, history,
+ * presence, ping, auth refresh) with the `session` secret of the stream's `connected` frame. Replies come back
+ * through `handlers.frame`, like WebSocket replies.
+ */
+export function openSse(params: OpenParams): Transport {
+  const { handlers, deps, token } = params;
+  const url = sseUrl(params.base, params.channels);
+  let session: string | undefined;
+  let disconnect: { code: number; reason: string; reconnect: boolean } | undefined;
+  let connected = false;
+  let done = false;
+  let reader: Reader | undefined;
+
+  const onData = (text: string) => {
+    if (done) return;
+    handlers.alive();
+    const frame = parseFrame(text);
+    if (frame === null) return;
+    if (frame.type === 'connected') {
+      connected = true;
+      session = frame.session;
+    }
+    if (frame.type === 'disconnect') disconnect = frame;
+    handlers.frame(frame);
+  };
+  const onEnded = (refused?: { status: number; code: string | undefined }) => {
+    if (done) return;
+    done = true;
+    if (refused !== undefined) {
+      // Refused before the stream started: 401/403 need new credentials; 4xx would fail the same way again.
+      const code = refused.status === 401 ? 4501 : refused.status === 403 ? 4502 : 4500;
+      const retry = refused.status >= 500 || refused.status === 429 || refused.status === 408;
+      return handlers.closed({
+        code: retry ? 4005 : code,
+        reason: refused.code ?? `http_${refused.status}`,
+        reconnect: retry,
+        beforeConnected: true,
+      });
+    }
+    if (disconnect !== undefined) {
+      return handlers.closed({ ...disconnect, beforeConnected: !connected });
+    }
+    handlers.closed({ code: 1006, reason: 'stream ended', reconnect: true, beforeConnected: !connected });
+  };
+
+  // A token needs a header, which only a fetch-based reader can send; otherwise the platform's EventSource.
+  const useFetch = token !== undefined || deps.EventSource === undefined;
+  const readerHandlers = { data: onData, heartbeat: () => !done && handlers.alive(), ended: onEnded };
+  if (useFetch && deps.fetch !== undefined) {
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    reader = readWithFetch(deps.fetch, url, headers, params.maxEventBytes, readerHandlers);
+  } else if (deps.EventSource !== undefined) {
+    reader = readWithEventSource(deps.EventSource, url, readerHandlers);
+  } else {
+    throw new TypeError('SSE needs fetch or EventSource: pass one in the client options');
+  }
+
+  const reply = (frame: IncomingFrame) => {
+    if (!done || 'id' in frame) handlers.frame(frame);
+  };
+  const fail = (command: OutgoingCommand, code: 'unavailable' | 'not_found', message: string) => {
+    if (command.id !== undefined) reply({ type: 'error', id: command.id, code, message });
+  };
+
+  return {
+    kind: 'sse',
+    fixedChannels: true,
+    seesHeartbeats: useFetch,
+    send(command) {
+      if (command.type === 'subscribe' || command.type === 'unsubscribe') return;
+      const fetchFn = deps.fetch;
+      if (fetchFn === undefined || session === undefined)
+        return fail(command, 'unavailable', 'not connected');
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'x-switchboard-session': session,
+      };
+      fetchFn(`${params.base}/sse/command`, { method: 'POST', headers, body: JSON.stringify(command) })
+        .then(async (res) => {
+          const frame = parseFrame(await res.text());
+          if (frame !== null) {
+            if (frame.type === 'error' && command.id !== undefined && frame.id === undefined) {
+              reply({ ...frame, id: command.id });
+            } else reply(frame);
+          } else fail(command, 'unavailable', `the hub answered ${res.status}`);
+          // The stream's session is gone (the hub dropped it): this transport is dead too.
+          if (res.status === 404 && frame?.type === 'error' && frame.code === 'not_found') {
+            reader?.close();
+            onEnded();
+          }
+        })
+        .catch(() => fail(command, 'unavailable', 'the command could not reach the hub'));
+    },
+    close() {
+      if (done) return;
+      done = true;
+      reader?.close();
+    },
+  };
+}
