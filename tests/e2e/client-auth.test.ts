@@ -34,7 +34,7 @@ describe('client with tokens against a hub that requires them', () => {
       const client = new Client(front.url, { transport: kind, token: getToken, ...FAST });
       const channel = `t:renew-${kind}`;
       const got: number[] = [];
-      client.subscribe(channel).on('message', (m: Message<number>) => got.push(m.data));
+      client.subscribe<number>(channel).on('message', (m: Message<number>) => got.push(m.data));
       await until(
         () => client.getSubscription(channel)?.state === 'subscribed',
         () => `${client.getSubscription(channel)?.state}`,
