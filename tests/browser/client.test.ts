@@ -8,6 +8,7 @@ import { eventually, launchBrowser, openPage } from '../helpers/browser.ts';
 import { buildClientBundles, clientPageFiles } from '../helpers/client-bundle.ts';
 import { type Front, startFront } from '../helpers/front.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { sign, TEST_SECRET } from '../helpers/jwt.ts';
 
 interface PageLog {
   offsets: number[];
@@ -55,10 +56,21 @@ describe('the client bundle in Chromium', () => {
   let hub: TestHub;
   let front: Front;
   let browser: Browser;
+  /** A real token for the fetch-based stream: the hub verifies it (anonymous clients are let in as well). */
+  let token = '';
 
   before(async () => {
     browser = await launchBrowser();
-    hub = await startTestHub({ channel: { clientPublish: true } });
+    hub = await startTestHub({
+      channel: { clientPublish: true },
+      auth: { secret: TEST_SECRET, anonymous: true },
+    });
+    token = await sign({
+      sub: 'page-user',
+      subscribe: ['page-*'],
+      publish: ['page-*'],
+      presence: ['page-*'],
+    });
     front = await startFront(hub.port, await clientPageFiles());
   });
   after(async () => {
@@ -78,7 +90,7 @@ describe('the client bundle in Chromium', () => {
     { name: 'SSE (native EventSource)', options: { transport: 'sse' }, expect: 'sse' },
     {
       name: 'SSE with a token (fetch-based stream)',
-      options: { transport: 'sse', token: 't0ken' },
+      options: { transport: 'sse', token: 'from before()' },
       expect: 'sse',
     },
   ] as const;
@@ -87,7 +99,7 @@ describe('the client bundle in Chromium', () => {
     it(`${c.name}: subscribe, publish, history, presence, and resume across resets`, async () => {
       const channel = `page-${c.expect}-${'token' in c.options ? 't' : 'n'}`;
       const { page, problems } = await openPage(browser, `${front.url}/`);
-      await startClient(page, channel, c.options);
+      await startClient(page, channel, 'token' in c.options ? { ...c.options, token } : c.options);
       await eventually('subscribed', async () =>
         (await log(page)).subscribed.length > 0 ? true : undefined,
       );
