@@ -2,11 +2,34 @@ import { SwitchboardError } from '../errors.ts';
 import { createMemoryEngine } from './memory/index.ts';
 import type { Engine } from './types.ts';
 
-/** Builds the engine named by `engine.url`: `memory` today; `redis://` and `nats://` come with their packages. */
+/** The engine packages, loaded only when their scheme is asked for (a memory-only hub never loads a client). */
+interface RedisEnginePackage {
+  createRedisEngine(url: string): Promise<Engine>;
+}
+
+const REDIS_SCHEMES = ['redis:', 'rediss:', 'redis+sentinel:'];
+
+async function load<T>(name: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch (err) {
+    throw new SwitchboardError('bad_request', `engine package ${name} is not installed`, { cause: err });
+  }
+}
+
+/**
+ * Builds the engine named by `engine.url`: `memory`, or `redis://` / `rediss://` (package
+ * `@switchboard/engine-redis`, options in the URL's query string, see docs/scaling.md).
+ */
 export async function createEngine(url: string): Promise<Engine> {
   if (url === 'memory' || url === 'memory://') return createMemoryEngine();
+  const scheme = `${url.split(':')[0]}:`;
+  if (REDIS_SCHEMES.includes(scheme)) {
+    const pkg = await load<RedisEnginePackage>('@switchboard/engine-redis');
+    return pkg.createRedisEngine(url);
+  }
   throw new SwitchboardError(
     'bad_request',
-    `engine "${url.split(':')[0]}" is not available in this build; use "memory"`,
+    `engine "${url.split(':')[0]}" is not available in this build; use "memory" or redis://`,
   );
 }
