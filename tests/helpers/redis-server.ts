@@ -91,8 +91,18 @@ export class RedisServer {
     this.#child = undefined;
     if (child === undefined || child.exitCode !== null) return;
     const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGCONT'); // a paused server would not die until continued on some systems
     child.kill('SIGKILL');
     await gone;
+  }
+
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. `resume()` thaws it. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.#child?.kill('SIGCONT');
   }
 
   /** Stops and starts again on the same port: every key is lost. */

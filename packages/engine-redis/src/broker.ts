@@ -8,7 +8,7 @@ import type {
 } from '@switchboard/server/engine/types';
 import { EngineError } from '@switchboard/server/errors';
 import { decodeMessage, decodePublication, encodeMember } from './codec.ts';
-import { type Client, command, run, unavailable, within } from './connection.ts';
+import { type Client, type Commands, unavailable, within } from './connection.ts';
 import { Delivery } from './delivery.ts';
 import { channelKeys, channelOfPubsub } from './keys.ts';
 import { PUBLISH } from './scripts.ts';
@@ -30,7 +30,7 @@ export interface RedisBrokerOptions {
  * has `Delivery` hand the hub what the lost connection missed.
  */
 export class RedisBroker implements Broker {
-  readonly #cmd: Client;
+  readonly #cmd: Commands;
   readonly #sub: Client;
   readonly #options: RedisBrokerOptions;
   readonly #history: HistoryStore;
@@ -59,7 +59,7 @@ export class RedisBroker implements Broker {
   };
 
   constructor(
-    cmd: Client,
+    cmd: Commands,
     sub: Client,
     history: HistoryStore,
     options: RedisBrokerOptions,
@@ -89,8 +89,7 @@ export class RedisBroker implements Broker {
     this.#guard();
     const k = channelKeys(this.#options.prefix, channel);
     const key = options.idempotencyKey;
-    const reply = await run(
-      this.#cmd,
+    const reply = await this.#cmd.run(
       PUBLISH,
       [k.meta, k.stream, key === undefined ? k.idem : k.idem + key],
       [
@@ -121,7 +120,7 @@ export class RedisBroker implements Broker {
 
   async #announce(channel: string, message: string): Promise<void> {
     this.#guard();
-    await command(this.#cmd, [
+    await this.#cmd.command([
       this.#publishCommand,
       channelKeys(this.#options.prefix, channel).pubsub,
       message,

@@ -7,8 +7,8 @@ export type Client = RedisClientType;
 
 /**
  * One node-redis connection, set up to fail fast: no offline queue (a command while disconnected rejects at
- * once instead of waiting for the reconnection), a timeout on every command, and reconnection with a capped
- * backoff that never gives up.
+ * once instead of waiting for the reconnection), a timeout on every command (see `Commands` for the part
+ * node-redis does not bound), and reconnection with a capped backoff that never gives up.
  */
 export function connect(options: RedisEngineOptions, name: string): Client {
   const client = createClient({
@@ -53,39 +53,106 @@ export function unavailable(err: unknown): EngineError {
   return new EngineError('the Redis engine is unavailable', { cause: err });
 }
 
-/** Runs a script by SHA, loading it on `NOSCRIPT` (a restarted or flushed Redis has an empty script cache). */
-export async function run(
-  client: Client,
-  s: Script,
-  keys: readonly string[],
-  args: readonly string[],
-): Promise<unknown> {
-  try {
-    try {
-      return await client.sendCommand(['EVALSHA', s.sha, String(keys.length), ...keys, ...args]);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return await client.sendCommand(['EVAL', s.source, String(keys.length), ...keys, ...args]);
-    }
-  } catch (err) {
-    throw unavailable(err);
-  }
-}
+class Timeout extends EngineError {}
 
-/** Runs one command, mapping failures to `unavailable`. */
-export async function command(client: Client, args: readonly string[]): Promise<unknown> {
-  try {
-    return await client.sendCommand(args);
-  } catch (err) {
-    throw unavailable(err);
+/**
+ * The command connection as the engine uses it: every call bounded by the timeout, failures as `unavailable`.
+ *
+ * node-redis's own command timeout stops counting once a command is written, so a Redis that stops answering
+ * (paused, overloaded, a half-open connection) would hang callers; here each call races the timeout itself. A
+ * call that timed out marks the connection stalled (`ready` false) until a later call or a background PING
+ * gets an answer, so `/readyz` also reflects a Redis that is connected but not answering.
+ */
+export class Commands {
+  readonly client: Client;
+  readonly #timeoutMs: number;
+  #stalled = false;
+  #probe: NodeJS.Timeout | undefined;
+
+  constructor(client: Client, timeoutMs: number) {
+    this.client = client;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  get ready(): boolean {
+    return this.client.isReady && !this.#stalled;
+  }
+
+  /** Runs a script by SHA, loading it on `NOSCRIPT` (a restarted or flushed Redis has an empty script cache). */
+  async run(s: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    try {
+      return await this.#send(['EVALSHA', s.sha, String(keys.length), ...keys, ...args]);
+    } catch (err) {
+      const cause = err instanceof EngineError ? err.cause : err;
+      if (!(cause instanceof Error) || !cause.message.startsWith('NOSCRIPT')) throw err;
+      return await this.#send(['EVAL', s.source, String(keys.length), ...keys, ...args]);
+    }
+  }
+
+  /** Runs one command. */
+  command(args: readonly string[]): Promise<unknown> {
+    return this.#send(args);
+  }
+
+  close(): void {
+    clearInterval(this.#probe);
+    this.#probe = undefined;
+  }
+
+  async #send(args: readonly string[]): Promise<unknown> {
+    let reply: Promise<unknown>;
+    try {
+      reply = this.client.sendCommand(args);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    try {
+      const value = await within(reply, this.#timeoutMs, 'a command', Timeout);
+      this.#answered();
+      return value;
+    } catch (err) {
+      if (err instanceof Timeout) {
+        reply.catch(() => {}); // it may still fail later; nobody waits for it any more
+        this.#stall();
+      }
+      throw unavailable(err);
+    }
+  }
+
+  #answered(): void {
+    if (!this.#stalled) return;
+    this.#stalled = false;
+    clearInterval(this.#probe);
+    this.#probe = undefined;
+  }
+
+  #stall(): void {
+    this.#stalled = true;
+    if (this.#probe !== undefined) return;
+    this.#probe = setInterval(
+      () => {
+        if (!this.client.isReady) return;
+        within(this.client.sendCommand(['PING']), this.#timeoutMs, 'a PING', Timeout).then(
+          () => this.#answered(),
+          () => {}, // still not answering: the next tick tries again
+        );
+      },
+      Math.max(100, Math.floor(this.#timeoutMs / 2)),
+    );
+    this.#probe.unref();
   }
 }
 
 /** Rejects with `unavailable` when `promise` takes longer than `ms` (the work itself may still complete later). */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  Err: new (message: string) => EngineError = EngineError,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new EngineError(`Redis did not answer ${what} within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Err(`Redis did not answer ${what} within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -6,7 +6,7 @@ import type {
   Publication,
 } from '@switchboard/server/engine/types';
 import { EngineError } from '@switchboard/server/errors';
-import { type Client, command, run } from './connection.ts';
+import type { Commands } from './connection.ts';
 import { channelKeys } from './keys.ts';
 import { READ } from './scripts.ts';
 
@@ -14,12 +14,12 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : String(v));
 
 /** Channel streams in Redis: the meta hash and the stream of publications, read by one script (scripts.ts). */
 export class RedisHistory implements HistoryStore {
-  readonly #client: Client;
+  readonly #redis: Commands;
   readonly #prefix: string;
   readonly #guard: () => void;
 
-  constructor(client: Client, prefix: string, guard: () => void) {
-    this.#client = client;
+  constructor(redis: Commands, prefix: string, guard: () => void) {
+    this.#redis = redis;
     this.#prefix = prefix;
     this.#guard = guard;
   }
@@ -27,7 +27,7 @@ export class RedisHistory implements HistoryStore {
   async top(channel: string): Promise<Position> {
     this.#guard();
     const k = channelKeys(this.#prefix, channel);
-    const reply = await run(this.#client, READ, [k.meta, k.stream], [newEpoch(), 'top', '0', '', '0', '-1']);
+    const reply = await this.#redis.run(READ, [k.meta, k.stream], [newEpoch(), 'top', '0', '', '0', '-1']);
     const [epoch, offset] = reply as [unknown, unknown];
     return { epoch: str(epoch), offset: Number(offset) };
   }
@@ -36,8 +36,7 @@ export class RedisHistory implements HistoryStore {
     this.#guard();
     const k = channelKeys(this.#prefix, channel);
     const since = query.since;
-    const reply = (await run(
-      this.#client,
+    const reply = (await this.#redis.run(
       READ,
       [k.meta, k.stream],
       [
@@ -70,6 +69,6 @@ export class RedisHistory implements HistoryStore {
   async remove(channel: string): Promise<void> {
     this.#guard();
     const k = channelKeys(this.#prefix, channel);
-    await command(this.#client, ['DEL', k.meta, k.stream]);
+    await this.#redis.command(['DEL', k.meta, k.stream]);
   }
 }

@@ -1,5 +1,5 @@
 import type { PresenceEntry, PresenceStore } from '@switchboard/server/engine/types';
-import { type Client, run } from './connection.ts';
+import type { Commands } from './connection.ts';
 import { channelKeys } from './keys.ts';
 import { PRESENCE_ADD, PRESENCE_LIST, PRESENCE_REMOVE } from './scripts.ts';
 
@@ -9,12 +9,12 @@ import { PRESENCE_ADD, PRESENCE_LIST, PRESENCE_REMOVE } from './scripts.ts';
  * both keys carry a Redis expiry too, so an abandoned channel leaves nothing behind.
  */
 export class RedisPresence implements PresenceStore {
-  readonly #client: Client;
+  readonly #redis: Commands;
   readonly #prefix: string;
   readonly #guard: () => void;
 
-  constructor(client: Client, prefix: string, guard: () => void) {
-    this.#client = client;
+  constructor(redis: Commands, prefix: string, guard: () => void) {
+    this.#redis = redis;
     this.#prefix = prefix;
     this.#guard = guard;
   }
@@ -22,8 +22,7 @@ export class RedisPresence implements PresenceStore {
   async add(channel: string, entry: PresenceEntry, ttlMs: number): Promise<void> {
     this.#guard();
     const k = channelKeys(this.#prefix, channel);
-    await run(
-      this.#client,
+    await this.#redis.run(
       PRESENCE_ADD,
       [k.presence, k.presenceExpiry],
       [entry.client, JSON.stringify(entry), String(Math.max(1, Math.ceil(ttlMs)))],
@@ -33,13 +32,13 @@ export class RedisPresence implements PresenceStore {
   async remove(channel: string, client: string): Promise<void> {
     this.#guard();
     const k = channelKeys(this.#prefix, channel);
-    await run(this.#client, PRESENCE_REMOVE, [k.presence, k.presenceExpiry], [client]);
+    await this.#redis.run(PRESENCE_REMOVE, [k.presence, k.presenceExpiry], [client]);
   }
 
   async list(channel: string): Promise<PresenceEntry[]> {
     this.#guard();
     const k = channelKeys(this.#prefix, channel);
-    const reply = await run(this.#client, PRESENCE_LIST, [k.presence, k.presenceExpiry], []);
+    const reply = await this.#redis.run(PRESENCE_LIST, [k.presence, k.presenceExpiry], []);
     if (!Array.isArray(reply)) return [];
     return reply.map((v) => JSON.parse(String(v)) as PresenceEntry);
   }

@@ -160,6 +160,28 @@ describe('redis engine', () => {
     assert.deepEqual(rec.on('late').slice(1), fresh);
   });
 
+  it('bounds every call when Redis is connected but stops answering, and says so in ready()', async () => {
+    const a = await engine('?timeout=1000');
+    await a.broker.publish('frozen', '1', opts);
+    redis.pause();
+    try {
+      const started = Date.now();
+      await assert.rejects(a.broker.publish('frozen', '2', opts), { code: 'unavailable' });
+      await assert.rejects(a.history.read('frozen', {}), { code: 'unavailable' });
+      assert.ok(Date.now() - started < 6_000, `bounded by the timeout, took ${Date.now() - started} ms`);
+      assert.equal(a.ready(), false);
+    } finally {
+      redis.resume();
+    }
+    await until(
+      () => a.ready(),
+      () => 'ready() once Redis answers again',
+    );
+    const after = await a.broker.publish('frozen', '3', opts);
+    // The publish that timed out may still have been applied once Redis thawed: at least the next offset.
+    assert.ok(after.publication.offset >= 2);
+  });
+
   it('refuses an unreachable Redis at start, within the timeout', async () => {
     await assert.rejects(createRedisEngine('redis://127.0.0.1:1?timeout=200'), { code: 'unavailable' });
   });

@@ -38,7 +38,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const generatedApiKey = config.api.keys.length === 0 ? randomBytes(24).toString('base64url') : null;
   const apiKeys = generatedApiKey === null ? config.api.keys : [generatedApiKey];
 
-  const engine = options.engine ?? (await createEngine(config.engine.url));
+  const engine = options.engine ?? (await createEngine(config.engine.url, logger));
   let ws: WebSocketEndpoint | undefined;
   let sse: SseEndpoint | undefined;
   const metrics = new Metrics({
