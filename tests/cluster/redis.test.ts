@@ -140,7 +140,9 @@ describe('cluster: three hub nodes over Redis', () => {
     }
     acked.push(...(await publishMany(a, ch, 10, 100)));
     for (const s of subs) {
-      const seen = await s.waitFor(acked.length);
+      const seen = await s.waitFor(acked.length).catch((err: Error) => {
+        throw new Error(`${err.message}\nnode B: ${b.output.slice(-3000)}\nnode C: ${c.output.slice(-3000)}`);
+      });
       assert.equal(s.connected, true, `${s.kind} stayed connected`);
       assert.deepEqual(positions(seen), positions(acked), s.kind);
     }

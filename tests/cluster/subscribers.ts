@@ -92,9 +92,16 @@ export class ClusterSubscriber {
   async waitFor(count: number, timeoutMs = 15_000): Promise<Seen[]> {
     return until(
       () => this.seen.length >= count && this.seen,
-      () => `${this.kind} on ${this.channel}: expected ${count} publications, got ${this.seen.length}`,
+      () =>
+        `${this.kind} on ${this.channel}: expected ${count} publications, got ${this.seen.length} ` +
+        `(connected: ${this.connected}; last frames: ${JSON.stringify(this.#lastFrames())})`,
       timeoutMs,
     );
+  }
+
+  #lastFrames(): unknown[] {
+    const frames = this.#ws?.frames ?? this.#sse?.events.map((e) => e.frame) ?? [];
+    return frames.slice(-3);
   }
 
   async close(): Promise<void> {

@@ -186,5 +186,6 @@ export class RedisBroker implements Broker {
   async close(): Promise<void> {
     this.#wanted.clear();
     this.#held.clear();
+    this.#delivery.clear();
   }
 }

@@ -81,6 +81,26 @@ describe('redis engine delivery (between pub/sub and the hub)', () => {
     assert.deepEqual(rec.on('c').slice(1), fresh);
   });
 
+  it('retries a catch-up on a timer while history is unreachable, then hands everything over in order', async () => {
+    const { engine, delivery, rec, publish } = await setup();
+    const [old] = await publish(1);
+    delivery.onPublication(old!);
+    await engine.history.remove('c');
+    const fresh = await publish(3);
+    engine.cluster.setAvailable(false); // every history read now fails at once, as an offline connection does
+    delivery.onPublication(fresh[1]!);
+    delivery.onPublication(fresh[2]!);
+    // The event loop keeps turning meanwhile (a timer fires), and nothing is handed on out of order.
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(offsets(rec), [1]);
+    engine.cluster.setAvailable(true);
+    await until(
+      () => rec.on('c').length === 4,
+      () => `got ${offsets(rec)}`,
+    );
+    assert.deepEqual(rec.on('c').slice(1), fresh);
+  });
+
   it('drops duplicates and anything for channels it does not watch', async () => {
     const { delivery, rec, publish } = await setup();
     const [p1, p2] = await publish(2);

@@ -5,6 +5,8 @@ import type { BrokerHandler, HistoryStore, Publication } from '@switchboard/serv
 export const MAX_QUEUED = 10_000;
 /** Publications read from history per request while catching up. */
 const BATCH = 500;
+/** Pause before a catch-up that could not read history tries again. */
+const RETRY_MS = 200;
 
 interface Track {
   /** The last position handed to the hub for this channel. */
@@ -96,9 +98,14 @@ export class Delivery {
     }
   }
 
+  /** Stops every catch-up and forgets every channel (the engine is closing). */
+  clear(): void {
+    this.#tracks.clear();
+  }
+
   async #catchUp(channel: string, track: Track, from: Position | undefined): Promise<void> {
+    let since = from;
     try {
-      let since = from;
       for (let round = 0; round < 1_000; round++) {
         const r = await this.#history.read(
           channel,
@@ -116,15 +123,19 @@ export class Delivery {
         since = { epoch: newest.epoch, offset: newest.offset };
       }
     } catch {
-      // History unreachable (Redis went away again): the queued publications go on below, the hub fills any
-      // gap they show, and the next reconnection resyncs again.
-    } finally {
+      // History unreachable (Redis away, or the command connection not back yet): try again shortly, keeping
+      // what is queued. A timer, never a retry loop: a promise loop that fails at once would starve the event
+      // loop, and with it the reconnection it waits for.
       if (this.#tracks.get(channel) === track) {
-        const queue = track.queue ?? [];
-        track.queue = null;
-        for (const p of queue) this.onPublication(p);
+        const timer = setTimeout(() => void this.#catchUp(channel, track, since), RETRY_MS);
+        timer.unref();
       }
+      return;
     }
+    if (this.#tracks.get(channel) !== track) return;
+    const queue = track.queue ?? [];
+    track.queue = null;
+    for (const p of queue) this.onPublication(p);
   }
 
   #hand(track: Track, pub: Publication): void {
