@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { HubProcess } from '../helpers/hub-process.ts';
-import { RedisServer } from '../helpers/redis-server.ts';
+import { freePort, RedisServer } from '../helpers/redis-server.ts';
 import { ClusterSubscriber, publishMany, type Seen } from './subscribers.ts';
 
 const positions = (seen: readonly Seen[]) =>
@@ -130,6 +130,13 @@ describe('cluster: three hub nodes over Redis', () => {
       assert.deepEqual(positions(seen), positions(acked), s.kind);
     }
     assert.notEqual(acked.at(-1)!.epoch, acked[0]!.epoch, 'Redis lost the stream: a new epoch');
+    for (const node of [a, b, c]) {
+      const deadline = Date.now() + 10_000;
+      while ((await node.readyz()) !== 200) {
+        assert.ok(Date.now() < deadline, 'every node is ready again');
+        await new Promise((resolve) => setTimeout(resolve, 50)); // poll pause
+      }
+    }
   });
   it('resumes the clients of node B, killed with SIGKILL, on node C with nothing lost', async () => {
     const ch = channel('sigkill');
@@ -144,5 +151,11 @@ describe('cluster: three hub nodes over Redis', () => {
     for (const s of onB) await s.connect(c);
     acked.push(...(await publishMany(a, ch, 10, 30)));
     for (const s of [...onB, onC]) assert.deepEqual(positions(await s.waitFor(40)), positions(acked), s.kind);
+  });
+
+  it('refuses to start on a bad engine URL option or an unreachable Redis, saying why', async () => {
+    await assert.rejects(HubProcess.start(`${redis.url}?colour=blue`), /unknown parameter "colour"/);
+    const nobody = `redis://127.0.0.1:${await freePort()}?timeout=300`;
+    await assert.rejects(HubProcess.start(nobody), /cannot reach Redis within 300 ms/);
   });
 });
