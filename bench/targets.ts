@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, type Dialect, type Transport } from '@switchboard/bench';
 import { nchanAvailable, startNchan } from './adapters/nchan.ts';
-import { redisAvailable, startRedisHub } from './adapters/redis-cluster.ts';
+import { redisAvailable, startRedisHub } from './adapters/redis-nodes.ts';
 import { socketIoAvailable } from './adapters/socketio.ts';
 import { type Pinning, type Started, startProcess, waitHealthy } from './process.ts';
 
