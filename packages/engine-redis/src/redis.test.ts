@@ -66,6 +66,22 @@ describe('redis engine', () => {
     assert.deepEqual(r.publications, [p.publication]);
   });
 
+  it('lets stream metadata expire metaTtl after the last publication: the next one starts a new epoch', async () => {
+    const a = await engine();
+    const short: PublishOptions = { history: { size: 10, ttlMs: 100, metaTtlMs: 300 } };
+    const first = await a.broker.publish('meta-ttl', '1', short);
+    const pttl = Number((await redis.command('PTTL sb:{meta-ttl}:meta')).slice(1));
+    assert.ok(pttl > 0 && pttl <= 300, `metadata expiry ${pttl} ms`);
+    const deadline = Date.now() + 5_000;
+    while ((await redis.command('EXISTS sb:{meta-ttl}:meta')) !== ':0') {
+      assert.ok(Date.now() < deadline, 'the metadata key expires');
+      await new Promise((r) => setTimeout(r, 50)); // poll pause
+    }
+    const next = await a.broker.publish('meta-ttl', '2', short);
+    assert.notEqual(next.publication.epoch, first.publication.epoch);
+    assert.equal(next.publication.offset, 1);
+  });
+
   it('keeps channels apart by prefix', async () => {
     const one = await engine('?prefix=one');
     const two = await engine('?prefix=two');
