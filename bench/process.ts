@@ -64,6 +64,8 @@ export interface Started {
   output(): string;
   /** True once the process has exited. */
   exited(): boolean;
+  /** A hub of several nodes: the others (subscribers are spread over all; publications go to the first). */
+  nodes?: Array<{ host: string; port: number }>;
 }
 
 /** Spawns `cmd args` (under `taskset -c <core>` when pinned) in its own process group. */

@@ -33,7 +33,8 @@ const EXTRA = {
   'cpu-prof': { type: 'string' },
 } as const;
 const SUITE_USAGE = `${USAGE}
-  --targets LIST         suite targets to run (default all available): ${TARGETS.map((t) => t.name).join(', ')}
+  --targets LIST         suite targets to run (default all available but the opt-in
+                         multi-node ones): ${TARGETS.map((t) => t.name).join(', ')}
   --out DIR              where results go (default bench/results)
   --cpu-prof DIR         start every Node hub with --cpu-prof; profiles land in DIR when each hub stops
                          (read them with: node bench/report/profile.ts DIR/<file>.cpuprofile)`;
@@ -154,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
           dialect: def.dialect,
           transports: def.transports,
           pid: started.pid,
+          ...(started.nodes === undefined ? {} : { nodes: started.nodes }),
         };
       }
     } catch (err) {
@@ -185,7 +187,7 @@ function selectTargets(list: string | undefined, notes: string[]): TargetDef[] {
   const wanted = list?.split(',').map((s) => s.trim());
   const out: TargetDef[] = [];
   for (const def of TARGETS) {
-    if (wanted !== undefined && !wanted.includes(def.name)) continue;
+    if (wanted !== undefined ? !wanted.includes(def.name) : def.optIn === true) continue;
     const why = def.unavailable();
     if (why === undefined) out.push(def);
     else {

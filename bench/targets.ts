@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, type Dialect, type Transport } from '@switchboard/bench';
 import { nchanAvailable, startNchan } from './adapters/nchan.ts';
+import { redisAvailable, startRedisHub } from './adapters/redis-nodes.ts';
 import { socketIoAvailable } from './adapters/socketio.ts';
 import { type Pinning, type Started, startProcess, waitHealthy } from './process.ts';
 
@@ -14,6 +15,8 @@ export interface TargetDef {
   transports: readonly Transport[];
   /** Why it cannot run here (and how to make it), or undefined when it can. */
   unavailable(): string | undefined;
+  /** Runs only when named in `--targets` (the multi-node targets: they answer another question). */
+  optIn?: boolean;
   start(port: number, apiKey: string, pin: Pinning): Promise<Started>;
 }
 
@@ -85,5 +88,22 @@ export const TARGETS: TargetDef[] = [
         port,
         pin,
       ),
+  },
+  // Cross-node fan-out (docs/benchmarks.md): the same hub over the Redis engine, one node vs three.
+  {
+    name: 'switchboard-redis',
+    dialect: DIALECTS.switchboard,
+    transports: ['ws', 'sse'],
+    optIn: true,
+    unavailable: redisAvailable,
+    start: (port, apiKey, pin) => startRedisHub(1, port, apiKey, pin, NODE, nodeFlags, HUB_BIN),
+  },
+  {
+    name: 'switchboard-redis-x3',
+    dialect: DIALECTS.switchboard,
+    transports: ['ws', 'sse'],
+    optIn: true,
+    unavailable: redisAvailable,
+    start: (port, apiKey, pin) => startRedisHub(3, port, apiKey, pin, NODE, nodeFlags, HUB_BIN),
   },
 ];

@@ -18,6 +18,12 @@ export interface Target {
   transports: readonly Transport[];
   /** The hub's process, for memory and CPU readings; undefined for a hub the generator did not start. */
   pid: number | undefined;
+  /**
+   * The hub's other nodes, when it runs several over a shared engine: subscribers are spread evenly over the
+   * target and these, while every publication goes through the target (cross-node fan-out). Memory and CPU
+   * readings stay the target's alone.
+   */
+  nodes?: ReadonlyArray<{ host: string; port: number }>;
 }
 
 export interface RunContext {
@@ -43,29 +49,48 @@ export function loopbackAliases(host: string): string[] {
   return host === '127.0.0.1' ? ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'] : [];
 }
 
-/** Opens subscribers for a scenario, with the profile's limits. */
-export function openSubscribers(
+/** Opens subscribers for a scenario, with the profile's limits, spread over every node of the target. */
+export async function openSubscribers(
   ctx: RunContext,
   transport: Transport,
   count: number,
   channel: string,
   perSubscriber: boolean,
 ): Promise<PoolOpenResult> {
-  const spec: OpenSpec = {
-    host: ctx.target.host,
-    port: ctx.target.port,
+  const endpoints = [{ host: ctx.target.host, port: ctx.target.port }, ...(ctx.target.nodes ?? [])];
+  const spec = (host: string, port: number, first: number, n: number): OpenSpec => ({
+    host,
+    port,
     transport,
     dialect: ctx.target.dialect.name,
-    count,
+    count: n,
     channel,
     perSubscriber,
-    first: 0,
-    concurrency: ctx.profile.connectConcurrency,
+    first,
+    concurrency: Math.max(1, Math.ceil(ctx.profile.connectConcurrency / endpoints.length)),
     connectTimeoutMs: ctx.profile.connectTimeoutMs,
     deadlineMs: ctx.profile.openDeadlineMs,
     localAddresses: ctx.localAddresses,
-  };
-  return ctx.pool.open(spec);
+  });
+  if (endpoints.length === 1) return ctx.pool.open(spec(ctx.target.host, ctx.target.port, 0, count));
+  // Numbering stays global (subscriber i on node i mod k would interleave; blocks keep each open call simple).
+  const parts: Promise<PoolOpenResult>[] = [];
+  let first = 0;
+  for (const [i, e] of endpoints.entries()) {
+    const n = Math.floor(count / endpoints.length) + (i < count % endpoints.length ? 1 : 0);
+    parts.push(ctx.pool.open(spec(e.host, e.port, first, n)));
+    first += n;
+  }
+  const results = await Promise.all(parts);
+  const out = results[0]!;
+  for (const r of results.slice(1)) {
+    out.ready += r.ready;
+    out.failed += r.failed;
+    out.ms = Math.max(out.ms, r.ms);
+    out.setup.merge(r.setup.toPairs(), r.setup.max);
+    for (const [code, c] of Object.entries(r.errors)) out.errors[code] = (out.errors[code] ?? 0) + c;
+  }
+  return out;
 }
 
 export function describeErrors(errors: Record<string, number>): string {

@@ -45,7 +45,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       : null;
   const apiKeys = generatedApiKey === null ? config.api.keys : [generatedApiKey];
 
-  const engine = options.engine ?? (await createEngine(config.engine.url));
+  const engine = options.engine ?? (await createEngine(config.engine.url, logger));
   let ws: WebSocketEndpoint | undefined;
   let sse: SseEndpoint | undefined;
   const metrics = new Metrics({

@@ -1,0 +1,191 @@
+import { type ClientInfo, newEpoch } from '@switchboard/protocol';
+import type {
+  Broker,
+  BrokerHandler,
+  HistoryStore,
+  PublishOptions,
+  PublishResult,
+} from '@switchboard/server/engine/types';
+import { EngineError } from '@switchboard/server/errors';
+import { decodeMessage, decodePublication, encodeMember } from './codec.ts';
+import { type Client, type Commands, unavailable, within } from './connection.ts';
+import { Delivery } from './delivery.ts';
+import { channelKeys, channelOfPubsub } from './keys.ts';
+import { PUBLISH } from './scripts.ts';
+
+export interface RedisBrokerOptions {
+  readonly prefix: string;
+  /** Sharded pub/sub (SSUBSCRIBE/SPUBLISH) or plain (SUBSCRIBE/PUBLISH). */
+  readonly sharded: boolean;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Publications between nodes: the publish script (scripts.ts) assigns the position, appends to the stream and
+ * publishes on the channel's pub/sub channel in one atomic step; each node listens on a connection of its own
+ * to the channels it has local subscribers for.
+ *
+ * node-redis resubscribes the channels it holds by itself after a reconnection; this class keeps the channels
+ * the hub asked for (`#wanted`), subscribes any that could not be subscribed while Redis was away, and then
+ * has `Delivery` hand the hub what the lost connection missed.
+ */
+export class RedisBroker implements Broker {
+  readonly #cmd: Commands;
+  readonly #sub: Client;
+  readonly #options: RedisBrokerOptions;
+  readonly #history: HistoryStore;
+  readonly #delivery: Delivery;
+  readonly #guard: () => void;
+  /** Channels with local subscribers. */
+  readonly #wanted = new Set<string>();
+  /** Channels subscribed on the subscriber connection (node-redis keeps them across reconnections). */
+  readonly #held = new Set<string>();
+  /** Subscribe commands in flight, so concurrent calls share one. */
+  readonly #holding = new Map<string, Promise<void>>();
+  readonly #publishCommand: 'SPUBLISH' | 'PUBLISH';
+
+  readonly #listener = (message: string, name: string): void => {
+    const channel = channelOfPubsub(this.#options.prefix, name);
+    if (channel === undefined) return;
+    let decoded: ReturnType<typeof decodeMessage>;
+    try {
+      decoded = decodeMessage(channel, message);
+    } catch {
+      return; // not ours (another writer on our prefix): nothing a subscriber could use
+    }
+    if (decoded === undefined) return;
+    if (decoded.kind === 'publication') this.#delivery.onPublication(decoded.publication);
+    else this.#delivery.onMember(decoded.kind, channel, decoded.client);
+  };
+
+  constructor(
+    cmd: Commands,
+    sub: Client,
+    history: HistoryStore,
+    options: RedisBrokerOptions,
+    guard: () => void,
+  ) {
+    this.#cmd = cmd;
+    this.#sub = sub;
+    this.#history = history;
+    this.#options = options;
+    this.#guard = guard;
+    this.#delivery = new Delivery(history);
+    this.#publishCommand = options.sharded ? 'SPUBLISH' : 'PUBLISH';
+  }
+
+  /** Called by the engine when the subscriber connection is back after a loss. */
+  async reconnected(): Promise<void> {
+    await Promise.allSettled([...this.#wanted].filter((c) => !this.#held.has(c)).map((c) => this.#hold(c)));
+    this.#delivery.resync();
+  }
+
+  async start(handler: BrokerHandler): Promise<void> {
+    this.#guard();
+    this.#delivery.handler = handler;
+  }
+
+  async publish(channel: string, data: string, options: PublishOptions): Promise<PublishResult> {
+    this.#guard();
+    const k = channelKeys(this.#options.prefix, channel);
+    const key = options.idempotencyKey;
+    const reply = await this.#cmd.run(
+      PUBLISH,
+      [k.meta, k.stream, key === undefined ? k.idem : k.idem + key],
+      [
+        newEpoch(),
+        data,
+        options.info === undefined ? '' : JSON.stringify(options.info),
+        String(options.history.size),
+        String(Math.max(1, options.history.ttlMs)),
+        String(Math.max(1, options.history.metaTtlMs)),
+        key === undefined ? '0' : String(Math.max(1, options.idempotencyTtlMs ?? 300_000)),
+        k.pubsub,
+        this.#publishCommand,
+      ],
+    );
+    const [duplicate, encoded] = Array.isArray(reply) ? reply : [];
+    const publication = typeof encoded === 'string' ? decodePublication(channel, encoded) : undefined;
+    if (publication === undefined) throw new EngineError('unexpected reply from Redis');
+    return { publication, duplicate: Number(duplicate) === 1 };
+  }
+
+  publishJoin(channel: string, client: ClientInfo): Promise<void> {
+    return this.#announce(channel, encodeMember('join', client));
+  }
+
+  publishLeave(channel: string, client: ClientInfo): Promise<void> {
+    return this.#announce(channel, encodeMember('leave', client));
+  }
+
+  async #announce(channel: string, message: string): Promise<void> {
+    this.#guard();
+    await this.#cmd.command([
+      this.#publishCommand,
+      channelKeys(this.#options.prefix, channel).pubsub,
+      message,
+    ]);
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    this.#guard();
+    this.#wanted.add(channel);
+    this.#delivery.watch(channel);
+    await this.#hold(channel);
+    try {
+      // Where catch-up starts if the connection breaks before any publication arrives.
+      this.#delivery.notePosition(channel, await this.#history.top(channel));
+    } catch {
+      // Redis went away just now: resync after the reconnection starts from the first publication seen.
+    }
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    this.#wanted.delete(channel);
+    this.#delivery.unwatch(channel);
+    if (!this.#held.delete(channel)) return;
+    // Not awaited: node-redis queues pub/sub commands while disconnected, and a broker call must not hang. A stray
+    // message for the channel meanwhile is ignored (it is no longer watched).
+    this.#pubsub('unsubscribe', channel).catch(() => {});
+  }
+
+  #pubsub(op: 'subscribe' | 'unsubscribe', channel: string): Promise<void> {
+    const name = channelKeys(this.#options.prefix, channel).pubsub;
+    if (this.#options.sharded)
+      return op === 'subscribe'
+        ? this.#sub.sSubscribe(name, this.#listener)
+        : this.#sub.sUnsubscribe(name, this.#listener);
+    return op === 'subscribe'
+      ? this.#sub.subscribe(name, this.#listener)
+      : this.#sub.unsubscribe(name, this.#listener);
+  }
+
+  /** Subscribes the connection to the channel, failing fast while it is down (node-redis would queue it). */
+  async #hold(channel: string): Promise<void> {
+    if (this.#held.has(channel)) return;
+    let pending = this.#holding.get(channel);
+    if (pending === undefined) {
+      if (!this.#sub.isReady) throw new EngineError('the Redis subscriber connection is down');
+      pending = this.#pubsub('subscribe', channel).then(
+        () => {
+          this.#holding.delete(channel);
+          if (this.#wanted.has(channel)) this.#held.add(channel);
+          else this.#pubsub('unsubscribe', channel).catch(() => {}); // unsubscribed meanwhile: undo
+        },
+        (err: unknown) => {
+          this.#holding.delete(channel);
+          throw unavailable(err);
+        },
+      );
+      this.#holding.set(channel, pending);
+      pending.catch(() => {}); // a late failure after `within` gave up must not go unhandled
+    }
+    await within(pending, this.#options.timeoutMs, 'a subscribe');
+  }
+
+  async close(): Promise<void> {
+    this.#wanted.clear();
+    this.#held.clear();
+    this.#delivery.clear();
+  }
+}

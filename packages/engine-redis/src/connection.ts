@@ -1,0 +1,171 @@
+import { EngineError } from '@switchboard/server/errors';
+import { createClient, type RedisClientType } from 'redis';
+import type { RedisEngineOptions } from './options.ts';
+import type { Script } from './scripts.ts';
+
+export type Client = RedisClientType;
+
+/**
+ * One node-redis connection, set up to fail fast: no offline queue (a command while disconnected rejects at
+ * once instead of waiting for the reconnection), a timeout on every command (see `Commands` for the part
+ * node-redis does not bound), and reconnection with a capped backoff that never gives up.
+ */
+export function connect(options: RedisEngineOptions, name: string): Client {
+  const client = createClient({
+    url: options.url,
+    name,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: options.timeoutMs },
+    socket: {
+      connectTimeout: options.timeoutMs,
+      reconnectStrategy: (retries: number) =>
+        Math.min(25 * 2 ** Math.min(retries, 10), options.reconnectMaxMs),
+    },
+  }) as unknown as Client;
+  // node-redis emits every connection failure here while it reconnects; `ready()` and the per-call errors are
+  // how the hub learns of them, so the events themselves carry nothing more to act on.
+  client.on('error', () => {});
+  return client;
+}
+
+/** Opens the connection, bounded by the timeout: a Redis unreachable at start-up is an error, not a hang. */
+export async function open(client: Client, options: RedisEngineOptions): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new EngineError(`cannot reach Redis within ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([client.connect(), timeout]);
+  } catch (err) {
+    discard(client);
+    throw err instanceof EngineError ? err : new EngineError('cannot reach Redis', { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Any failure talking to Redis, as the coded error the hub answers with (503 `unavailable`). */
+export function unavailable(err: unknown): EngineError {
+  if (err instanceof EngineError) return err;
+  return new EngineError('the Redis engine is unavailable', { cause: err });
+}
+
+class Timeout extends EngineError {}
+
+/**
+ * The command connection as the engine uses it: every call bounded by the timeout, failures as `unavailable`.
+ *
+ * node-redis's own command timeout stops counting once a command is written, so a Redis that stops answering
+ * (paused, overloaded, a half-open connection) would hang callers; here each call races the timeout itself. A
+ * call that timed out marks the connection stalled (`ready` false) until a later call or a background PING
+ * gets an answer, so `/readyz` also reflects a Redis that is connected but not answering.
+ */
+export class Commands {
+  readonly client: Client;
+  readonly #timeoutMs: number;
+  #stalled = false;
+  #probe: NodeJS.Timeout | undefined;
+
+  constructor(client: Client, timeoutMs: number) {
+    this.client = client;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  get ready(): boolean {
+    return this.client.isReady && !this.#stalled;
+  }
+
+  /** Runs a script by SHA, loading it on `NOSCRIPT` (a restarted or flushed Redis has an empty script cache). */
+  async run(s: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    try {
+      return await this.#send(['EVALSHA', s.sha, String(keys.length), ...keys, ...args]);
+    } catch (err) {
+      const cause = err instanceof EngineError ? err.cause : err;
+      if (!(cause instanceof Error) || !cause.message.startsWith('NOSCRIPT')) throw err;
+      return await this.#send(['EVAL', s.source, String(keys.length), ...keys, ...args]);
+    }
+  }
+
+  /** Runs one command. */
+  command(args: readonly string[]): Promise<unknown> {
+    return this.#send(args);
+  }
+
+  close(): void {
+    clearInterval(this.#probe);
+    this.#probe = undefined;
+  }
+
+  async #send(args: readonly string[]): Promise<unknown> {
+    let reply: Promise<unknown>;
+    try {
+      reply = this.client.sendCommand(args);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    try {
+      const value = await within(reply, this.#timeoutMs, 'a command', Timeout);
+      this.#answered();
+      return value;
+    } catch (err) {
+      if (err instanceof Timeout) {
+        reply.catch(() => {}); // it may still fail later; nobody waits for it any more
+        this.#stall();
+      }
+      throw unavailable(err);
+    }
+  }
+
+  #answered(): void {
+    if (!this.#stalled) return;
+    this.#stalled = false;
+    clearInterval(this.#probe);
+    this.#probe = undefined;
+  }
+
+  #stall(): void {
+    this.#stalled = true;
+    if (this.#probe !== undefined) return;
+    this.#probe = setInterval(
+      () => {
+        if (!this.client.isReady) return;
+        within(this.client.sendCommand(['PING']), this.#timeoutMs, 'a PING', Timeout).then(
+          () => this.#answered(),
+          () => {}, // still not answering: the next tick tries again
+        );
+      },
+      Math.max(100, Math.floor(this.#timeoutMs / 2)),
+    );
+    this.#probe.unref();
+  }
+}
+
+/** Rejects with `unavailable` when `promise` takes longer than `ms` (the work itself may still complete later). */
+export async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  Err: new (message: string) => EngineError = EngineError,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Err(`Redis did not answer ${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Drops a connection now, whatever state it is in (node-redis throws when destroying a closed client). */
+export function discard(client: Client): void {
+  try {
+    client.destroy();
+  } catch {
+    // already closed: nothing left to drop
+  }
+}
