@@ -23,6 +23,13 @@ export type ParseResult =
   | { readonly ok: false; readonly error: CommandError };
 
 const MAX_ID_LENGTH = 64;
+/** Largest delivery rate a subscriber may ask for (per second), over WebSocket and SSE alike. */
+export const MAX_RATE = 10_000;
+
+/** A delivery rate a subscriber may ask for: an integer 1..MAX_RATE per second. */
+export function isRate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= MAX_RATE;
+}
 const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 
 function isCommandId(value: unknown): value is CommandId {
@@ -90,7 +97,15 @@ export function parseCommand(text: string, limits: CommandLimits): ParseResult {
           return fail('bad_position', 'since must be {"epoch": string, "offset": integer >= 0}', id, channel);
       }
       if (type === 'subscribe') {
-        return { ok: true, command: withId(since ? { type, channel, since } : { type, channel }) };
+        const rate = obj.rate;
+        if (rate === undefined) {
+          return { ok: true, command: withId(since ? { type, channel, since } : { type, channel }) };
+        }
+        if (!isRate(rate)) return fail('bad_request', `rate must be an integer 1..${MAX_RATE}`, id, channel);
+        return {
+          ok: true,
+          command: withId(since ? { type, channel, since, rate } : { type, channel, rate }),
+        };
       }
       let limit: number | undefined;
       if (obj.limit !== undefined) {

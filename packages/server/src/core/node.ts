@@ -7,6 +7,7 @@ import { type Disconnect, SwitchboardError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Transport } from '../transport/types.ts';
 import { type ChannelOptions, channelOptionsFrom } from './channel-options.ts';
+import { highWaterFor } from './delivery/gate.ts';
 import { Hub } from './hub.ts';
 import { Session } from './session.ts';
 import type { Subscription } from './subscription.ts';
@@ -33,6 +34,8 @@ export class SwitchboardNode {
   readonly metrics: Metrics;
   readonly hub: Hub;
   readonly channelOptions: (channel: string) => ChannelOptions;
+  /** Bytes a connection may have queued before `latest` / `drop-oldest` subscriptions hold publications back. */
+  readonly deliveryHighWater: number;
   readonly #sessions = new Map<string, Session>();
   readonly #byUser = new Map<string, Set<Session>>();
   readonly #brokerOps = new Map<string, Promise<void>>();
@@ -45,6 +48,7 @@ export class SwitchboardNode {
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.channelOptions = channelOptionsFrom(options.config);
+    this.deliveryHighWater = highWaterFor(options.config.limits.maxOutgoingBytes);
     this.hub = new Hub(this.engine.history, {
       onGapUnfilled: (channel, from, reason) => {
         this.metrics.gapsUnfilled.inc();
@@ -99,6 +103,13 @@ export class SwitchboardNode {
     }
   }
 
+  /** Bytes queued on every connection of this node and not yet sent: the hub's outgoing memory. */
+  outgoingBytes(): number {
+    let total = 0;
+    for (const s of this.#sessions.values()) total += s.transport.writableBytes;
+    return total;
+  }
+
   sessions(): IterableIterator<Session> {
     return this.#sessions.values();
   }
@@ -117,6 +128,24 @@ export class SwitchboardNode {
   }
 
   // ---- Channels ----
+
+  /**
+   * Whether `user` may subscribe to `channel` now, by its namespace: anonymous access, the subscriber limit, and
+   * whether the policy can honour a requested `rate`.
+   * Throws the coded refusal. Both transports ask before subscribing (SSE before its stream starts).
+   */
+  admit(channel: string, user: string | null, rate?: number): void {
+    const options = this.channelOptions(channel);
+    if (rate !== undefined && options.delivery.policy === 'all')
+      throw new SwitchboardError(
+        'bad_request',
+        'a rate needs a channel whose delivery policy is "latest" or "drop-oldest"',
+      );
+    if (!options.anonymous && user === null)
+      throw new SwitchboardError('forbidden', 'anonymous connections may not subscribe to this channel');
+    if (options.maxSubscribers > 0 && this.hub.subscriberCount(channel) >= options.maxSubscribers)
+      throw new SwitchboardError('channel_full', 'the channel has its most subscribers on this node');
+  }
 
   /** Joins the hub; the first local subscriber of a channel subscribes the node through the broker. */
   async attach(sub: Subscription): Promise<void> {
@@ -148,14 +177,15 @@ export class SwitchboardNode {
     this.assertChannel(channel);
     const json = JSON.stringify(data);
     if (json === undefined) throw new SwitchboardError('bad_request', 'data must be a JSON value');
-    if (Buffer.byteLength(json) > this.config.limits.maxMessageBytes) {
+    const channelOptions = this.channelOptions(channel);
+    if (Buffer.byteLength(json) > channelOptions.maxMessageBytes) {
       throw new SwitchboardError(
         'payload_too_large',
-        `data is larger than ${this.config.limits.maxMessageBytes} bytes`,
+        `data is larger than ${channelOptions.maxMessageBytes} bytes`,
       );
     }
     const result = await this.engine.broker.publish(channel, json, {
-      history: this.channelOptions(channel).history,
+      history: channelOptions.history,
       idempotencyTtlMs: this.config.idempotency.ttlMs,
       ...options,
     });

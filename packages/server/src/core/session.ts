@@ -10,10 +10,12 @@ import type {
   ServerFrame,
   SubscribedFrame,
 } from '@switchboard/protocol';
+import type { HistoryResult, Publication } from '../engine/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
 import type { Transport } from '../transport/types.ts';
+import { type DeliveryGate, effectiveRate } from './delivery/gate.ts';
 import type { SwitchboardNode } from './node.ts';
-import type { PreparedPublication } from './prepared.ts';
+import { PreparedPublication } from './prepared.ts';
 import { prepareAll, Subscription, type SubscriptionOwner } from './subscription.ts';
 
 /**
@@ -30,6 +32,8 @@ export class Session implements SubscriptionOwner {
   readonly #node: SwitchboardNode;
   readonly #subs = new Map<string, Subscription>();
   readonly #clientInfo: ClientInfo;
+  /** Gated subscriptions waiting for the transport to drain; one transport listener serves them all. */
+  readonly #drainWaiters = new Set<DeliveryGate<PreparedPublication>>();
 
   constructor(node: SwitchboardNode, transport: Transport, id: string, user: string | null) {
     this.#node = node;
@@ -65,6 +69,21 @@ export class Session implements SubscriptionOwner {
     this.disconnect(disconnectFor('slow_consumer'));
   }
 
+  get writableBytes(): number {
+    return this.transport.writableBytes;
+  }
+
+  waitDrain(gate: DeliveryGate<PreparedPublication>): void {
+    if (this.#drainWaiters.size === 0) this.transport.onDrain(() => this.#drained());
+    this.#drainWaiters.add(gate);
+  }
+
+  #drained(): void {
+    const gates = [...this.#drainWaiters];
+    this.#drainWaiters.clear();
+    for (const gate of gates) gate.drained();
+  }
+
   // ---- Commands (WebSocket) ----
 
   async handle(command: ClientCommand): Promise<void> {
@@ -74,7 +93,7 @@ export class Session implements SubscriptionOwner {
         this.send(command.id === undefined ? { type: 'pong' } : { type: 'pong', id: command.id });
         return;
       case 'subscribe':
-        await this.subscribe(command.channel, command.since, command.id);
+        await this.subscribe(command.channel, command.since, command.id, command.rate);
         return;
       case 'unsubscribe':
         await this.unsubscribe(command.channel, command.id);
@@ -96,9 +115,16 @@ export class Session implements SubscriptionOwner {
    * after `since`, then live ones: no gap and no duplicate, because the subscription joins the hub first and
    * holds live publications until the history read tells it where the stream stands.
    * `since: null` means the client asked to resume from a position that could not be read: `recovered: false`.
+   * Where the namespace has `lastValue`, a subscription that did not recover gets the latest publication first.
+   * `rate` asks for at most that many deliveries per second (never more than the namespace's cap).
    * Resolves true once live, false when refused or failed (the client got an `error` frame saying why).
    */
-  async subscribe(channel: string, since: Position | null | undefined, id?: CommandId): Promise<boolean> {
+  async subscribe(
+    channel: string,
+    since: Position | null | undefined,
+    id?: CommandId,
+    rate?: number,
+  ): Promise<boolean> {
     if (this.#subs.has(channel)) {
       this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
       return false;
@@ -107,15 +133,47 @@ export class Session implements SubscriptionOwner {
       this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
       return false;
     }
+    try {
+      this.#node.admit(channel, this.user, rate);
+    } catch (err) {
+      const e = toSwitchboardError(err);
+      this.error(id, e.code, e.message, channel);
+      return false;
+    }
     const options = this.#node.channelOptions(channel);
-    const sub = new Subscription(channel, this);
+    const { delivery } = options;
+    const effective = effectiveRate(delivery.maxRate, rate);
+    const sub = new Subscription(channel, this, {
+      gate:
+        delivery.policy === 'all'
+          ? null
+          : {
+              policy: delivery.policy,
+              conflateKey: delivery.conflateKey,
+              queueSize: delivery.queueSize,
+              rate: effective,
+              highWater: this.#node.deliveryHighWater,
+            },
+      skipOwn: !options.echo,
+    });
     this.#subs.set(channel, sub);
     try {
       await this.#node.attach(sub);
-      const result =
+      const history = this.#node.engine.history;
+      const result: HistoryResult =
         since != null
-          ? await this.#node.engine.history.read(channel, { since })
-          : { top: await this.#node.engine.history.top(channel), publications: [], recovered: false };
+          ? await history.read(channel, { since })
+          : options.lastValue
+            ? await history.read(channel, { limit: 1 })
+            : { top: await history.top(channel), publications: [], recovered: false };
+      const recovered = since != null && result.recovered;
+      // The last value: the newest publication, when the client has nothing to resume from (or could not).
+      let last: Publication | undefined;
+      if (options.lastValue && !recovered) {
+        const newest = since == null ? result : await history.read(channel, { limit: 1 });
+        const p = newest.publications.at(-1);
+        if (p !== undefined && p.epoch === result.top.epoch && p.offset === result.top.offset) last = p;
+      }
       if (this.#state !== 'open') return false;
       if (sub.state !== 'subscribing') {
         // Unsubscribed (or overflowed) before the subscription completed: the subscribe still gets its answer.
@@ -123,8 +181,12 @@ export class Session implements SubscriptionOwner {
         return false;
       }
       this.#node.hub.notePosition(channel, result.top);
-      const recovered = since != null && result.recovered;
-      const start = recovered && since != null ? since : result.top;
+      const start =
+        recovered && since != null
+          ? since
+          : last !== undefined
+            ? { epoch: last.epoch, offset: last.offset - 1 }
+            : result.top;
       this.transport.resumeFrom?.(channel, start);
       const frame: SubscribedFrame = {
         type: 'subscribed',
@@ -134,9 +196,16 @@ export class Session implements SubscriptionOwner {
         offset: result.top.offset,
         recoverable: options.history.size > 0,
         ...(since === undefined ? {} : { recovered }),
+        ...(delivery.policy === 'all' ? {} : { delivery: delivery.policy }),
+        ...(effective > 0 ? { rate: effective } : {}),
       };
       this.send(frame);
-      sub.goLive(start, recovered ? prepareAll(result.publications) : []);
+      const missed = recovered
+        ? prepareAll(result.publications)
+        : last !== undefined
+          ? [new PreparedPublication(last)]
+          : [];
+      sub.goLive(start, missed);
       if (options.presence) this.#node.presenceJoin(channel, this.#clientInfo, options.joinLeave);
       return true;
     } catch (err) {
@@ -255,6 +324,8 @@ export class Session implements SubscriptionOwner {
   #end(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    this.#drainWaiters.clear();
+    this.transport.onDrain(null);
     for (const sub of this.#subs.values()) this.#drop(sub);
     this.#node.unregister(this);
   }

@@ -1,5 +1,7 @@
 import type { Position, ServerFrame } from '@switchboard/protocol';
 import type { Publication } from '../engine/types.ts';
+import type { DeliveryOptions } from './channel-options.ts';
+import { DeliveryGate } from './delivery/gate.ts';
 import { PreparedPublication } from './prepared.ts';
 
 /** What a subscription writes to: the session's transport, seen through the session. */
@@ -10,7 +12,26 @@ export interface SubscriptionOwner {
   send(frame: ServerFrame): void;
   /** The subscription could not keep its promise (its catch-up buffer overflowed): end the connection. */
   overflow(): void;
+  /** Bytes the connection has queued and not yet sent. */
+  readonly writableBytes: number;
+  /** Calls `gate.drained()` once the connection's queue has emptied. */
+  waitDrain(gate: DeliveryGate<PreparedPublication>): void;
 }
+
+/** How one subscription delivers, fixed when it is made. */
+export interface SubscriptionOptions {
+  /**
+   * `latest` / `drop-oldest`: the gate's settings (the rate already capped by the namespace). Null for `all`, whose
+   * publications go straight to the connection's shared bytes, as fast as before delivery policies existed.
+   */
+  readonly gate:
+    | (Pick<DeliveryOptions, 'policy' | 'conflateKey' | 'queueSize'> & { rate: number; highWater: number })
+    | null;
+  /** Echo off: the owner's own publications (`info.client` is its id) are not delivered to it. */
+  readonly skipOwn: boolean;
+}
+
+const DIRECT: SubscriptionOptions = { gate: null, skipOwn: false };
 
 /** Most live publications held for one subscription while it catches up from history. */
 export const MAX_PENDING = 10_000;
@@ -30,10 +51,25 @@ export class Subscription {
   #epoch = '';
   #offset = -1;
   #pending: PreparedPublication[] | null = [];
+  readonly #gate: DeliveryGate<PreparedPublication> | null;
+  /** The owner's id when its own publications are skipped (echo off), else null. */
+  readonly #skipOwn: string | null;
 
-  constructor(channel: string, owner: SubscriptionOwner) {
+  constructor(channel: string, owner: SubscriptionOwner, options: SubscriptionOptions = DIRECT) {
     this.channel = channel;
     this.owner = owner;
+    this.#skipOwn = options.skipOwn ? owner.id : null;
+    this.#gate =
+      options.gate === null
+        ? null
+        : new DeliveryGate(options.gate, {
+            get writableBytes() {
+              return owner.writableBytes;
+            },
+            write: (p) => owner.sendPublication(p),
+            skipped: (count) => owner.send({ type: 'skipped', channel, count }),
+            waitDrain: (gate) => owner.waitDrain(gate),
+          });
   }
 
   /** Called by the hub for every publication on the channel. */
@@ -74,6 +110,7 @@ export class Subscription {
   close(): void {
     this.state = 'closed';
     this.#pending = null;
+    this.#gate?.close();
   }
 
   /** The last position written (or the start position before any). */
@@ -89,7 +126,9 @@ export class Subscription {
       this.#epoch = p.epoch;
     }
     this.#offset = p.offset;
-    this.owner.sendPublication(prepared);
+    if (this.#skipOwn !== null && p.info?.client === this.#skipOwn) return;
+    if (this.#gate === null) this.owner.sendPublication(prepared);
+    else this.#gate.offer(prepared);
   }
 }
 

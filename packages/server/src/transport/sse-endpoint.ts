@@ -3,13 +3,15 @@ import {
   channelError,
   decodeCursor,
   encodeSseComment,
+  isRate,
+  MAX_RATE,
   normalizeChannels,
   type Position,
   PROTOCOL_VERSION,
 } from '@switchboard/protocol';
 import type { SwitchboardNode } from '../core/node.ts';
 import type { Session } from '../core/session.ts';
-import { disconnectFor } from '../errors.ts';
+import { disconnectFor, toSwitchboardError } from '../errors.ts';
 import { sendError } from '../http/respond.ts';
 import { SseTransport } from './sse.ts';
 
@@ -69,6 +71,20 @@ export class SseEndpoint {
         'too_many_channels',
         `at most ${node.config.limits.maxChannelsPerConnection} channels per stream`,
       );
+    }
+
+    const rates = parseRates(url.searchParams.getAll('rate'), channels);
+    if (typeof rates === 'string') return sendError(res, 'bad_request', rates);
+
+    // Namespace refusals (anonymous access, a full channel, a rate the policy cannot honour) before the stream
+    // starts, as HTTP errors.
+    for (const c of channels) {
+      try {
+        node.admit(c, null, rates.get(c));
+      } catch (err) {
+        const e = toSwitchboardError(err);
+        return sendError(res, e.code, e.message);
+      }
     }
 
     // The browser's Last-Event-ID is newer than a `since` left in the URL it reconnects to, so it wins.
@@ -133,9 +149,36 @@ export class SseEndpoint {
     if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);
     // A stream's channels are fixed by its URL: if one cannot be subscribed (the engine is down), end the
     // stream with a reconnect code so the browser retries the whole set, instead of silently missing a channel.
-    const subscribing = channels.map((channel, i) => session.subscribe(channel, positions[i]));
+    const subscribing = channels.map((channel, i) =>
+      session.subscribe(channel, positions[i], undefined, rates.get(channel)),
+    );
     void Promise.all(subscribing).then((results) => {
       if (results.includes(false)) session.disconnect(disconnectFor('server_error'));
     });
   }
+}
+
+/**
+ * The `rate` parameters of a stream URL: `rate=<n>` for every channel of the stream, `rate=<channel>:<n>` for one
+ * (split at the last `:`, since channel names may hold `:` themselves); a channel's own value wins. Returns the
+ * rate per channel, or a message saying what is wrong.
+ */
+export function parseRates(
+  values: readonly string[],
+  channels: readonly string[],
+): Map<string, number> | string {
+  const all = new Map<string, number>();
+  const own = new Map<string, number>();
+  for (const value of values) {
+    const colon = value.lastIndexOf(':');
+    const channel = colon === -1 ? null : value.slice(0, colon);
+    const text = colon === -1 ? value : value.slice(colon + 1);
+    const n = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+    if (!isRate(n)) return `rate must be <n> or <channel>:<n> with n an integer 1..${MAX_RATE}`;
+    if (channel === null) for (const c of channels) all.set(c, n);
+    else if (!channels.includes(channel)) return 'rate names a channel the stream does not subscribe to';
+    else own.set(channel, n);
+  }
+  for (const [c, n] of own) all.set(c, n);
+  return all;
 }

@@ -9,6 +9,7 @@ import {
 } from '@switchboard/protocol';
 import type { PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
+import { DrainSignal } from './drain.ts';
 import { checkOutgoing, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 
@@ -32,6 +33,7 @@ export class SseTransport implements Transport {
   /** `epoch-offset` per channel, in the stream's channel order; null until known. */
   readonly #segments: (string | null)[];
   readonly #retryMs: number;
+  readonly #drain: DrainSignal;
   #overSince = 0;
   #closed = false;
   /** Single-channel streams: the last publication written, turned into a segment only when a cursor is asked for. */
@@ -51,6 +53,15 @@ export class SseTransport implements Transport {
     this.#prefix = cursorPrefix(channels);
     this.#index = new Map(channels.map((c, i) => [c, i]));
     this.#segments = initial.map((p) => (p === null ? null : cursorSegment(p)));
+    this.#drain = new DrainSignal(this.#socket);
+  }
+
+  get writableBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  onDrain(listener: (() => void) | null): void {
+    this.#drain.set(listener);
   }
 
   /** The cursor of everything written so far, or null while some channel's position is unknown. */

@@ -17,6 +17,16 @@ export interface Transport {
    * stream cursor it sends as `id:`; WebSocket clients track positions themselves.
    */
   resumeFrom?(channel: string, position: Position): void;
+  /**
+   * Bytes written and not yet handed to the network (the socket's queue): how far behind the peer is. Delivery
+   * policies hold publications back while it is high.
+   */
+  readonly writableBytes: number;
+  /**
+   * Sets the one function called each time the socket's queue has emptied after a write had to queue (Node's
+   * `drain`); null removes it. The session fans it out to the subscriptions waiting on it.
+   */
+  onDrain(listener: (() => void) | null): void;
   /** Sends a `disconnect` frame (and, for WebSocket, the matching close code), then closes. Idempotent. */
   close(disconnect: Disconnect): void;
 }

@@ -3,6 +3,7 @@ import type { ServerFrame } from '@switchboard/protocol';
 import WebSocket from 'ws';
 import type { PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
+import { DrainSignal } from './drain.ts';
 import { checkOutgoing, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 import { encodeTextFrame } from './ws-frame.ts';
@@ -22,6 +23,7 @@ export class WebSocketTransport implements Transport {
   readonly #socket: Socket;
   readonly #limits: OutgoingLimits;
   readonly #onSlow: () => void;
+  readonly #drain: DrainSignal;
   #overSince = 0;
   /** Set when the heartbeat pings; cleared by any frame from the peer. */
   pingedAt = 0;
@@ -31,6 +33,15 @@ export class WebSocketTransport implements Transport {
     this.#socket = socket;
     this.#limits = limits;
     this.#onSlow = onSlow;
+    this.#drain = new DrainSignal(socket);
+  }
+
+  get writableBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  onDrain(listener: (() => void) | null): void {
+    this.#drain.set(listener);
   }
 
   send(frame: ServerFrame): void {
