@@ -13,10 +13,10 @@ import type {
 import type { HistoryResult, Publication } from '../engine/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
 import type { Transport } from '../transport/types.ts';
-import { type DeliveryGate, effectiveRate } from './delivery/gate.ts';
+import { effectiveRate } from './delivery/gate.ts';
 import type { SwitchboardNode } from './node.ts';
 import { PreparedPublication } from './prepared.ts';
-import { prepareAll, Subscription, type SubscriptionOwner } from './subscription.ts';
+import { type Drainable, prepareAll, Subscription, type SubscriptionOwner } from './subscription.ts';
 
 /**
  * One client connection, whatever its transport: its subscriptions, its commands and its life cycle.
@@ -33,7 +33,7 @@ export class Session implements SubscriptionOwner {
   readonly #subs = new Map<string, Subscription>();
   readonly #clientInfo: ClientInfo;
   /** Gated subscriptions waiting for the transport to drain; one transport listener serves them all. */
-  readonly #drainWaiters = new Set<DeliveryGate<PreparedPublication>>();
+  readonly #drainWaiters = new Set<Drainable>();
 
   constructor(node: SwitchboardNode, transport: Transport, id: string, user: string | null) {
     this.#node = node;
@@ -73,15 +73,15 @@ export class Session implements SubscriptionOwner {
     return this.transport.writableBytes;
   }
 
-  waitDrain(gate: DeliveryGate<PreparedPublication>): void {
+  waitDrain(waiter: Drainable): void {
     if (this.#drainWaiters.size === 0) this.transport.onDrain(() => this.#drained());
-    this.#drainWaiters.add(gate);
+    this.#drainWaiters.add(waiter);
   }
 
   #drained(): void {
-    const gates = [...this.#drainWaiters];
+    const waiters = [...this.#drainWaiters];
     this.#drainWaiters.clear();
-    for (const gate of gates) gate.drained();
+    for (const w of waiters) w.drained();
   }
 
   // ---- Commands (WebSocket) ----
@@ -155,6 +155,7 @@ export class Session implements SubscriptionOwner {
               highWater: this.#node.deliveryHighWater,
             },
       skipOwn: !options.echo,
+      highWater: this.#node.deliveryHighWater,
     });
     this.#subs.set(channel, sub);
     try {

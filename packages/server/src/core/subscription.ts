@@ -14,8 +14,13 @@ export interface SubscriptionOwner {
   overflow(): void;
   /** Bytes the connection has queued and not yet sent. */
   readonly writableBytes: number;
-  /** Calls `gate.drained()` once the connection's queue has emptied. */
-  waitDrain(gate: DeliveryGate<PreparedPublication>): void;
+  /** Calls `waiter.drained()` once the connection's queue has emptied. */
+  waitDrain(waiter: Drainable): void;
+}
+
+/** Something waiting for the connection to drain: a delivery gate, or a catch-up from history. */
+export interface Drainable {
+  drained(): void;
 }
 
 /** How one subscription delivers, fixed when it is made. */
@@ -29,9 +34,11 @@ export interface SubscriptionOptions {
     | null;
   /** Echo off: the owner's own publications (`info.client` is its id) are not delivered to it. */
   readonly skipOwn: boolean;
+  /** Bytes the connection may have queued before catch-up from history waits for it to drain. */
+  readonly highWater: number;
 }
 
-const DIRECT: SubscriptionOptions = { gate: null, skipOwn: false };
+const DIRECT: SubscriptionOptions = { gate: null, skipOwn: false, highWater: 64 * 1024 };
 
 /** Most live publications held for one subscription while it catches up from history. */
 export const MAX_PENDING = 10_000;
@@ -50,7 +57,14 @@ export class Subscription {
   // The last position written, as two fields to avoid an allocation per delivery.
   #epoch = '';
   #offset = -1;
-  #pending: PreparedPublication[] | null = [];
+  /** Live publications held while subscribing and catching up; slots are cleared as they are written. */
+  #pending: (PreparedPublication | undefined)[] | null = [];
+  #pendingAt = 0;
+  /** The missed publications being written by `#catchUp`; null before `goLive` and once live. */
+  #backlog: (PreparedPublication | undefined)[] | null = null;
+  #backlogAt = 0;
+  readonly #highWater: number;
+  readonly #drainer = { drained: () => this.#catchUp() };
   readonly #gate: DeliveryGate<PreparedPublication> | null;
   /** The owner's id when its own publications are skipped (echo off), else null. */
   readonly #skipOwn: string | null;
@@ -59,6 +73,7 @@ export class Subscription {
     this.channel = channel;
     this.owner = owner;
     this.#skipOwn = options.skipOwn ? owner.id : null;
+    this.#highWater = options.highWater;
     this.#gate =
       options.gate === null
         ? null
@@ -78,7 +93,7 @@ export class Subscription {
       this.#write(prepared);
     } else if (this.state === 'subscribing') {
       const pending = this.#pending!;
-      if (pending.length >= MAX_PENDING) {
+      if (pending.length - this.#pendingAt >= MAX_PENDING) {
         this.state = 'closed';
         this.#pending = null;
         this.owner.overflow();
@@ -91,25 +106,50 @@ export class Subscription {
   /**
    * Ends catch-up: `start` is the position the client is at, `missed` the publications after it (from history),
    * then whatever arrived live meanwhile. Returns false if the subscription was closed in the meantime.
+   *
+   * The backlog is written as fast as the connection takes it, not all at once: whenever the connection has
+   * `highWater` bytes queued, writing waits for it to drain (live publications keep being held meanwhile, within
+   * MAX_PENDING). A resume after a long absence would otherwise queue the whole gap at once and be cut off as a
+   * slow consumer before the client could read it.
    */
   goLive(start: Position, missed: readonly PreparedPublication[]): boolean {
     if (this.state !== 'subscribing') return false;
     this.#epoch = start.epoch;
     this.#offset = start.offset;
-    this.state = 'live';
-    for (const p of missed) this.#write(p);
-    const pending = this.#pending!;
-    this.#pending = null;
-    for (const p of pending) {
-      if (this.state !== 'live') break;
-      this.#write(p);
-    }
+    this.#backlog = [...missed];
+    this.#catchUp();
     return true;
+  }
+
+  #catchUp(): void {
+    const backlog = this.#backlog!;
+    for (;;) {
+      if (this.state !== 'subscribing') return;
+      let next: PreparedPublication | undefined;
+      if (this.#backlogAt < backlog.length) {
+        next = backlog[this.#backlogAt];
+        backlog[this.#backlogAt++] = undefined;
+      } else if (this.#pendingAt < this.#pending!.length) {
+        next = this.#pending![this.#pendingAt];
+        this.#pending![this.#pendingAt++] = undefined;
+      } else break;
+      if (next === undefined) continue;
+      this.#write(next);
+      // A gate paces itself; direct delivery waits here for the connection.
+      if (this.#gate === null && this.owner.writableBytes >= this.#highWater) {
+        this.owner.waitDrain(this.#drainer);
+        return;
+      }
+    }
+    this.#backlog = null;
+    this.#pending = null;
+    this.state = 'live';
   }
 
   close(): void {
     this.state = 'closed';
     this.#pending = null;
+    this.#backlog = null;
     this.#gate?.close();
   }
 
