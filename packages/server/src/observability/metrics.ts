@@ -11,8 +11,13 @@ export class Metrics {
   readonly disconnects: Counter<'reason'>;
   readonly refused: Counter<'reason'>;
   readonly gapsUnfilled: Counter;
+  readonly outgoingBytes: Gauge;
 
-  constructor(sample: { connections(): Record<'websocket' | 'sse', number>; channels(): number }) {
+  constructor(sample: {
+    connections(): Record<'websocket' | 'sse', number>;
+    channels(): number;
+    outgoingBytes(): number;
+  }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.connections = new Gauge({
@@ -62,6 +67,14 @@ export class Metrics {
       help: 'Connections and requests refused before they started, by reason.',
       labelNames: ['reason'],
       registers,
+    });
+    this.outgoingBytes = new Gauge({
+      name: 'switchboard_outgoing_bytes',
+      help: 'Bytes queued on client connections and not yet sent (the hub side of slow consumers).',
+      registers,
+      collect() {
+        this.set(sample.outgoingBytes());
+      },
     });
     this.gapsUnfilled = new Counter({
       name: 'switchboard_gaps_unfilled_total',
