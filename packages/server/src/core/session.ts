@@ -34,6 +34,8 @@ export class Session implements SubscriptionOwner {
   readonly #clientInfo: ClientInfo;
   /** Gated subscriptions waiting for the transport to drain; one transport listener serves them all. */
   readonly #drainWaiters = new Set<Drainable>();
+  /** Subscriptions that joined presence (so leaving announces a leave). */
+  readonly #inPresence = new Set<Subscription>();
 
   constructor(node: SwitchboardNode, transport: Transport, id: string, user: string | null) {
     this.#node = node;
@@ -207,7 +209,10 @@ export class Session implements SubscriptionOwner {
           ? [new PreparedPublication(last)]
           : [];
       sub.goLive(start, missed);
-      if (options.presence) this.#node.presenceJoin(channel, this.#clientInfo, options.joinLeave);
+      if (options.presence) {
+        this.#inPresence.add(sub);
+        this.#node.presenceJoin(channel, this.#clientInfo, options.joinLeave);
+      }
       return true;
     } catch (err) {
       if (this.#subs.get(channel) === sub) this.#subs.delete(channel);
@@ -332,7 +337,8 @@ export class Session implements SubscriptionOwner {
   }
 
   #drop(sub: Subscription): void {
-    const wasLive = sub.state === 'live';
+    // Joined presence once `subscribed` was sent, even while it was still catching up from history.
+    const wasLive = this.#inPresence.delete(sub);
     sub.close();
     this.#subs.delete(sub.channel);
     this.#node.detach(sub);

@@ -123,23 +123,25 @@ export class Subscription {
 
   #catchUp(): void {
     const backlog = this.#backlog!;
+    const pending = this.#pending!;
     for (;;) {
       if (this.state !== 'subscribing') return;
-      let next: PreparedPublication | undefined;
-      if (this.#backlogAt < backlog.length) {
-        next = backlog[this.#backlogAt];
-        backlog[this.#backlogAt++] = undefined;
-      } else if (this.#pendingAt < this.#pending!.length) {
-        next = this.#pending![this.#pendingAt];
-        this.#pending![this.#pendingAt++] = undefined;
-      } else break;
-      if (next === undefined) continue;
-      this.#write(next);
-      // A gate paces itself; direct delivery waits here for the connection.
+      const fromBacklog = this.#backlogAt < backlog.length;
+      if (!fromBacklog && this.#pendingAt >= pending.length) break;
+      // A gate paces itself; direct delivery waits here while the connection is behind.
       if (this.#gate === null && this.owner.writableBytes >= this.#highWater) {
         this.owner.waitDrain(this.#drainer);
         return;
       }
+      let next: PreparedPublication | undefined;
+      if (fromBacklog) {
+        next = backlog[this.#backlogAt];
+        backlog[this.#backlogAt++] = undefined;
+      } else {
+        next = pending[this.#pendingAt];
+        pending[this.#pendingAt++] = undefined;
+      }
+      if (next !== undefined) this.#write(next);
     }
     this.#backlog = null;
     this.#pending = null;
