@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeCursor } from '../../packages/protocol/src/cursor.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import {
+  type FastReader,
   FILLER,
   fastReader,
   peakDuring,
@@ -60,13 +61,18 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly TransportKin
     });
     after(() => hub.shutdown());
 
-    /** Pauses `slow`, publishes N to `channel`, and returns the peak bytes the hub held for `slow`. */
-    async function hotChannel(slow: SlowReader, channel: string, data: (i: number) => unknown) {
+    /** Pauses `slow`, publishes N to `channel` at the pace `fast` reads; returns the peak bytes held for `slow`. */
+    async function hotChannel(
+      slow: SlowReader,
+      fast: FastReader,
+      channel: string,
+      data: (i: number) => unknown,
+    ) {
       const session = sessionOf(hub, slow);
       slow.pause();
       return peakDuring(
         () => session.transport.writableBytes,
-        (sample) => publishBurst(hub, channel, N, data, sample),
+        (sample) => publishBurst(hub, channel, N, data, sample, () => fast.messages(channel).length),
       );
     }
 
@@ -74,7 +80,7 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly TransportKin
       const channel = `latest:${kind}`;
       const fast = await fastReader(hub, kind, channel);
       const slow = await slowReader(hub, kind, channel);
-      const peak = await hotChannel(slow, channel, (i) => ({ i, filler: FILLER }));
+      const peak = await hotChannel(slow, fast, channel, (i) => ({ i, filler: FILLER }));
       assert.ok(peak < GATED_BOUND, `the hub held ${peak} bytes for the slow reader`);
       assert.equal(sessionOf(hub, slow).state, 'open', 'latest never disconnects a slow reader');
 
@@ -100,7 +106,7 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly TransportKin
       const data = (i: number) => ({ symbol: symbols[i % symbols.length], i, filler: FILLER });
       const fast = await fastReader(hub, kind, channel);
       const slow = await slowReader(hub, kind, channel);
-      const peak = await hotChannel(slow, channel, data);
+      const peak = await hotChannel(slow, fast, channel, data);
       assert.ok(peak < GATED_BOUND, `the hub held ${peak} bytes for the slow reader`);
 
       assertEvery(await fast.waitMessages(N, channel, 30_000), N, 'the fast reader gets every publication');
@@ -125,7 +131,7 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly TransportKin
       const channel = `drop:${kind}`;
       const fast = await fastReader(hub, kind, channel);
       const slow = await slowReader(hub, kind, channel);
-      const peak = await hotChannel(slow, channel, (i) => ({ i, filler: FILLER }));
+      const peak = await hotChannel(slow, fast, channel, (i) => ({ i, filler: FILLER }));
       assert.ok(peak < GATED_BOUND, `the hub held ${peak} bytes for the slow reader`);
       assert.equal(sessionOf(hub, slow).state, 'open', 'drop-oldest never disconnects a slow reader');
 

@@ -52,9 +52,15 @@ export function sessionOf(hub: TestHub, reader: SlowReader): Session {
   throw new Error(`no session ${String(id)}`);
 }
 
+/** How far (in publications) a paced burst lets the reader it follows fall behind: 6 × 8 KiB < the 64 KiB mark. */
+const PACE_WINDOW = 6;
+
 /**
  * Publishes `count` publications to `channel` from one WebSocket client, pipelined (the namespace must allow
  * client publishing), and resolves when every one is acknowledged. `sample` runs after each acknowledgement.
+ * With `paceBy` (how many the fast reader has received), the burst never runs more than a few publications
+ * ahead of that reader: on a shared machine an in-process reader can otherwise fall behind a burst, and on a
+ * `latest` or `drop-oldest` channel a reader that falls behind is, rightly, no longer sent everything.
  */
 export async function publishBurst(
   hub: TestHub,
@@ -62,6 +68,7 @@ export async function publishBurst(
   count: number,
   data: (i: number) => unknown,
   sample: () => void = () => {},
+  paceBy?: () => number,
 ): Promise<void> {
   const pub = await WsTestClient.connect(hub.wsUrl);
   let acked = 0;
@@ -71,6 +78,12 @@ export async function publishBurst(
   });
   // In slices, so the hub's buffers (not this client's) are what fills.
   for (let i = 1; i <= count; i++) {
+    if (paceBy !== undefined && paceBy() < i - PACE_WINDOW)
+      await until(
+        () => paceBy() >= i - PACE_WINDOW,
+        () => `the fast reader has ${paceBy()} of ${i - 1}`,
+        30_000,
+      );
     pub.send({ type: 'publish', id: i, channel, data: data(i) });
     if (i % 100 === 0)
       await until(

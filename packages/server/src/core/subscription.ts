@@ -68,6 +68,8 @@ export class Subscription {
   readonly #gate: DeliveryGate<PreparedPublication> | null;
   /** The owner's id when its own publications are skipped (echo off), else null. */
   readonly #skipOwn: string | null;
+  /** No gate and no echo filter: publications go straight to the owner. */
+  readonly #direct: boolean;
 
   constructor(channel: string, owner: SubscriptionOwner, options: SubscriptionOptions = DIRECT) {
     this.channel = channel;
@@ -85,6 +87,7 @@ export class Subscription {
             skipped: (count) => owner.send({ type: 'skipped', channel, count }),
             waitDrain: (gate) => owner.waitDrain(gate),
           });
+    this.#direct = this.#gate === null && this.#skipOwn === null;
   }
 
   /** Called by the hub for every publication on the channel. */
@@ -168,7 +171,13 @@ export class Subscription {
       this.#epoch = p.epoch;
     }
     this.#offset = p.offset;
-    if (this.#skipOwn !== null && p.info?.client === this.#skipOwn) return;
+    // The `all` path with echo on, as before delivery policies: one test, then the shared bytes.
+    if (this.#direct) this.owner.sendPublication(prepared);
+    else this.#writeFiltered(prepared);
+  }
+
+  #writeFiltered(prepared: PreparedPublication): void {
+    if (this.#skipOwn !== null && prepared.publication.info?.client === this.#skipOwn) return;
     if (this.#gate === null) this.owner.sendPublication(prepared);
     else this.#gate.offer(prepared);
   }
