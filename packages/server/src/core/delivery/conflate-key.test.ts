@@ -27,6 +27,7 @@ describe('topLevelField', () => {
     for (const text of [
       '"symbol"',
       '[{"symbol":1}]',
+      '{"b\\x":1,"symbol":2}',
       '42',
       'null',
       '{}',

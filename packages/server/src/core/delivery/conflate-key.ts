@@ -48,6 +48,15 @@ function endOfValue(s: string, i: number): number {
   return j === i ? -1 : j;
 }
 
+/** A JSON string token with escapes, decoded; undefined when the escapes are malformed. */
+function decodeKey(token: string): string | undefined {
+  try {
+    return JSON.parse(token) as string;
+  } catch {
+    return undefined; // not a valid JSON string: the text is malformed, so there is no key to find
+  }
+}
+
 /**
  * The JSON text of `field`'s value when `json` is an object that has it at the top level (`"AAPL"` with its
  * quotes, `42`, `{"a":1}`), else undefined (not an object, no such field, or malformed text). Keys with escapes
@@ -64,7 +73,8 @@ export function topLevelField(json: string, field: string): string | undefined {
     const keyEnd = endOfString(json, i);
     if (keyEnd < 0) return undefined;
     const rawKey = json.slice(i + 1, keyEnd - 1);
-    const key = rawKey.includes('\\') ? (JSON.parse(json.slice(i, keyEnd)) as string) : rawKey;
+    const key = rawKey.includes('\\') ? decodeKey(json.slice(i, keyEnd)) : rawKey;
+    if (key === undefined) return undefined;
     i = skipWs(json, keyEnd);
     if (json.charCodeAt(i) !== 0x3a) return undefined;
     i = skipWs(json, i + 1);
