@@ -10,12 +10,12 @@ import type {
   ServerFrame,
   SubscribedFrame,
 } from '@switchboard/protocol';
-import type { HistoryResult, Publication } from '../engine/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
 import type { Transport } from '../transport/types.ts';
+import { startingPoint } from './catch-up.ts';
 import { effectiveRate } from './delivery/gate.ts';
 import type { SwitchboardNode } from './node.ts';
-import { PreparedPublication } from './prepared.ts';
+import type { PreparedPublication } from './prepared.ts';
 import { type Drainable, prepareAll, Subscription, type SubscriptionOwner } from './subscription.ts';
 
 /**
@@ -162,53 +162,33 @@ export class Session implements SubscriptionOwner {
     this.#subs.set(channel, sub);
     try {
       await this.#node.attach(sub);
-      const history = this.#node.engine.history;
-      const result: HistoryResult =
-        since != null
-          ? await history.read(channel, { since })
-          : options.lastValue
-            ? await history.read(channel, { limit: 1 })
-            : { top: await history.top(channel), publications: [], recovered: false };
-      const recovered = since != null && result.recovered;
-      // The last value: the newest publication, when the client has nothing to resume from (or could not).
-      let last: Publication | undefined;
-      if (options.lastValue && !recovered) {
-        const newest = since == null ? result : await history.read(channel, { limit: 1 });
-        const p = newest.publications.at(-1);
-        if (p !== undefined && p.epoch === result.top.epoch && p.offset === result.top.offset) last = p;
-      }
+      const { top, recovered, start, missed } = await startingPoint(
+        this.#node.engine.history,
+        channel,
+        since,
+        options.lastValue,
+      );
       if (this.#state !== 'open') return false;
       if (sub.state !== 'subscribing') {
         // Unsubscribed (or overflowed) before the subscription completed: the subscribe still gets its answer.
         this.error(id, 'not_subscribed', 'the subscription ended before it completed', channel);
         return false;
       }
-      this.#node.hub.notePosition(channel, result.top);
-      const start =
-        recovered && since != null
-          ? since
-          : last !== undefined
-            ? { epoch: last.epoch, offset: last.offset - 1 }
-            : result.top;
+      this.#node.hub.notePosition(channel, top);
       this.transport.resumeFrom?.(channel, start);
       const frame: SubscribedFrame = {
         type: 'subscribed',
         ...(id === undefined ? {} : { id }),
         channel,
-        epoch: result.top.epoch,
-        offset: result.top.offset,
+        epoch: top.epoch,
+        offset: top.offset,
         recoverable: options.history.size > 0,
         ...(since === undefined ? {} : { recovered }),
         ...(delivery.policy === 'all' ? {} : { delivery: delivery.policy }),
         ...(effective > 0 ? { rate: effective } : {}),
       };
       this.send(frame);
-      const missed = recovered
-        ? prepareAll(result.publications)
-        : last !== undefined
-          ? [new PreparedPublication(last)]
-          : [];
-      sub.goLive(start, missed);
+      sub.goLive(start, prepareAll(missed));
       if (options.presence) {
         this.#inPresence.add(sub);
         this.#node.presenceJoin(channel, this.#clientInfo, options.joinLeave);
