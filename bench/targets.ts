@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DIALECTS, type Dialect, type Transport } from '@switchboard/bench';
+import { DIALECTS, type Dialect, STUCK_NAMESPACES_JSON, type Transport } from '@switchboard/bench';
 import { nchanAvailable, startNchan } from './adapters/nchan.ts';
 import { redisAvailable, startRedisHub } from './adapters/redis-nodes.ts';
 import { socketIoAvailable } from './adapters/socketio.ts';
@@ -31,8 +31,14 @@ const HUB_BIN = `${ROOT}packages/server/bin/switchboard.js`;
 export const nodeFlags: string[] = [];
 
 /** Starts a Node script and waits for its /healthz. */
-async function startNode(script: string, args: string[], port: number, pin: Pinning): Promise<Started> {
-  const p = startProcess(NODE, [...nodeFlags, script, ...args], pin);
+async function startNode(
+  script: string,
+  args: string[],
+  port: number,
+  pin: Pinning,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Started> {
+  const p = startProcess(NODE, [...nodeFlags, script, ...args], pin, env);
   if (!(await waitHealthy(port, 15_000, p))) {
     await p.stop();
     throw new Error(`did not answer /healthz on port ${port}: ${p.output().trim() || '(no output)'}`);
@@ -63,6 +69,8 @@ export const TARGETS: TargetDef[] = [
         ['serve', '--port', String(port), '--api-key', apiKey, '--log-level', 'warn'],
         port,
         pin,
+        // The namespaces of the stuck-reader scenario, one per delivery policy (unused by the others).
+        { ...process.env, SWITCHBOARD_NAMESPACES: STUCK_NAMESPACES_JSON },
       ),
   },
   baseline('ws-naive', 'ws'),

@@ -4,7 +4,7 @@
 //   node bench/report/markdown.ts bench/results/<time>.json
 
 import { readFileSync } from 'node:fs';
-import { num, renderTable, type ScenarioResult } from '@switchboard/bench';
+import { num, renderTable, type ScenarioResult, STUCK_POLICIES } from '@switchboard/bench';
 import { generatorLimited, ratioTable } from './compare.ts';
 
 interface RunFile {
@@ -91,6 +91,40 @@ function wsVsSse(results: ScenarioResult[], target: string): string {
   return renderTable([target, 'WebSocket', 'SSE'], rows);
 }
 
+/** The stuck-reader scenario: per transport and policy, the same step without and with the stuck reader. */
+function stuckTable(results: ScenarioResult[]): string {
+  const rows: string[][] = [];
+  for (const r of results.filter((x) => x.scenario === 'stuck')) {
+    for (const p of STUCK_POLICIES) {
+      const m = r.metrics;
+      if (m[`${p}_p99_present_ms`] === undefined) continue;
+      const other = (label: string) => {
+        const cpu = r.steps.find((s) => s.label === `${p} stuck reader ${label}`)?.otherCpu;
+        return cpu === undefined ? '?' : `${Math.round(cpu * 100)}%`;
+      };
+      rows.push([
+        `${r.transport} ${p}`,
+        `${num(m[`${p}_p99_absent_ms`])} → ${num(m[`${p}_p99_present_ms`])}`,
+        `${num(m[`${p}_outgoing_absent_kb`])} → ${num(m[`${p}_outgoing_present_kb`])}`,
+        `${num(m[`${p}_rss_absent_mb`])} → ${num(m[`${p}_rss_present_mb`])}`,
+        m[`${p}_stuck_disconnected`] === 1 ? 'yes (4001)' : 'no',
+        `${other('absent')} / ${other('present')}`,
+      ]);
+    }
+  }
+  return renderTable(
+    [
+      'transport, policy',
+      'healthy p99 ms (absent → present)',
+      'bytes held, peak KB',
+      'hub RSS, peak MB',
+      'stuck reader cut off',
+      'other CPU (absent / present)',
+    ],
+    rows,
+  );
+}
+
 function main(path: string): void {
   const run = JSON.parse(readFileSync(path, 'utf8')) as RunFile;
   const r = run.results;
@@ -125,6 +159,8 @@ function main(path: string): void {
     if (!r.some((x) => x.scenario === scenario && x.metrics[metric] !== undefined)) continue;
     out.push(`#### ${title}\n\n${byTarget(r, scenario, metric, unit)}\n`);
   }
+  if (r.some((x) => x.scenario === 'stuck'))
+    out.push(`#### One stuck reader among 1,000 healthy ones\n\n${stuckTable(r)}\n`);
   for (const t of targetsOf(r).filter(
     (x) =>
       r.some((y) => y.target === x && y.transport === 'sse') &&

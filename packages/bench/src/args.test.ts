@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ArgsError, parseCommon } from './args.ts';
-import { FULL, QUICK, SCENARIOS } from './profile.ts';
+import { DEFAULT_SCENARIOS, FULL, QUICK } from './profile.ts';
 
 test('defaults: every scenario, both transports, the full profile', () => {
   const { common } = parseCommon([]);
-  assert.deepEqual(common.scenarios, [...SCENARIOS]);
+  assert.deepEqual(common.scenarios, [...DEFAULT_SCENARIOS]);
   assert.deepEqual(common.transports, ['ws', 'sse']);
   assert.equal(common.profile.stepMs, FULL.stepMs);
   assert.equal(common.dialect, 'switchboard');

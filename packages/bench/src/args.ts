@@ -2,7 +2,15 @@
 
 import { parseArgs } from 'node:util';
 import { type DialectName, isDialectName, type Transport } from './dialect.ts';
-import { FULL, isScenario, type Profile, QUICK, SCENARIOS, type ScenarioName } from './profile.ts';
+import {
+  DEFAULT_SCENARIOS,
+  FULL,
+  isScenario,
+  type Profile,
+  QUICK,
+  SCENARIOS,
+  type ScenarioName,
+} from './profile.ts';
 
 export const OPTIONS = {
   target: { type: 'string' },
@@ -25,7 +33,7 @@ export const USAGE = `options:
   --api-key KEY          bearer key of the hub's HTTP API (default: $SWITCHBOARD_API_KEY)
   --dialect NAME         switchboard (default), nchan or socketio
   --transport ws|sse|both   (default both)
-  --scenario LIST        comma-separated: ${SCENARIOS.join(', ')} (default all)
+  --scenario LIST        comma-separated: ${SCENARIOS.join(', ')} (default all but stuck)
   --subscribers N        subscribers for every scenario (fan-out runs this one size)
   --quick                short steps and 1,000 subscribers (well under two minutes a target)
   --workers N            generator processes (default: one per core the generator may use, more for fds)
@@ -73,7 +81,7 @@ export function parseCommon(argv: string[], extra: Record<string, { type: 'strin
   const t = str('transport') ?? 'both';
   if (t !== 'ws' && t !== 'sse' && t !== 'both') throw new ArgsError(`--transport must be ws, sse or both`);
   const list = (str('scenario') ?? 'all').split(',').map((s) => s.trim());
-  const scenarios: ScenarioName[] = list.includes('all') ? [...SCENARIOS] : [];
+  const scenarios: ScenarioName[] = list.includes('all') ? [...DEFAULT_SCENARIOS] : [];
   for (const s of list) {
     if (s === 'all') continue;
     if (!isScenario(s)) throw new ArgsError(`unknown --scenario ${s} (known: ${SCENARIOS.join(', ')})`);

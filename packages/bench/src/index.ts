@@ -10,5 +10,6 @@ export { CpuMeter, openFileLimit, treeCpuSeconds, treeRssKb } from './probes.ts'
 export { FULL, type Profile, QUICK, SCENARIOS, type ScenarioName } from './profile.ts';
 export { Publisher } from './publisher.ts';
 export type { Limit, ScenarioResult, StepResult } from './results.ts';
+export { STUCK_NAMESPACES_JSON, STUCK_POLICIES, stuckNamespace } from './scenarios/stuck-policies.ts';
 export { hubCapacity, runTarget, type Selection } from './suite.ts';
 export { headline, num, renderTable, resultsTable } from './table.ts';

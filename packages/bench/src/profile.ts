@@ -58,6 +58,12 @@ export interface Profile {
   payloadBytes: number;
   /** Hard limit on one scenario (for one transport), ms. Full 300,000, quick 30,000. */
   scenarioDeadlineMs: number;
+  /** Healthy subscribers of the hot channel in the stuck-reader scenario. Default 1,000. */
+  stuckSubscribers: number;
+  /** Deliveries per second to them (all together) in each of its steps. Full 20,000, quick 10,000. */
+  stuckRate: number;
+  /** Bytes published to the stuck reader alone before the "present" step, to fill its socket. Default 16 MiB. */
+  stuckFillBytes: number;
 }
 
 export const FULL: Profile = {
@@ -89,6 +95,9 @@ export const FULL: Profile = {
   publishConcurrency: 16,
   payloadBytes: 100,
   scenarioDeadlineMs: 300_000,
+  stuckSubscribers: 1_000,
+  stuckRate: 20_000,
+  stuckFillBytes: 16 * 1024 * 1024,
 };
 
 export const QUICK: Profile = {
@@ -110,10 +119,13 @@ export const QUICK: Profile = {
   openDeadlineMs: 20_000,
   publishMs: 1_000,
   scenarioDeadlineMs: 30_000,
+  stuckRate: 10_000,
 };
 
-export const SCENARIOS = ['fanout', 'channels', 'idle', 'storm', 'publish', 'bytes'] as const;
+export const SCENARIOS = ['fanout', 'channels', 'idle', 'storm', 'publish', 'bytes', 'stuck'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** What `all` (the default) runs: `stuck` is asked for by name (it needs the hub's bench namespaces). */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'stuck');
 
 export function isScenario(s: string): s is ScenarioName {
   return (SCENARIOS as readonly string[]).includes(s);

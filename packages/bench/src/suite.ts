@@ -10,6 +10,7 @@ import { channels } from './scenarios/channels.ts';
 import { connections } from './scenarios/connections.ts';
 import { fanout } from './scenarios/fanout.ts';
 import { publishLatency } from './scenarios/publish.ts';
+import { stuck } from './scenarios/stuck.ts';
 
 export interface Selection {
   scenarios: readonly ScenarioName[];
@@ -59,6 +60,14 @@ export async function runTarget(ctx: RunContext, sel: Selection): Promise<Scenar
       const n = sized(sel.subscribers ?? profile.channelsSubscribers);
       ctx.log(`  ${target.name} ${transport} channels ${n}`);
       out.push(await channels(ctx, transport, n));
+    }
+    if (has('stuck')) {
+      // Delivery policies are Switchboard's: other hubs have no namespaces to compare.
+      if (target.name === 'switchboard') {
+        ctx.log(`  ${target.name} ${transport} stuck reader`);
+        out.push(await stuck(ctx, transport));
+      } else
+        ctx.log(`  ${target.name}: stuck-reader scenario skipped (Switchboard's delivery policies only)`);
     }
     if (has('bytes')) {
       ctx.log(`  ${target.name} ${transport} bytes`);

@@ -1,6 +1,7 @@
 // Plain-text tables for the terminal (Markdown pipe tables, so they paste into docs as they are).
 
 import type { ScenarioResult } from './results.ts';
+import { STUCK_POLICIES } from './scenarios/stuck-policies.ts';
 
 export function renderTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -51,6 +52,16 @@ export function headline(r: ScenarioResult): { value: number | undefined; unit: 
       };
     case 'bytes':
       return { value: m.bytes_per_msg, unit: 'B/msg', detail: `payload ${num(m.payload_bytes)} B` };
+    case 'stuck':
+      return {
+        value: m.latest_p99_present_ms,
+        unit: 'ms p99 (latest, stuck reader present)',
+        detail: STUCK_POLICIES.map(
+          (p) =>
+            `${p}: p99 ${num(m[`${p}_p99_absent_ms`])}→${num(m[`${p}_p99_present_ms`])} ms, ` +
+            `held ${num(m[`${p}_outgoing_present_kb`])} KB`,
+        ).join('; '),
+      };
   }
 }
 

@@ -34,6 +34,10 @@ export const ERROR_CODES = {
   payload_too_large: { status: 413, summary: 'The frame, message or request body is larger than allowed.' },
   unsupported_media_type: { status: 415, summary: 'The request body must be `application/json`.' },
   too_many_requests: { status: 429, summary: 'A rate limit was hit; retry later.' },
+  channel_full: {
+    status: 503,
+    summary: "The channel has its namespace's most subscribers on this node (`maxSubscribers`); retry later.",
+  },
   too_many_connections: {
     status: 503,
     summary: 'The hub is at its connection limit; retry later with backoff.',

@@ -58,6 +58,20 @@ describe('command parser', () => {
     });
   });
 
+  it('subscribe takes an optional rate (deliveries per second)', () => {
+    assert.deepEqual(parseCommand('{"type":"subscribe","id":1,"channel":"q:a","rate":10}', limits), {
+      ok: true,
+      command: { type: 'subscribe', channel: 'q:a', rate: 10, id: 1 },
+    });
+    assert.deepEqual(
+      parseCommand('{"type":"subscribe","channel":"q:a","rate":1,"since":{"epoch":"e1","offset":3}}', limits),
+      {
+        ok: true,
+        command: { type: 'subscribe', channel: 'q:a', since: { epoch: 'e1', offset: 3 }, rate: 1 },
+      },
+    );
+  });
+
   it('codes every malformed command, echoing the id when it is readable', () => {
     const cases: Array<[string, string, unknown]> = [
       ['nope', 'invalid_json', undefined],
@@ -73,6 +87,10 @@ describe('command parser', () => {
       ['{"type":"subscribe","id":2,"channel":"aaaaaaaaaaaaaaaaaaaaa"}', 'invalid_channel', 2],
       ['{"type":"subscribe","id":2,"channel":"a","since":{"epoch":"e","offset":"1"}}', 'bad_position', 2],
       ['{"type":"subscribe","id":2,"channel":"a","since":{"epoch":"e-1","offset":1}}', 'bad_position', 2],
+      ['{"type":"subscribe","id":2,"channel":"a","rate":0}', 'bad_request', 2],
+      ['{"type":"subscribe","id":2,"channel":"a","rate":2.5}', 'bad_request', 2],
+      ['{"type":"subscribe","id":2,"channel":"a","rate":"10"}', 'bad_request', 2],
+      ['{"type":"subscribe","id":2,"channel":"a","rate":10001}', 'bad_request', 2],
       ['{"type":"history","id":2,"channel":"a","limit":-1}', 'bad_request', 2],
       ['{"type":"publish","id":2,"channel":"a"}', 'bad_request', 2],
       ['{"type":"publish","id":2,"channel":"a","data":1,"idempotencyKey":5}', 'bad_request', 2],

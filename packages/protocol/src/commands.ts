@@ -23,6 +23,13 @@ export type ParseResult =
   | { readonly ok: false; readonly error: CommandError };
 
 const MAX_ID_LENGTH = 64;
+/** Largest delivery rate a subscriber may ask for (per second), over WebSocket and SSE alike. */
+export const MAX_RATE = 10_000;
+
+/** A delivery rate a subscriber may ask for: an integer 1..MAX_RATE per second. */
+export function isRate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= MAX_RATE;
+}
 const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 /** Longest token (connection or subscription) a command may carry; real JWTs are far shorter. */
 export const MAX_TOKEN_LENGTH = 8_192;
@@ -103,15 +110,23 @@ export function parseCommand(text: string, limits: CommandLimits): ParseResult {
           return fail('bad_position', 'since must be {"epoch": string, "offset": integer >= 0}', id, channel);
       }
       if (type === 'subscribe') {
-        const cmd: { type: 'subscribe'; channel: string; since?: typeof since & object; token?: string } = {
-          type,
-          channel,
-        };
+        const cmd: {
+          type: 'subscribe';
+          channel: string;
+          since?: typeof since & object;
+          token?: string;
+          rate?: number;
+        } = { type, channel };
         if (since) cmd.since = since;
         if (obj.token !== undefined) {
           const problem = tokenError(obj.token);
           if (problem !== null) return fail('bad_request', problem, id, channel);
           cmd.token = obj.token as string;
+        }
+        if (obj.rate !== undefined) {
+          if (!isRate(obj.rate))
+            return fail('bad_request', `rate must be an integer 1..${MAX_RATE}`, id, channel);
+          cmd.rate = obj.rate;
         }
         return { ok: true, command: withId(cmd) };
       }

@@ -51,6 +51,17 @@ export interface SubscribedFrame extends Position {
   readonly recoverable: boolean;
   /** Present only when the subscribe asked for a position: whether every missed publication follows. */
   readonly recovered?: boolean;
+  /** The channel's delivery policy when it is not `all` (see docs/protocol.md, "Delivery policies"). */
+  readonly delivery?: 'latest' | 'drop-oldest';
+  /** Most deliveries per second this subscription gets, when capped. */
+  readonly rate?: number;
+}
+
+/** `drop-oldest`: `count` publications of `channel` were dropped for this subscriber just before the next message. */
+export interface SkippedFrame {
+  readonly type: 'skipped';
+  readonly channel: string;
+  readonly count: number;
 }
 
 export interface UnsubscribedFrame {
@@ -131,6 +142,7 @@ export type ServerFrame =
   | SubscribedFrame
   | UnsubscribedFrame
   | MessageFrame
+  | SkippedFrame
   | PublishedFrame
   | HistoryFrame
   | PresenceFrame
@@ -151,6 +163,8 @@ export interface SubscribeCommand {
   readonly since?: Position;
   /** A subscription token, for channels that require one. */
   readonly token?: string;
+  /** Most deliveries per second wanted (channels whose policy is `latest` or `drop-oldest`); never above the cap. */
+  readonly rate?: number;
 }
 
 /** Authenticates the connection with a JWT; sent again on a live connection, it refreshes the token. */

@@ -51,6 +51,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const metrics = new Metrics({
     connections: () => ({ websocket: ws?.count ?? 0, sse: sse?.count ?? 0 }),
     channels: () => node.hub.channelCount,
+    outgoingBytes: () => node.outgoingBytes(),
   });
   const authenticator = createAuthenticator(config, logger);
   const node = new SwitchboardNode({ engine, config, logger, metrics, authenticator });

@@ -12,7 +12,7 @@ const DOC = readFileSync(new URL('../../../../docs/configuration.md', import.met
 
 function leaves(tree: object, prefix = ''): [path: string, value: unknown][] {
   return Object.entries(tree).flatMap(([k, v]): [string, unknown][] =>
-    typeof v === 'object' && v !== null && !Array.isArray(v)
+    typeof v === 'object' && v !== null && !Array.isArray(v) && `${prefix}${k}` !== 'namespaces'
       ? leaves(v, `${prefix}${k}.`)
       : [[`${prefix}${k}`, v]],
   );

@@ -187,3 +187,12 @@ export const cookieName: Leaf<string> = leaf((input) =>
     ? ok(input)
     : fail(`expected a cookie name (letters, digits and !#$%&'*+-.^_\`|~), got ${show(input)}`),
 );
+
+/** A top-level field name of publication data (`"symbol"`), or `""` for none. No quotes, backslashes or controls. */
+export const fieldName: Leaf<string> = leaf((input) =>
+  typeof input === 'string' && /^[^"\\\x00-\x1f]{0,128}$/.test(input)
+    ? ok(input)
+    : fail(
+        `expected a field name of at most 128 characters without quotes or backslashes, got ${show(input)}`,
+      ),
+);

@@ -141,6 +141,16 @@ describe('environment variables', () => {
       SWITCHBOARD_CHANNEL_PRESENCE: '1',
       SWITCHBOARD_CHANNEL_JOIN_LEAVE: 'TRUE',
       SWITCHBOARD_CHANNEL_CLIENT_PUBLISH: 'true',
+      SWITCHBOARD_CHANNEL_ECHO: 'false',
+      SWITCHBOARD_CHANNEL_ANONYMOUS: '0',
+      SWITCHBOARD_CHANNEL_MAX_SUBSCRIBERS: '500',
+      SWITCHBOARD_CHANNEL_MAX_MESSAGE_SIZE: '16kb',
+      SWITCHBOARD_CHANNEL_LAST_VALUE: '0',
+      SWITCHBOARD_CHANNEL_DELIVERY_POLICY: 'latest',
+      SWITCHBOARD_CHANNEL_DELIVERY_CONFLATE_KEY: 'symbol',
+      SWITCHBOARD_CHANNEL_DELIVERY_QUEUE_SIZE: '20',
+      SWITCHBOARD_CHANNEL_DELIVERY_MAX_RATE: '10',
+      SWITCHBOARD_NAMESPACES: '{"chat":{"clientPublish":true,"history":{"ttl":"1h"}}}',
       SWITCHBOARD_HEARTBEAT_INTERVAL: '30s',
       SWITCHBOARD_HEARTBEAT_TIMEOUT: '20000',
       SWITCHBOARD_SSE_RETRY: '1.5s',
@@ -199,7 +209,14 @@ describe('environment variables', () => {
         presence: true,
         joinLeave: true,
         clientPublish: true,
+        echo: false,
+        anonymous: false,
+        maxSubscribers: 500,
+        maxMessageBytes: 16 * 1024,
+        lastValue: false,
+        delivery: { policy: 'latest', conflateKey: 'symbol', queueSize: 20, maxRate: 10 },
       },
+      namespaces: { chat: { clientPublish: true, history: { ttlMs: 3_600_000 } } },
       heartbeat: { intervalMs: 30_000, timeoutMs: 20_000 },
       sse: { retryMs: 1_500 },
       idempotency: { ttlMs: 3_600_000 },
@@ -537,6 +554,104 @@ describe('impossible combinations', () => {
     const lines = problems({ file: file({ channel: { joinLeave: true, presence: 'nope' } }) });
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /channel\.presence: expected true or false/);
+  });
+});
+
+describe('namespaces', () => {
+  it('take the options of the channel section, in the same raw names and units', () => {
+    const c = loadConfig({
+      file: file({
+        namespaces: {
+          chat: { clientPublish: true, echo: false, history: { size: 500, ttl: '1h' } },
+          quotes: { delivery: { policy: 'latest', conflateKey: 'symbol', maxRate: 10 }, lastValue: true },
+          danmaku: { delivery: { policy: 'drop-oldest', queueSize: 50 }, maxMessageSize: '1kb' },
+        },
+      }),
+    });
+    assert.deepEqual(c.namespaces, {
+      chat: { clientPublish: true, echo: false, history: { size: 500, ttlMs: 3_600_000 } },
+      quotes: { delivery: { policy: 'latest', conflateKey: 'symbol', maxRate: 10 }, lastValue: true },
+      danmaku: { delivery: { policy: 'drop-oldest', queueSize: 50 }, maxMessageBytes: 1024 },
+    });
+  });
+
+  it('from the environment as JSON, merged over the file namespace by namespace and option by option', () => {
+    const c = loadConfig({
+      file: file({
+        namespaces: { chat: { clientPublish: true, presence: false }, feed: { lastValue: true } },
+      }),
+      env: { SWITCHBOARD_NAMESPACES: '{"chat":{"presence":true}}' },
+    });
+    assert.deepEqual(c.namespaces, {
+      chat: { clientPublish: true, presence: true },
+      feed: { lastValue: true },
+    });
+    problem(
+      { env: { SWITCHBOARD_NAMESPACES: '{chat' } },
+      /^environment SWITCHBOARD_NAMESPACES: expected a JSON object of namespaces, got "\{chat"$/,
+    );
+  });
+
+  it('refuse unknown options with a guess, bad values, bad names and non-objects, each on its own line', () => {
+    const lines = problems({
+      file: file({
+        namespaces: {
+          chat: { presense: true, delivery: { polcy: 'latest' } },
+          quotes: { delivery: { policy: 'newest' } },
+          'a:b': {},
+          feed: 5,
+        },
+      }),
+    });
+    assert.deepEqual(
+      lines.map((l) => l.replace(/^config file [^:]*: /, '')),
+      [
+        'namespaces.chat.delivery.polcy: unknown option (did you mean namespaces.chat.delivery.policy?)',
+        'namespaces.chat.presense: unknown option (did you mean namespaces.chat.presence?)',
+        'namespaces.quotes.delivery.policy: expected one of all, latest, drop-oldest, got "newest"',
+        'namespaces.a:b: a namespace name is 1 to 64 characters from [A-Za-z0-9_-.@#=/,] (no ":")',
+        'namespaces.feed: expected an object, got 5',
+      ],
+    );
+  });
+
+  it('refuse impossible combinations, naming what was inherited from the default namespace', () => {
+    const lines = problems({
+      file: file({
+        channel: { presence: false, history: { size: 0 } },
+        namespaces: {
+          chat: { joinLeave: true },
+          quotes: { delivery: { maxRate: 10 }, lastValue: true },
+          ticks: { delivery: { policy: 'drop-oldest', conflateKey: 'symbol' } },
+          big: { maxMessageSize: '1mb' },
+        },
+      }),
+    });
+    assert.deepEqual(
+      lines.map((l) => l.replace(/^config file [^:]*: /, '')),
+      [
+        'namespaces.chat.joinLeave (true) needs namespaces.chat.presence (false, from channel.presence) to be true: join and leave frames come from presence tracking',
+        'namespaces.quotes.delivery.maxRate (10) needs namespaces.quotes.delivery.policy ("all", from channel.delivery.policy) to be "latest" or "drop-oldest": a rate cap must leave publications out, which "all" never does',
+        'namespaces.quotes.lastValue (true) needs namespaces.quotes.history.size (0, from channel.history.size) to be at least 1: the last value is read from history',
+        'namespaces.ticks.delivery.conflateKey ("symbol") needs namespaces.ticks.delivery.policy ("drop-oldest") to be "latest": only conflation keeps a latest value per key',
+        'namespaces.big.maxMessageSize (1mb) must not exceed limits.maxMessageSize (64kb by default): the hub-wide limit bounds every namespace (and the buffers sized by it)',
+      ],
+    );
+  });
+
+  it('the default namespace is held to the same combinations', () => {
+    problem(
+      { env: { SWITCHBOARD_CHANNEL_DELIVERY_MAX_RATE: '5' } },
+      /^environment SWITCHBOARD_CHANNEL_DELIVERY_MAX_RATE: channel\.delivery\.maxRate \(5\) needs channel\.delivery\.policy \("all" by default\) to be "latest" or "drop-oldest"/,
+    );
+    problem(
+      { file: file({ channel: { lastValue: true, history: { size: 0 } } }) },
+      /channel\.lastValue \(true\) needs channel\.history\.size \(0\) to be at least 1/,
+    );
+    problem(
+      { file: file({ channel: { delivery: { conflateKey: 'k' } } }) },
+      /channel\.delivery\.conflateKey \("k"\) needs channel\.delivery\.policy \("all" by default\) to be "latest"/,
+    );
   });
 });
 

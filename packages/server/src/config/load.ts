@@ -124,7 +124,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       if (origin.text === top.text) return `${info.raw} (${value})`;
       return `${info.raw} (${value}${origin === DEFAULT_ORIGIN ? ' by default' : ` from ${origin.text}`})`;
     });
-    if (message !== null) problems.push(`${top.text}: ${message}`);
+    for (const m of message === null ? [] : typeof message === 'string' ? [message] : message)
+      problems.push(`${top.text}: ${m}`);
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -187,10 +188,14 @@ function parseLayer(raw: unknown): { layer: Layer; issues: Issue[] } {
       }
       continue;
     }
+    // A record key that fails its pattern (a namespace name) carries its own message one level down.
+    const keyMessage = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
     const message =
-      issue.code === 'invalid_type'
-        ? `expected an object${at.length === 0 ? ' at the top level' : ''}, got ${show(getAt(raw, at))}`
-        : issue.message;
+      keyMessage !== undefined
+        ? keyMessage
+        : issue.code === 'invalid_type'
+          ? `expected an object${at.length === 0 ? ' at the top level' : ''}, got ${show(getAt(raw, at))}`
+          : issue.message;
     issues.push({ path: at.join('.'), message, unknown: false });
     rest = without(rest, at);
   }

@@ -1,7 +1,9 @@
 // Combinations of values that cannot work together. Each rule names the `Config` paths it reads, so a rule is
 // skipped when one of them was itself invalid (its message would only repeat that mistake).
 import { loadKey } from '../auth/keys.ts';
-import type { Config } from './types.ts';
+import { CHANNEL_RULES, type ChannelPath, resolveNamespace } from './namespaces.ts';
+import type { ChannelConfig, Config } from './types.ts';
+import { formatDuration, formatSize } from './units.ts';
 
 /** Renders the option at a `Config` path for a message: raw name, value, and (when loading) where it came from. */
 export type Describe = (config: Config, path: string) => string;
@@ -9,11 +11,73 @@ export type Describe = (config: Config, path: string) => string;
 export interface Rule {
   /** The `Config` paths the rule reads; the first is the one the message is about. */
   readonly paths: readonly string[];
-  /** A message when the combination is impossible, else null. */
-  check(config: Config, d: Describe): string | null;
+  /** A message (or one per namespace at fault) when the combination is impossible, else null. */
+  check(config: Config, d: Describe): string | readonly string[] | null;
+}
+
+// The raw names of the namespace options whose `Config` names carry a unit.
+const RAW_CHANNEL: Partial<Record<ChannelPath, string>> = {
+  'history.ttlMs': 'history.ttl',
+  'history.metaTtlMs': 'history.metaTtl',
+  maxMessageBytes: 'maxMessageSize',
+};
+
+function channelValue(o: ChannelConfig, p: ChannelPath): string {
+  const v = p.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown>)[k], o);
+  if (p === 'history.ttlMs' || p === 'history.metaTtlMs') return formatDuration(v as number);
+  if (p === 'maxMessageBytes') return formatSize(v as number);
+  return JSON.stringify(v);
+}
+
+/** A namespace option for a message: `namespaces.chat.presence (false, from channel.presence)` when inherited. */
+function namespaceName(c: Config, ns: string, o: ChannelConfig, p: ChannelPath): string {
+  const raw = RAW_CHANNEL[p] ?? p;
+  const own = p
+    .split('.')
+    .reduce<unknown>((x, k) => (x as Record<string, unknown> | undefined)?.[k], c.namespaces[ns]);
+  const value = channelValue(o, p);
+  return own === undefined
+    ? `namespaces.${ns}.${raw} (${value}, from channel.${raw})`
+    : `namespaces.${ns}.${raw} (${value})`;
 }
 
 export const RULES: readonly Rule[] = [
+  // The default namespace: the `channel` section, with each option's origin in the message.
+  ...CHANNEL_RULES.map(
+    (r): Rule => ({
+      paths: [...r.paths.map((p) => `channel.${p}`), ...(r.global ?? [])],
+      check: (c, d) =>
+        r.check(
+          c.channel,
+          c,
+          (p) => d(c, `channel.${p}`),
+          (path) => d(c, path),
+        ),
+    }),
+  ),
+  // Every named namespace, resolved over the default one, against the same combinations.
+  {
+    paths: [
+      'namespaces',
+      ...new Set(CHANNEL_RULES.flatMap((r) => [...r.paths.map((p) => `channel.${p}`), ...(r.global ?? [])])),
+    ],
+    check: (c, d) => {
+      const out: string[] = [];
+      for (const [ns, over] of Object.entries(c.namespaces)) {
+        const o = resolveNamespace(c.channel, over);
+        for (const r of CHANNEL_RULES) {
+          const m = r.check(
+            o,
+            c,
+            (p) => namespaceName(c, ns, o, p),
+            (path) => d(c, path),
+          );
+          if (m !== null) out.push(m);
+        }
+      }
+      return out.length === 0 ? null : out;
+    },
+  },
   {
     paths: ['auth.secret', 'auth.publicKey', 'auth.jwksUrl', 'auth.algorithms'],
     check: (c) => {
@@ -26,13 +90,6 @@ export const RULES: readonly Rule[] = [
     check: (c, d) =>
       c.api.publishKeys.some((k) => c.api.keys.includes(k))
         ? `${d(c, 'api.publishKeys')}: a key cannot be both a publish key and a full-control key in ${d(c, 'api.keys')}`
-        : null,
-  },
-  {
-    paths: ['channel.joinLeave', 'channel.presence'],
-    check: (c, d) =>
-      c.channel.joinLeave && !c.channel.presence
-        ? `${d(c, 'channel.joinLeave')} needs ${d(c, 'channel.presence')} to be true: join and leave frames come from presence tracking`
         : null,
   },
   {
@@ -50,13 +107,6 @@ export const RULES: readonly Rule[] = [
         : null,
   },
   {
-    paths: ['limits.maxFrameBytes', 'limits.maxMessageBytes', 'channel.clientPublish'],
-    check: (c, d) =>
-      c.channel.clientPublish && c.limits.maxFrameBytes < c.limits.maxMessageBytes
-        ? `${d(c, 'limits.maxFrameBytes')} must be at least ${d(c, 'limits.maxMessageBytes')} when ${d(c, 'channel.clientPublish')}: a client publish carries the message in one frame`
-        : null,
-  },
-  {
     paths: ['heartbeat.timeoutMs', 'heartbeat.intervalMs'],
     check: (c, d) =>
       c.heartbeat.timeoutMs >= c.heartbeat.intervalMs
@@ -68,13 +118,6 @@ export const RULES: readonly Rule[] = [
     check: (c, d) =>
       c.server.headersTimeoutMs > c.server.requestTimeoutMs
         ? `${d(c, 'server.headersTimeoutMs')} must not exceed ${d(c, 'server.requestTimeoutMs')}: the headers are part of the request (Node.js refuses it)`
-        : null,
-  },
-  {
-    paths: ['channel.history.metaTtlMs', 'channel.history.ttlMs'],
-    check: (c, d) =>
-      c.channel.history.metaTtlMs < c.channel.history.ttlMs
-        ? `${d(c, 'channel.history.metaTtlMs')} must be at least ${d(c, 'channel.history.ttlMs')}: a channel's position (epoch, offset) must outlive its publications, or a resume could be misjudged`
         : null,
   },
 ];

@@ -4,10 +4,10 @@ import { DEFAULTS } from './defaults.ts';
 import { setAt } from './env.ts';
 import { configSchema, envName, FIELDS, layerSchema } from './schema.ts';
 
-/** Dotted paths of every leaf of DEFAULTS (arrays are leaves). */
+/** Dotted paths of every leaf of DEFAULTS (arrays and the `namespaces` map are leaves). */
 function leafPaths(tree: object, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([k, v]) =>
-    typeof v === 'object' && v !== null && !Array.isArray(v)
+    typeof v === 'object' && v !== null && !Array.isArray(v) && `${prefix}${k}` !== 'namespaces'
       ? leafPaths(v, `${prefix}${k}.`)
       : [`${prefix}${k}`],
   );

@@ -13,6 +13,7 @@ import {
   cookieName,
   duration,
   engineUrl,
+  fieldName,
   host,
   httpUrl,
   integer,
@@ -23,8 +24,9 @@ import {
   size,
   text,
 } from './leaves.ts';
+import { namespacesSchema } from './namespaces.ts';
 import { type Describe, RULES } from './rules.ts';
-import type { Config } from './types.ts';
+import { type ChannelConfig, type Config, DELIVERY_POLICIES, type NamespaceMap } from './types.ts';
 import { formatDuration, formatSize } from './units.ts';
 
 /** How a leaf's value is written back for people (messages, `check-config`, docs). */
@@ -45,13 +47,37 @@ export class Field<T> {
   }
 }
 
-type LeafValue = string | number | boolean | readonly unknown[];
+// The namespace map is one option (one environment variable of JSON), not a section of fixed keys.
+type LeafValue = string | number | boolean | readonly unknown[] | NamespaceMap;
 export type Spec<T> = { readonly [K in keyof T]-?: T[K] extends LeafValue ? Field<T[K]> : Spec<T[K]> };
 
 const f = <T>(raw: string, schema: Leaf<T>, kind?: Kind, flag?: string): Field<T> =>
   new Field(raw, schema, kind, flag);
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The default namespace's options; every namespace takes the same ones (`namespaces.<name>.…`). */
+const CHANNEL_SPEC: Spec<ChannelConfig> = {
+  history: {
+    size: f('size', integer(0), 'plain', '--history-size'),
+    ttlMs: f('ttl', duration(1), 'duration'),
+    metaTtlMs: f('metaTtl', duration(1), 'duration'),
+  },
+  presence: f('presence', boolean, 'plain', '--presence'),
+  joinLeave: f('joinLeave', boolean),
+  clientPublish: f('clientPublish', boolean, 'plain', '--allow-client-publish'),
+  echo: f('echo', boolean),
+  anonymous: f('anonymous', boolean),
+  maxSubscribers: f('maxSubscribers', integer(0)),
+  maxMessageBytes: f('maxMessageSize', size(0), 'size'),
+  lastValue: f('lastValue', boolean),
+  delivery: {
+    policy: f('policy', oneOf(DELIVERY_POLICIES)),
+    conflateKey: f('conflateKey', fieldName),
+    queueSize: f('queueSize', integer(1, 100_000)),
+    maxRate: f('maxRate', integer(0, 10_000)),
+  },
+};
 
 export const SPEC: Spec<Config> = {
   server: {
@@ -104,16 +130,8 @@ export const SPEC: Spec<Config> = {
     publishRate: f('publishRate', integer(0)),
     apiRate: f('apiRate', integer(0)),
   },
-  channel: {
-    history: {
-      size: f('size', integer(0), 'plain', '--history-size'),
-      ttlMs: f('ttl', duration(1), 'duration'),
-      metaTtlMs: f('metaTtl', duration(1), 'duration'),
-    },
-    presence: f('presence', boolean, 'plain', '--presence'),
-    joinLeave: f('joinLeave', boolean),
-    clientPublish: f('clientPublish', boolean, 'plain', '--allow-client-publish'),
-  },
+  channel: CHANNEL_SPEC,
+  namespaces: f('namespaces', namespacesSchema(build(CHANNEL_SPEC as unknown as Node))),
   heartbeat: {
     // A number here is milliseconds; 100ms at least, so `"interval": 25` (meant as seconds) cannot flood.
     intervalMs: f('interval', duration(100), 'duration'),
@@ -164,8 +182,10 @@ export const FIELD_BY_PATH: ReadonlyMap<string, FieldInfo> = new Map(FIELDS.map(
 
 /** The raw keys allowed at a dotted raw object path (`''` for the top), for "did you mean" suggestions. */
 export function rawKeysAt(rawPath: readonly PropertyKey[]): string[] {
-  let node: Node = SPEC as unknown as Node;
-  for (const seg of rawPath) {
+  // Inside `namespaces.<name>` the keys are those of the default namespace.
+  const inNamespace = rawPath[0] === 'namespaces' && rawPath.length >= 2;
+  let node: Node = (inNamespace ? CHANNEL_SPEC : SPEC) as unknown as Node;
+  for (const seg of inNamespace ? rawPath.slice(2) : rawPath) {
     const next: Node | undefined =
       node instanceof Field ? undefined : entries(node).find(([k]) => k === seg)?.[1];
     if (next === undefined) return [];
@@ -235,9 +255,10 @@ const plainDescribe: Describe = (config, path) => {
 export const configSchema: z.ZodType<Config, unknown> = layerSchema.transform((layer, ctx) => {
   const config = merge(DEFAULTS, [layer]);
   for (const rule of RULES) {
-    const message = rule.check(config, plainDescribe);
-    if (message !== null)
-      ctx.addIssue({ code: 'custom', message, path: FIELD_BY_PATH.get(rule.paths[0]!)!.raw.split('.') });
+    const found = rule.check(config, plainDescribe);
+    const path = FIELD_BY_PATH.get(rule.paths[0]!)!.raw.split('.');
+    for (const message of found === null ? [] : typeof found === 'string' ? [found] : found)
+      ctx.addIssue({ code: 'custom', message, path });
   }
   return config;
 });

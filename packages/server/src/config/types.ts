@@ -91,20 +91,14 @@ export interface Config {
     /** HTTP API requests per API key per second, bursts of twice that (0 = unlimited). */
     readonly apiRate: number;
   };
-  readonly channel: {
-    readonly history: {
-      /** Publications kept per channel; 0 turns history (and recovery) off. */
-      readonly size: number;
-      readonly ttlMs: number;
-      readonly metaTtlMs: number;
-    };
-    /** Track who is subscribed (queryable through `presence`). */
-    readonly presence: boolean;
-    /** Send `join` / `leave` frames to subscribers. Needs `presence`. */
-    readonly joinLeave: boolean;
-    /** Let clients publish over WebSocket. */
-    readonly clientPublish: boolean;
-  };
+  /** The default namespace: what every channel does unless its namespace (`namespaces`) says otherwise. */
+  readonly channel: ChannelConfig;
+  /**
+   * Namespaces by name: a channel `chat:lobby` takes the options of namespace `chat`; each option a namespace
+   * leaves out is the default namespace's (`channel`). A channel whose prefix names no namespace, or that has no
+   * `:`, uses the default namespace.
+   */
+  readonly namespaces: NamespaceMap;
   readonly heartbeat: {
     /** Interval between server heartbeats (WebSocket ping + `ping` frame; SSE comment). */
     readonly intervalMs: number;
@@ -123,3 +117,53 @@ export interface Config {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
 }
+
+/** Delivery policies; see docs/protocol.md for what a subscriber sees under each. */
+export const DELIVERY_POLICIES = ['all', 'latest', 'drop-oldest'] as const;
+export type DeliveryPolicy = (typeof DELIVERY_POLICIES)[number];
+
+/** What a channel does: the `channel` section (the default namespace) and each namespace, once resolved. */
+export interface ChannelConfig {
+  readonly history: {
+    /** Publications kept per channel; 0 turns history (and recovery) off. */
+    readonly size: number;
+    readonly ttlMs: number;
+    readonly metaTtlMs: number;
+  };
+  /** Track who is subscribed (queryable through `presence`). */
+  readonly presence: boolean;
+  /** Send `join` / `leave` frames to subscribers. Needs `presence`. */
+  readonly joinLeave: boolean;
+  /** Let clients publish (WebSocket `publish`, and SSE clients through their companion endpoint). */
+  readonly clientPublish: boolean;
+  /** A publishing client gets its own publications too (its other subscriptions to the channel do). */
+  readonly echo: boolean;
+  /** Anonymous connections (no authenticated user) may subscribe. */
+  readonly anonymous: boolean;
+  /** Most subscribers of one channel on this node; 0 for no limit. */
+  readonly maxSubscribers: number;
+  /** Largest publication payload in this namespace; 0 for `limits.maxMessageBytes`. */
+  readonly maxMessageBytes: number;
+  /** A new subscriber gets the channel's latest publication at once, before live ones. Needs history. */
+  readonly lastValue: boolean;
+  readonly delivery: {
+    /** `all` (every publication; a subscriber too far behind is disconnected 4001), `latest` or `drop-oldest`. */
+    readonly policy: DeliveryPolicy;
+    /** `latest` only: a top-level field of the data; each of its values keeps its own latest publication. */
+    readonly conflateKey: string;
+    /** Publications (`drop-oldest`) or keys (`latest` with `conflateKey`) held per subscriber while it is behind. */
+    readonly queueSize: number;
+    /** Most deliveries per second per subscriber and channel (`latest`, `drop-oldest`); 0 for no cap. */
+    readonly maxRate: number;
+  };
+}
+
+/** One namespace's options: any part of {@link ChannelConfig}, in its units; the rest is the default namespace's. */
+export type NamespaceOverrides = {
+  readonly [K in keyof ChannelConfig]?: ChannelConfig[K] extends object
+    ? { readonly [J in keyof ChannelConfig[K]]?: ChannelConfig[K][J] }
+    : ChannelConfig[K];
+};
+
+/** Namespace name (channel characters except `:`) to its options. */
+export type NamespaceMap = { readonly [name: string]: NamespaceOverrides };

@@ -1,14 +1,37 @@
-import type { Config } from '../config/types.ts';
+import { namespaceOf, resolveNamespace } from '../config/namespaces.ts';
+import type { Config, DeliveryPolicy } from '../config/types.ts';
 import type { HistoryPolicy } from '../engine/types.ts';
 
-/** What a channel does: resolved per channel so namespaces can later give each kind of channel its own. */
+/** How a subscription is fed when its subscriber falls behind; see core/delivery. */
+export interface DeliveryOptions {
+  readonly policy: DeliveryPolicy;
+  /** `latest` only: the top-level data field whose values conflate separately; null for one latest value. */
+  readonly conflateKey: string | null;
+  /** Publications (drop-oldest) or keys (keyed latest) held per subscriber while it is behind. */
+  readonly queueSize: number;
+  /** Most deliveries per second per subscriber; 0 for no cap. */
+  readonly maxRate: number;
+}
+
+/** What a channel does: resolved once per namespace, so every part of the hub asks the same place. */
 export interface ChannelOptions {
+  /** The namespace's name; `''` for the default namespace. */
+  readonly namespace: string;
   readonly history: HistoryPolicy;
   readonly presence: boolean;
   readonly joinLeave: boolean;
   readonly clientPublish: boolean;
-  /** May connections without credentials subscribe (and publish, see presence, where those are on)? */
+  /** A publishing client receives its own publications. */
+  readonly echo: boolean;
+  /** Anonymous connections may subscribe (contract D: read by authentication as well). */
   readonly anonymous: boolean;
+  /** Most subscribers per channel on this node; 0 for no limit. */
+  readonly maxSubscribers: number;
+  /** Largest payload, in bytes (the namespace's own, else the hub-wide limit). */
+  readonly maxMessageBytes: number;
+  /** A new subscriber without a recovered resume gets the latest publication first. */
+  readonly lastValue: boolean;
+  readonly delivery: DeliveryOptions;
 }
 
 /** Whether any verification key is configured (without one, every connection is anonymous). */
@@ -16,19 +39,54 @@ export function authConfigured(config: Config): boolean {
   return config.auth.secret !== '' || config.auth.publicKey !== '' || config.auth.jwksUrl !== '';
 }
 
-/** Whether some channel lets anonymous connections in; if none does, a WebSocket must send `auth` in time. */
-export function anonymousAnywhere(config: Config): boolean {
+/**
+ * Whether anonymous connections are let in at all: always without auth; with auth, when `auth.anonymous` is on.
+ * A namespace's `anonymous: false` then narrows it further (a channel is anonymous when both say yes).
+ */
+function anonymousAllowed(config: Config): boolean {
   return !authConfigured(config) || config.auth.anonymous;
 }
 
+/** Whether some channel lets anonymous connections in; if none does, a WebSocket must send `auth` in time. */
+export function anonymousAnywhere(config: Config): boolean {
+  return (
+    anonymousAllowed(config) &&
+    (config.channel.anonymous ||
+      Object.values(config.namespaces).some((ns) => ns.anonymous ?? config.channel.anonymous))
+  );
+}
+
+/**
+ * The resolver: a channel's options by its namespace (the part before its first `:`). A channel without `:`, or
+ * whose prefix names no configured namespace, uses the default namespace (the `channel` section).
+ */
 export function channelOptionsFrom(config: Config): (channel: string) => ChannelOptions {
-  const options: ChannelOptions = {
-    history: config.channel.history,
-    presence: config.channel.presence,
-    joinLeave: config.channel.joinLeave,
-    clientPublish: config.channel.clientPublish,
-    // Contract D: anonymous by default when no auth is configured; with a key, `auth.anonymous` decides.
-    anonymous: anonymousAnywhere(config),
+  const build = (namespace: string): ChannelOptions => {
+    const c = resolveNamespace(config.channel, config.namespaces[namespace]);
+    return {
+      namespace,
+      history: c.history,
+      presence: c.presence,
+      joinLeave: c.joinLeave,
+      clientPublish: c.clientPublish,
+      echo: c.echo,
+      anonymous: c.anonymous && anonymousAllowed(config),
+      maxSubscribers: c.maxSubscribers,
+      maxMessageBytes: c.maxMessageBytes > 0 ? c.maxMessageBytes : config.limits.maxMessageBytes,
+      lastValue: c.lastValue,
+      delivery: {
+        policy: c.delivery.policy,
+        conflateKey:
+          c.delivery.policy === 'latest' && c.delivery.conflateKey !== '' ? c.delivery.conflateKey : null,
+        queueSize: c.delivery.queueSize,
+        maxRate: c.delivery.policy === 'all' ? 0 : c.delivery.maxRate,
+      },
+    };
   };
-  return () => options;
+  const fallback = build('');
+  const named = new Map(Object.keys(config.namespaces).map((ns) => [ns, build(ns)]));
+  return (channel) => {
+    const ns = namespaceOf(channel);
+    return ns === '' ? fallback : (named.get(ns) ?? fallback);
+  };
 }

@@ -46,6 +46,8 @@ class Collector implements SubscriptionOwner {
   overflow(): void {
     this.overflowed = true;
   }
+  readonly writableBytes = 0;
+  waitDrain(): void {}
 }
 
 function setup() {

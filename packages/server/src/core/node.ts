@@ -9,6 +9,7 @@ import { type Disconnect, SwitchboardError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Transport } from '../transport/types.ts';
 import { type ChannelOptions, channelOptionsFrom } from './channel-options.ts';
+import { highWaterFor } from './delivery/gate.ts';
 import { Hub } from './hub.ts';
 import { Session } from './session.ts';
 import type { Subscription } from './subscription.ts';
@@ -38,6 +39,8 @@ export class SwitchboardNode {
   readonly channelOptions: (channel: string) => ChannelOptions;
   readonly authenticator: Authenticator;
   readonly access: Access;
+  /** Bytes a connection may have queued before `latest` / `drop-oldest` subscriptions hold publications back. */
+  readonly deliveryHighWater: number;
   readonly #sessions = new Map<string, Session>();
   readonly #byUser = new Map<string, Set<Session>>();
   readonly #brokerOps = new Map<string, Promise<void>>();
@@ -52,6 +55,7 @@ export class SwitchboardNode {
     this.channelOptions = channelOptionsFrom(options.config);
     this.authenticator = options.authenticator;
     this.access = new Access(options.config, this.channelOptions);
+    this.deliveryHighWater = highWaterFor(options.config.limits.maxOutgoingBytes);
     this.hub = new Hub(this.engine.history, {
       onGapUnfilled: (channel, from, reason) => {
         this.metrics.gapsUnfilled.inc();
@@ -118,6 +122,13 @@ export class SwitchboardNode {
     if (set?.size === 0) this.#byUser.delete(user);
   }
 
+  /** Bytes queued on every connection of this node and not yet sent: the hub's outgoing memory. */
+  outgoingBytes(): number {
+    let total = 0;
+    for (const s of this.#sessions.values()) total += s.transport.writableBytes;
+    return total;
+  }
+
   sessions(): IterableIterator<Session> {
     return this.#sessions.values();
   }
@@ -136,6 +147,22 @@ export class SwitchboardNode {
   }
 
   // ---- Channels ----
+
+  /**
+   * Whether `user` may subscribe to `channel` now, by its namespace: anonymous access, the subscriber limit, and
+   * whether the policy can honour a requested `rate`.
+   * Throws the coded refusal. Both transports ask before subscribing (SSE before its stream starts).
+   */
+  admit(channel: string, rate?: number): void {
+    const options = this.channelOptions(channel);
+    if (rate !== undefined && options.delivery.policy === 'all')
+      throw new SwitchboardError(
+        'bad_request',
+        'a rate needs a channel whose delivery policy is "latest" or "drop-oldest"',
+      );
+    if (options.maxSubscribers > 0 && this.hub.subscriberCount(channel) >= options.maxSubscribers)
+      throw new SwitchboardError('channel_full', 'the channel has its most subscribers on this node');
+  }
 
   /** Joins the hub; the first local subscriber of a channel subscribes the node through the broker. */
   async attach(sub: Subscription): Promise<void> {
@@ -167,14 +194,15 @@ export class SwitchboardNode {
     this.assertChannel(channel);
     const json = JSON.stringify(data);
     if (json === undefined) throw new SwitchboardError('bad_request', 'data must be a JSON value');
-    if (Buffer.byteLength(json) > this.config.limits.maxMessageBytes) {
+    const channelOptions = this.channelOptions(channel);
+    if (Buffer.byteLength(json) > channelOptions.maxMessageBytes) {
       throw new SwitchboardError(
         'payload_too_large',
-        `data is larger than ${this.config.limits.maxMessageBytes} bytes`,
+        `data is larger than ${channelOptions.maxMessageBytes} bytes`,
       );
     }
     const result = await this.engine.broker.publish(channel, json, {
-      history: this.channelOptions(channel).history,
+      history: channelOptions.history,
       idempotencyTtlMs: this.config.idempotency.ttlMs,
       ...options,
     });

@@ -1,6 +1,7 @@
 import { encodeSseData } from '@switchboard/protocol';
 import type { Publication } from '../engine/types.ts';
 import { encodeTextFrame } from '../transport/ws-frame.ts';
+import { topLevelField } from './delivery/conflate-key.ts';
 
 /**
  * One publication, serialized once for every subscriber on this node.
@@ -17,10 +18,19 @@ export class PreparedPublication {
   #sseData: Buffer | undefined;
   #sseSingle: Buffer | undefined;
   #sseSingleKey: string | undefined;
+  /** The conflation key's value, found once for every lagging subscriber of a keyed `latest` channel. */
+  #conflation: { readonly field: string; readonly value: string | undefined } | undefined;
 
   constructor(publication: Publication) {
     this.publication = publication;
     this.json = messageFrameJson(publication);
+  }
+
+  /** The JSON text of the data's top-level `field` (a `latest` channel's `conflateKey`), or undefined. */
+  conflationKey(field: string): string | undefined {
+    if (this.#conflation?.field !== field)
+      this.#conflation = { field, value: topLevelField(this.publication.data, field) };
+    return this.#conflation.value;
   }
 
   /** The complete WebSocket text frame. */

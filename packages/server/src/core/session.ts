@@ -15,10 +15,12 @@ import { type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
 import { bucketFor, type TokenBucket } from '../limits/rate.ts';
 import type { Transport } from '../transport/types.ts';
+import { startingPoint } from './catch-up.ts';
+import { effectiveRate } from './delivery/gate.ts';
 import type { SwitchboardNode } from './node.ts';
 import type { PreparedPublication } from './prepared.ts';
 import { SessionCredentials } from './session-credentials.ts';
-import { prepareAll, Subscription, type SubscriptionOwner } from './subscription.ts';
+import { type Drainable, prepareAll, Subscription, type SubscriptionOwner } from './subscription.ts';
 
 /**
  * One client connection, whatever its transport: its subscriptions, its commands and its life cycle.
@@ -35,6 +37,10 @@ export class Session implements SubscriptionOwner {
   readonly #credentials: SessionCredentials;
   readonly #commands: TokenBucket | null;
   readonly #publishes: TokenBucket | null;
+  /** Gated subscriptions waiting for the transport to drain; one transport listener serves them all. */
+  readonly #drainWaiters = new Set<Drainable>();
+  /** Subscriptions that joined presence (so leaving announces a leave). */
+  readonly #inPresence = new Set<Subscription>();
 
   constructor(node: SwitchboardNode, transport: Transport, id: string, identity: Identity) {
     this.#node = node;
@@ -93,6 +99,21 @@ export class Session implements SubscriptionOwner {
     this.disconnect(disconnectFor('slow_consumer'));
   }
 
+  get writableBytes(): number {
+    return this.transport.writableBytes;
+  }
+
+  waitDrain(waiter: Drainable): void {
+    if (this.#drainWaiters.size === 0) this.transport.onDrain(() => this.#drained());
+    this.#drainWaiters.add(waiter);
+  }
+
+  #drained(): void {
+    const waiters = [...this.#drainWaiters];
+    this.#drainWaiters.clear();
+    for (const w of waiters) w.drained();
+  }
+
   // ---- Commands (WebSocket) ----
 
   async handle(command: ClientCommand): Promise<void> {
@@ -112,7 +133,7 @@ export class Session implements SubscriptionOwner {
         this.send(command.id === undefined ? { type: 'pong' } : { type: 'pong', id: command.id });
         return;
       case 'subscribe':
-        await this.subscribe(command.channel, command.since, command.id, command.token);
+        await this.subscribe(command.channel, command.since, command.id, command.token, command.rate);
         return;
       case 'unsubscribe':
         await this.unsubscribe(command.channel, command.id);
@@ -134,6 +155,8 @@ export class Session implements SubscriptionOwner {
    * after `since`, then live ones: no gap and no duplicate, because the subscription joins the hub first and
    * holds live publications until the history read tells it where the stream stands.
    * `since: null` means the client asked to resume from a position that could not be read: `recovered: false`.
+   * Where the namespace has `lastValue`, a subscription that did not recover gets the latest publication first.
+   * `rate` asks for at most that many deliveries per second (never more than the namespace's cap).
    * Resolves true once live, false when refused or failed (the client got an `error` frame saying why).
    */
   async subscribe(
@@ -141,6 +164,7 @@ export class Session implements SubscriptionOwner {
     since: Position | null | undefined,
     id?: CommandId,
     token?: string,
+    rate?: number,
   ): Promise<boolean> {
     if (this.#subs.has(channel)) {
       this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
@@ -173,37 +197,64 @@ export class Session implements SubscriptionOwner {
         return false;
       }
     }
+    try {
+      this.#node.admit(channel, rate);
+    } catch (err) {
+      const e = toSwitchboardError(err);
+      this.error(id, e.code, e.message, channel);
+      return false;
+    }
     const options = this.#node.channelOptions(channel);
-    const sub = new Subscription(channel, this);
+    const { delivery } = options;
+    const effective = effectiveRate(delivery.maxRate, rate);
+    const sub = new Subscription(channel, this, {
+      gate:
+        delivery.policy === 'all'
+          ? null
+          : {
+              policy: delivery.policy,
+              conflateKey: delivery.conflateKey,
+              queueSize: delivery.queueSize,
+              rate: effective,
+              highWater: this.#node.deliveryHighWater,
+            },
+      skipOwn: !options.echo,
+      highWater: this.#node.deliveryHighWater,
+    });
     this.#subs.set(channel, sub);
     try {
       await this.#node.attach(sub);
-      const result =
-        since != null
-          ? await this.#node.engine.history.read(channel, { since })
-          : { top: await this.#node.engine.history.top(channel), publications: [], recovered: false };
+      const { top, recovered, start, missed } = await startingPoint(
+        this.#node.engine.history,
+        channel,
+        since,
+        options.lastValue,
+      );
       if (this.#state !== 'open') return false;
       if (sub.state !== 'subscribing') {
         // Unsubscribed (or overflowed) before the subscription completed: the subscribe still gets its answer.
         this.error(id, 'not_subscribed', 'the subscription ended before it completed', channel);
         return false;
       }
-      this.#node.hub.notePosition(channel, result.top);
-      const recovered = since != null && result.recovered;
-      const start = recovered && since != null ? since : result.top;
+      this.#node.hub.notePosition(channel, top);
       this.transport.resumeFrom?.(channel, start);
       const frame: SubscribedFrame = {
         type: 'subscribed',
         ...(id === undefined ? {} : { id }),
         channel,
-        epoch: result.top.epoch,
-        offset: result.top.offset,
+        epoch: top.epoch,
+        offset: top.offset,
         recoverable: options.history.size > 0,
         ...(since === undefined ? {} : { recovered }),
+        ...(delivery.policy === 'all' ? {} : { delivery: delivery.policy }),
+        ...(effective > 0 ? { rate: effective } : {}),
       };
       this.send(frame);
-      sub.goLive(start, recovered ? prepareAll(result.publications) : []);
-      if (options.presence) this.#node.presenceJoin(channel, this.clientInfo, options.joinLeave);
+      sub.goLive(start, prepareAll(missed));
+      if (options.presence) {
+        this.#inPresence.add(sub);
+        this.#node.presenceJoin(channel, this.clientInfo, options.joinLeave);
+      }
       return true;
     } catch (err) {
       if (this.#subs.get(channel) === sub) this.#subs.delete(channel);
@@ -370,12 +421,15 @@ export class Session implements SubscriptionOwner {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#credentials.stop();
+    this.#drainWaiters.clear();
+    this.transport.onDrain(null);
     for (const sub of this.#subs.values()) this.#drop(sub);
     this.#node.unregister(this);
   }
 
   #drop(sub: Subscription): void {
-    const wasLive = sub.state === 'live';
+    // Joined presence once `subscribed` was sent, even while it was still catching up from history.
+    const wasLive = this.#inPresence.delete(sub);
     sub.close();
     this.#subs.delete(sub.channel);
     this.#node.detach(sub);

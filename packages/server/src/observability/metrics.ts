@@ -12,8 +12,13 @@ export class Metrics {
   readonly refused: Counter<'reason'>;
   readonly gapsUnfilled: Counter;
   readonly rateLimited: Counter<'limit'>;
+  readonly outgoingBytes: Gauge;
 
-  constructor(sample: { connections(): Record<'websocket' | 'sse', number>; channels(): number }) {
+  constructor(sample: {
+    connections(): Record<'websocket' | 'sse', number>;
+    channels(): number;
+    outgoingBytes(): number;
+  }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.connections = new Gauge({
@@ -69,6 +74,14 @@ export class Metrics {
       help: 'Commands, publishes, connections and API requests refused by a rate limit, by limit.',
       labelNames: ['limit'],
       registers,
+    });
+    this.outgoingBytes = new Gauge({
+      name: 'switchboard_outgoing_bytes',
+      help: 'Bytes queued on client connections and not yet sent (the hub side of slow consumers).',
+      registers,
+      collect() {
+        this.set(sample.outgoingBytes());
+      },
     });
     this.gapsUnfilled = new Counter({
       name: 'switchboard_gaps_unfilled_total',

@@ -3,6 +3,8 @@ import type { Writable } from 'node:stream';
 /** Most bytes coalesced for one socket within a turn before they are written at once. */
 export const MAX_COALESCED_BYTES = 64 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Coalesces what one socket is sent within one event-loop turn into one write.
  *
@@ -15,17 +17,50 @@ export const MAX_COALESCED_BYTES = 64 * 1024;
  */
 export class CoalescedWriter {
   readonly #out: Writable;
+  readonly #socket: Writable;
   readonly #maxQueuedBytes: number;
   readonly #afterWrite: () => void;
   /** Nothing queued, one chunk, or several (the common single case allocates no array). */
   #queue: Buffer | Buffer[] | undefined;
   #queuedBytes = 0;
+  /** The one pending "all written" probe, and who waits for it. */
+  #drainListener: (() => void) | null = null;
+  #probing = false;
 
-  /** `afterWrite` runs after every real write (the outgoing-buffer check). */
-  constructor(out: Writable, maxQueuedBytes: number, afterWrite: () => void) {
+  /**
+   * `out` is what chunks are written to (the socket, or the HTTP response over it); `socket` the connection
+   * underneath, whose write order tells when everything before a probe has gone. `afterWrite` runs after every
+   * real write (the outgoing-buffer check).
+   */
+  constructor(out: Writable, socket: Writable, maxQueuedBytes: number, afterWrite: () => void) {
     this.#out = out;
+    this.#socket = socket;
     this.#maxQueuedBytes = maxQueuedBytes;
     this.#afterWrite = afterWrite;
+  }
+
+  /**
+   * Calls `listener` once everything queued so far (here and in the socket) has been handed to the kernel; null
+   * forgets a pending listener. A socket's own `drain` event is not enough: it fires only after a write that
+   * passed the socket's high-water mark, so a queue that empties below it would never be told.
+   */
+  onDrain(listener: (() => void) | null): void {
+    this.#drainListener = listener;
+    if (listener === null || this.#probing) return;
+    this.#probing = true;
+    this.flush();
+    // A zero-length write completes after every write before it: the probe.
+    this.#socket.write(EMPTY, () => {
+      this.#probing = false;
+      const l = this.#drainListener;
+      this.#drainListener = null;
+      l?.();
+    });
+  }
+
+  /** Bytes queued this turn and not yet handed to the stream. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
   }
 
   write(chunk: Buffer): void {

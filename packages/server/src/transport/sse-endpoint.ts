@@ -3,6 +3,8 @@ import {
   channelError,
   decodeCursor,
   encodeSseComment,
+  isRate,
+  MAX_RATE,
   normalizeChannels,
   type Position,
   PROTOCOL_VERSION,
@@ -12,7 +14,7 @@ import type { TicketStore } from '../auth/tickets.ts';
 import { ANONYMOUS, type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import type { SwitchboardNode } from '../core/node.ts';
 import type { Session } from '../core/session.ts';
-import { disconnectFor } from '../errors.ts';
+import { disconnectFor, toSwitchboardError } from '../errors.ts';
 import { sendError } from '../http/respond.ts';
 import { SseTransport } from './sse.ts';
 import { SseCommands } from './sse-command.ts';
@@ -78,6 +80,20 @@ export class SseEndpoint {
         'too_many_channels',
         `at most ${node.config.limits.maxChannelsPerConnection} channels per stream`,
       );
+    }
+
+    const rates = parseRates(url.searchParams.getAll('rate'), channels);
+    if (typeof rates === 'string') return sendError(res, 'bad_request', rates);
+
+    // Namespace refusals (anonymous access, a full channel, a rate the policy cannot honour) before the stream
+    // starts, as HTTP errors.
+    for (const c of channels) {
+      try {
+        node.admit(c, rates.get(c));
+      } catch (err) {
+        const e = toSwitchboardError(err);
+        return sendError(res, e.code, e.message);
+      }
     }
 
     // The browser's Last-Event-ID is newer than a `since` left in the URL it reconnects to, so it wins.
@@ -161,7 +177,9 @@ export class SseEndpoint {
     if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);
     // A stream's channels are fixed by its URL: if one cannot be subscribed (the engine is down), end the
     // stream with a reconnect code so the browser retries the whole set, instead of silently missing a channel.
-    const subscribing = channels.map((channel, i) => session.subscribe(channel, positions[i]));
+    const subscribing = channels.map((channel, i) =>
+      session.subscribe(channel, positions[i], undefined, undefined, rates.get(channel)),
+    );
     void Promise.all(subscribing).then((results) => {
       if (results.includes(false)) session.disconnect(disconnectFor('server_error'));
     });
@@ -206,4 +224,29 @@ export class SseEndpoint {
       return unauthorized();
     }
   }
+}
+
+/**
+ * The `rate` parameters of a stream URL: `rate=<n>` for every channel of the stream, `rate=<channel>:<n>` for one
+ * (split at the last `:`, since channel names may hold `:` themselves); a channel's own value wins. Returns the
+ * rate per channel, or a message saying what is wrong.
+ */
+export function parseRates(
+  values: readonly string[],
+  channels: readonly string[],
+): Map<string, number> | string {
+  const all = new Map<string, number>();
+  const own = new Map<string, number>();
+  for (const value of values) {
+    const colon = value.lastIndexOf(':');
+    const channel = colon === -1 ? null : value.slice(0, colon);
+    const text = colon === -1 ? value : value.slice(colon + 1);
+    const n = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+    if (!isRate(n)) return `rate must be <n> or <channel>:<n> with n an integer 1..${MAX_RATE}`;
+    if (channel === null) for (const c of channels) all.set(c, n);
+    else if (!channels.includes(channel)) return 'rate names a channel the stream does not subscribe to';
+    else own.set(channel, n);
+  }
+  for (const [c, n] of own) all.set(c, n);
+  return all;
 }

@@ -56,9 +56,21 @@ export class SseTransport implements Transport {
     this.#prefix = cursorPrefix(channels);
     this.#index = new Map(channels.map((c, i) => [c, i]));
     this.#segments = initial.map((p) => (p === null ? null : cursorSegment(p)));
-    this.#writer = new CoalescedWriter(res, Math.min(MAX_COALESCED_BYTES, this.#limits.maxBytes), () =>
-      this.#afterWrite(),
+    this.#writer = new CoalescedWriter(
+      res,
+      this.#socket,
+      Math.min(MAX_COALESCED_BYTES, this.#limits.maxBytes),
+      () => this.#afterWrite(),
     );
+  }
+
+  get writableBytes(): number {
+    // What this turn queued counts too: it is on its way to the socket.
+    return this.#socket.writableLength + this.#writer.queuedBytes;
+  }
+
+  onDrain(listener: (() => void) | null): void {
+    this.#writer.onDrain(listener);
   }
 
   /** The cursor of everything written so far, or null while some channel's position is unknown. */

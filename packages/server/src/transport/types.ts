@@ -17,6 +17,17 @@ export interface Transport {
    * stream cursor it sends as `id:`; WebSocket clients track positions themselves.
    */
   resumeFrom?(channel: string, position: Position): void;
+  /**
+   * Bytes written and not yet handed to the network (this turn's coalesced queue and the socket's): how far
+   * behind the peer is. Delivery policies hold publications back while it is high.
+   */
+  readonly writableBytes: number;
+  /**
+   * Calls `listener` once, when everything written so far has been handed to the network (whether or not the
+   * socket ever passed its own high-water mark); a later call replaces a listener not yet called, null removes
+   * it. The session fans it out to the subscriptions waiting on it.
+   */
+  onDrain(listener: (() => void) | null): void;
   /** Sends a `disconnect` frame (and, for WebSocket, the matching close code), then closes. Idempotent. */
   close(disconnect: Disconnect): void;
 }

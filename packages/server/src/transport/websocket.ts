@@ -34,9 +34,18 @@ export class WebSocketTransport implements Transport {
     this.#socket = socket;
     this.#limits = limits;
     this.#onSlow = onSlow;
-    this.#writer = new CoalescedWriter(socket, Math.min(MAX_COALESCED_BYTES, limits.maxBytes), () =>
+    this.#writer = new CoalescedWriter(socket, socket, Math.min(MAX_COALESCED_BYTES, limits.maxBytes), () =>
       this.#afterWrite(),
     );
+  }
+
+  get writableBytes(): number {
+    // What this turn queued counts too: it is on its way to the socket.
+    return this.#socket.writableLength + this.#writer.queuedBytes;
+  }
+
+  onDrain(listener: (() => void) | null): void {
+    this.#writer.onDrain(listener);
   }
 
   send(frame: ServerFrame): void {

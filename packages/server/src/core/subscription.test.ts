@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ServerFrame } from '@switchboard/protocol';
+import type { Publication } from '../engine/types.ts';
+import { PreparedPublication } from './prepared.ts';
+import { type Drainable, Subscription, type SubscriptionOwner } from './subscription.ts';
+
+const prepared = (offset: number, client?: string): PreparedPublication => {
+  const p: Publication = {
+    channel: 'c',
+    epoch: 'e1',
+    offset,
+    data: `{"n":${offset}}`,
+    time: 0,
+    ...(client === undefined ? {} : { info: { client, user: null } }),
+  };
+  return new PreparedPublication(p);
+};
+
+/** A connection that queues `bytesPerWrite` per publication until `drain()` empties it. */
+class Connection implements SubscriptionOwner {
+  readonly id = 'me';
+  readonly got: (number | string)[] = [];
+  readonly waiting: Drainable[] = [];
+  writableBytes = 0;
+  overflowed = false;
+  readonly bytesPerWrite: number;
+  constructor(bytesPerWrite: number) {
+    this.bytesPerWrite = bytesPerWrite;
+  }
+  sendPublication(p: PreparedPublication): void {
+    this.got.push(p.publication.offset);
+    this.writableBytes += this.bytesPerWrite;
+  }
+  send(frame: ServerFrame): void {
+    if (frame.type === 'skipped') this.got.push(`skipped ${frame.count}`);
+  }
+  overflow(): void {
+    this.overflowed = true;
+  }
+  waitDrain(waiter: Drainable): void {
+    this.waiting.push(waiter);
+  }
+  drain(): void {
+    this.writableBytes = 0;
+    for (const w of this.waiting.splice(0)) w.drained();
+  }
+}
+
+describe('Subscription', () => {
+  it('writes the missed publications as the connection drains, live ones held until after them', () => {
+    const conn = new Connection(100);
+    const sub = new Subscription('c', conn, { gate: null, skipOwn: false, highWater: 200 });
+    sub.deliver(prepared(5));
+    assert.equal(
+      sub.goLive(
+        { epoch: 'e1', offset: 0 },
+        [1, 2, 3, 4].map((n) => prepared(n)),
+      ),
+      true,
+    );
+    assert.deepEqual(conn.got, [1, 2], 'stops at the high-water mark');
+    assert.equal(sub.state, 'subscribing');
+    sub.deliver(prepared(6));
+    conn.drain();
+    assert.deepEqual(conn.got, [1, 2, 3, 4]);
+    conn.drain();
+    assert.deepEqual(conn.got, [1, 2, 3, 4, 5, 6]);
+    assert.equal(sub.state, 'live');
+    sub.deliver(prepared(7));
+    assert.deepEqual(conn.got, [1, 2, 3, 4, 5, 6, 7], 'live: written at once');
+  });
+
+  it('a subscription closed while catching up writes nothing more', () => {
+    const conn = new Connection(100);
+    const sub = new Subscription('c', conn, { gate: null, skipOwn: false, highWater: 100 });
+    sub.goLive(
+      { epoch: 'e1', offset: 0 },
+      [1, 2, 3].map((n) => prepared(n)),
+    );
+    sub.close();
+    conn.drain();
+    assert.deepEqual(conn.got, [1]);
+  });
+
+  it("echo off: the owner's own publications are skipped, and the position still moves past them", () => {
+    const conn = new Connection(0);
+    const sub = new Subscription('c', conn, { gate: null, skipOwn: true, highWater: 100 });
+    sub.goLive({ epoch: 'e1', offset: 0 }, []);
+    sub.deliver(prepared(1, 'someone'));
+    sub.deliver(prepared(2, 'me'));
+    sub.deliver(prepared(3));
+    assert.deepEqual(conn.got, [1, 3]);
+    assert.deepEqual(sub.position, { epoch: 'e1', offset: 3 });
+  });
+
+  it('a drop-oldest gate: a connection that is behind gets a skip count, then the newest', () => {
+    const conn = new Connection(100);
+    const gate = { policy: 'drop-oldest' as const, conflateKey: null, queueSize: 2, rate: 0, highWater: 100 };
+    const sub = new Subscription('c', conn, { gate, skipOwn: false, highWater: 100 });
+    sub.goLive({ epoch: 'e1', offset: 0 }, []);
+    for (let n = 1; n <= 6; n++) sub.deliver(prepared(n));
+    conn.drain();
+    conn.drain();
+    assert.deepEqual(conn.got, [1, 'skipped 3', 5, 6]);
+  });
+});
