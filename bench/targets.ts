@@ -37,13 +37,35 @@ async function startNode(
   port: number,
   pin: Pinning,
   env: NodeJS.ProcessEnv = process.env,
+  flags: readonly string[] = [],
 ): Promise<Started> {
-  const p = startProcess(NODE, [...nodeFlags, script, ...args], pin, env);
+  const p = startProcess(NODE, [...nodeFlags, ...flags, script, ...args], pin, env);
   if (!(await waitHealthy(port, 15_000, p))) {
     await p.stop();
     throw new Error(`did not answer /healthz on port ${port}: ${p.output().trim() || '(no output)'}`);
   }
   return p;
+}
+
+/** The hub itself, started as a user would (`switchboard serve`), with `flags` for its Node. */
+function switchboard(name: string, flags: readonly string[], optIn = false): TargetDef {
+  return {
+    name,
+    dialect: DIALECTS.switchboard,
+    transports: ['ws', 'sse'],
+    ...(optIn ? { optIn } : {}),
+    unavailable: () => (existsSync(HUB_BIN) ? undefined : `${HUB_BIN} not found (the hub is not built yet)`),
+    start: (port, apiKey, pin) =>
+      startNode(
+        HUB_BIN,
+        ['serve', '--port', String(port), '--api-key', apiKey, '--log-level', 'warn'],
+        port,
+        pin,
+        // The namespaces of the stuck-reader scenario, one per delivery policy (unused by the others).
+        { ...process.env, SWITCHBOARD_NAMESPACES: STUCK_NAMESPACES_JSON },
+        flags,
+      ),
+  };
 }
 
 function baseline(name: string, transport: Transport): TargetDef {
@@ -58,21 +80,10 @@ function baseline(name: string, transport: Transport): TargetDef {
 }
 
 export const TARGETS: TargetDef[] = [
-  {
-    name: 'switchboard',
-    dialect: DIALECTS.switchboard,
-    transports: ['ws', 'sse'],
-    unavailable: () => (existsSync(HUB_BIN) ? undefined : `${HUB_BIN} not found (the hub is not built yet)`),
-    start: (port, apiKey, pin) =>
-      startNode(
-        HUB_BIN,
-        ['serve', '--port', String(port), '--api-key', apiKey, '--log-level', 'warn'],
-        port,
-        pin,
-        // The namespaces of the stuck-reader scenario, one per delivery policy (unused by the others).
-        { ...process.env, SWITCHBOARD_NAMESPACES: STUCK_NAMESPACES_JSON },
-      ),
-  },
+  switchboard('switchboard', []),
+  // The same hub with a small young generation (see docs/benchmarks.md, idle memory): less memory per idle
+  // connection for some CPU at high message rates. Opt-in; the full run in the docs names it.
+  switchboard('switchboard-lowmem', ['--max-semi-space-size=4'], true),
   baseline('ws-naive', 'ws'),
   baseline('ws-once', 'ws'),
   baseline('sse-naive', 'sse'),

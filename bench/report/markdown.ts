@@ -17,7 +17,16 @@ interface RunFile {
   notes: string[];
 }
 
-const ORDER = ['switchboard', 'ws-naive', 'ws-once', 'sse-naive', 'sse-once', 'nchan', 'socketio'];
+const ORDER = [
+  'switchboard',
+  'switchboard-lowmem',
+  'ws-naive',
+  'ws-once',
+  'sse-naive',
+  'sse-once',
+  'nchan',
+  'socketio',
+];
 
 function targetsOf(results: ScenarioResult[]): string[] {
   const present = new Set(results.map((r) => r.target));
