@@ -184,7 +184,10 @@ export class SwitchboardNode {
     this.#brokerOps.set(channel, next);
   }
 
-  /** Validates and publishes. `data` is any JSON value; it is serialized here, once. */
+  /**
+   * Validates and publishes. `data` is any JSON value, serialized here once, or a `Payload` serialized by the
+   * caller (a broadcast serializes once for all its channels, and their histories share the one string).
+   */
   async publish(
     channel: string,
     data: unknown,
@@ -192,10 +195,9 @@ export class SwitchboardNode {
     source: 'api' | 'client',
   ): Promise<PublishResult> {
     this.assertChannel(channel);
-    const json = JSON.stringify(data);
-    if (json === undefined) throw new SwitchboardError('bad_request', 'data must be a JSON value');
+    const { json, bytes } = data instanceof Payload ? data : Payload.of(data);
     const channelOptions = this.channelOptions(channel);
-    if (Buffer.byteLength(json) > channelOptions.maxMessageBytes) {
+    if (bytes > channelOptions.maxMessageBytes) {
       throw new SwitchboardError(
         'payload_too_large',
         `data is larger than ${channelOptions.maxMessageBytes} bytes`,
@@ -283,4 +285,22 @@ export class SwitchboardNode {
 
 function sendTo(sub: Subscription, frame: ServerFrame): void {
   sub.owner.send(frame);
+}
+
+/** A payload serialized once: its JSON text and UTF-8 size. */
+export class Payload {
+  readonly json: string;
+  readonly bytes: number;
+
+  private constructor(json: string) {
+    this.json = json;
+    this.bytes = Buffer.byteLength(json);
+  }
+
+  /** Serializes `data`; refuses what JSON cannot carry (`undefined`, a function). */
+  static of(data: unknown): Payload {
+    const json = JSON.stringify(data);
+    if (json === undefined) throw new SwitchboardError('bad_request', 'data must be a JSON value');
+    return new Payload(json);
+  }
 }

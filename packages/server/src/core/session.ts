@@ -166,14 +166,7 @@ export class Session implements SubscriptionOwner {
     token?: string,
     rate?: number,
   ): Promise<boolean> {
-    if (this.#subs.has(channel)) {
-      this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
-      return false;
-    }
-    if (this.#subs.size >= this.#node.config.limits.maxChannelsPerConnection) {
-      this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
-      return false;
-    }
+    if (!this.#roomFor(channel, id)) return false;
     const { access } = this.#node;
     // Synchronous unless a subscription token must be verified, so a subscribe followed at once by an
     // unsubscribe still finds the subscription registered.
@@ -186,17 +179,8 @@ export class Session implements SubscriptionOwner {
       this.error(id, refusal.code, refusal.message, channel);
       return false;
     }
-    if (needsToken) {
-      // Checked again: another subscribe may have completed while the token was being verified.
-      if (this.#subs.has(channel)) {
-        this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
-        return false;
-      }
-      if (this.#subs.size >= this.#node.config.limits.maxChannelsPerConnection) {
-        this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
-        return false;
-      }
-    }
+    // Checked again: another subscribe may have completed while the token was being verified.
+    if (needsToken && !this.#roomFor(channel, id)) return false;
     try {
       this.#node.admit(channel, rate);
     } catch (err) {
@@ -265,6 +249,19 @@ export class Session implements SubscriptionOwner {
       this.error(id, e.code, e.message, channel);
       return false;
     }
+  }
+
+  /** Whether `channel` can be added: not subscribed yet, and under the per-connection limit (else answered). */
+  #roomFor(channel: string, id: CommandId | undefined): boolean {
+    if (this.#subs.has(channel)) {
+      this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
+      return false;
+    }
+    if (this.#subs.size >= this.#node.config.limits.maxChannelsPerConnection) {
+      this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
+      return false;
+    }
+    return true;
   }
 
   async unsubscribe(channel: string, id?: CommandId): Promise<void> {

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePosition } from '@switchboard/protocol';
 import { claimsIdentity } from '../auth/claims.ts';
 import type { TicketStore } from '../auth/tickets.ts';
-import type { SwitchboardNode } from '../core/node.ts';
+import { Payload, type SwitchboardNode } from '../core/node.ts';
 import type { Publication } from '../engine/types.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import { KeyedLimiter } from '../limits/rate.ts';
@@ -170,10 +170,12 @@ export class Api {
     for (const c of channels) this.#node.assertChannel(c);
     requireData(body);
     const key = idempotency(body);
+    // Serialized once for every channel: one JSON.stringify, and one string shared by all their histories.
+    const payload = Payload.of(body.data);
     const results = await Promise.all(
       (channels as string[]).map(async (channel) => {
         try {
-          const { publication } = await this.#node.publish(channel, body.data, key, 'api');
+          const { publication } = await this.#node.publish(channel, payload, key, 'api');
           return { channel, epoch: publication.epoch, offset: publication.offset };
         } catch (err) {
           const e = toSwitchboardError(err);

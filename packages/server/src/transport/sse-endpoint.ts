@@ -16,6 +16,7 @@ import type { SwitchboardNode } from '../core/node.ts';
 import type { Session } from '../core/session.ts';
 import { disconnectFor, toSwitchboardError } from '../errors.ts';
 import { sendError } from '../http/respond.ts';
+import { HeartbeatWheel } from './heartbeat.ts';
 import { SseTransport } from './sse.ts';
 import { SseCommands } from './sse-command.ts';
 
@@ -40,12 +41,14 @@ export class SseEndpoint {
   readonly commands: SseCommands;
   readonly #transports = new Map<SseTransport, Session>();
   readonly #heartbeat = Buffer.from(encodeSseComment('ping'));
-  #timer: NodeJS.Timeout | undefined;
+  readonly #heartbeats: HeartbeatWheel<SseTransport>;
 
   constructor(node: SwitchboardNode, tickets: TicketStore) {
     this.#node = node;
     this.#tickets = tickets;
     this.commands = new SseCommands(node);
+    const heartbeat = this.#heartbeat;
+    this.#heartbeats = new HeartbeatWheel(node.config.heartbeat.intervalMs, (t) => t.heartbeat(heartbeat));
   }
 
   get count(): number {
@@ -53,14 +56,11 @@ export class SseEndpoint {
   }
 
   start(): void {
-    this.#timer = setInterval(() => {
-      for (const t of this.#transports.keys()) t.heartbeat(this.#heartbeat);
-    }, this.#node.config.heartbeat.intervalMs);
-    this.#timer.unref();
+    this.#heartbeats.start();
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#heartbeats.stop();
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -159,9 +159,11 @@ export class SseEndpoint {
     );
     const session = node.createSession(transport, identity);
     this.#transports.set(transport, session);
+    this.#heartbeats.add(transport);
     const secret = this.commands.register(session, transport);
     res.on('close', () => {
       this.#transports.delete(transport);
+      this.#heartbeats.delete(transport);
       this.commands.unregister(secret);
       session.closed();
     });

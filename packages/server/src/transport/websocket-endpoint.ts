@@ -6,8 +6,15 @@ import type { SwitchboardNode } from '../core/node.ts';
 import type { Session } from '../core/session.ts';
 import { disconnectFor } from '../errors.ts';
 import { rejectUpgrade } from '../http/respond.ts';
+import { HeartbeatWheel } from './heartbeat.ts';
 import { WebSocketTransport } from './websocket.ts';
 import { encodeTextFrame } from './ws-frame.ts';
+
+/**
+ * One heartbeat, one write: a control ping (answered by every conformant client with a pong) and a `ping` text
+ * frame an application can see, as the bytes of two whole frames.
+ */
+const HEARTBEAT = Buffer.concat([Buffer.from([0x89, 0x00]), encodeTextFrame('{"type":"ping"}')]);
 
 /**
  * Accepts WebSocket upgrades at `/ws` (through our HTTP server: `ws` runs without a server of its own), turns
@@ -18,14 +25,20 @@ export class WebSocketEndpoint {
   readonly #wss: WebSocketServer;
   readonly #transports = new Map<WebSocketTransport, Session>();
   readonly #limits: CommandLimits;
-  readonly #pingFrame = encodeTextFrame('{"type":"ping"}');
-  #heartbeatTimer: NodeJS.Timeout | undefined;
-  #timeoutTimer: NodeJS.Timeout | undefined;
+  readonly #heartbeats: HeartbeatWheel<WebSocketTransport>;
 
   constructor(node: SwitchboardNode) {
     this.#node = node;
     const { limits } = node.config;
     this.#limits = { maxChannelLength: limits.maxChannelLength, maxHistoryLimit: limits.maxHistoryLimit };
+    this.#heartbeats = new HeartbeatWheel(
+      node.config.heartbeat.intervalMs,
+      (t) => {
+        t.heartbeat(HEARTBEAT);
+        t.checkOutgoing();
+      },
+      () => this.#dropSilent(),
+    );
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -50,22 +63,11 @@ export class WebSocketEndpoint {
   }
 
   start(): void {
-    const { intervalMs, timeoutMs } = this.#node.config.heartbeat;
-    this.#heartbeatTimer = setInterval(() => {
-      for (const t of this.#transports.keys()) {
-        t.heartbeat(this.#pingFrame);
-        t.checkOutgoing();
-      }
-      clearTimeout(this.#timeoutTimer);
-      this.#timeoutTimer = setTimeout(() => this.#dropSilent(), timeoutMs);
-      this.#timeoutTimer.unref();
-    }, intervalMs);
-    this.#heartbeatTimer.unref();
+    this.#heartbeats.start();
   }
 
   stop(): void {
-    clearInterval(this.#heartbeatTimer);
-    clearTimeout(this.#timeoutTimer);
+    this.#heartbeats.stop();
   }
 
   /** Called by the HTTP server for `GET /ws` with `Upgrade: websocket`. Refusals happen before the upgrade. */
@@ -87,6 +89,7 @@ export class WebSocketEndpoint {
       );
       const session = this.#node.createSession(transport);
       this.#transports.set(transport, session);
+      this.#heartbeats.add(transport);
       transport.send({
         type: 'connected',
         client: session.id,
@@ -120,6 +123,7 @@ export class WebSocketEndpoint {
       });
       ws.on('close', () => {
         this.#transports.delete(transport);
+        this.#heartbeats.delete(transport);
         session.closed();
       });
     });

@@ -56,12 +56,11 @@ export class WebSocketTransport implements Transport {
     this.#write(prepared.wsFrame);
   }
 
-  /** A control ping (answered by every conformant client) plus a `ping` frame an application can see. */
-  heartbeat(pingFrame: Buffer): void {
+  /** Writes the heartbeat frames (a control ping and a `ping` frame, built once by the endpoint). */
+  heartbeat(frames: Buffer): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     this.pingedAt = Date.now();
-    this.#ws.ping();
-    this.#write(pingFrame);
+    this.#write(frames);
   }
 
   checkOutgoing(): void {

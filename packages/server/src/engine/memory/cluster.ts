@@ -65,7 +65,7 @@ export class MemoryCluster {
 
   stream(channel: string, now: number): MemoryStream {
     let stream = this.#streams.get(channel);
-    if (stream !== undefined && stream.expired(now)) {
+    if (stream?.expired(now)) {
       this.#streams.delete(channel);
       stream = undefined;
     }
