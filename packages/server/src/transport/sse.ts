@@ -56,8 +56,10 @@ export class SseTransport implements Transport {
     this.#prefix = cursorPrefix(channels);
     this.#index = new Map(channels.map((c, i) => [c, i]));
     this.#segments = initial.map((p) => (p === null ? null : cursorSegment(p)));
+    // Straight to the socket, not through `res.write`: the body is close-delimited (no chunk framing) and the
+    // headers went out with the stream's first write, so the response would add only per-write bookkeeping.
     this.#writer = new CoalescedWriter(
-      res,
+      this.#socket,
       this.#socket,
       Math.min(MAX_COALESCED_BYTES, this.#limits.maxBytes),
       () => this.#afterWrite(),
