@@ -1,9 +1,29 @@
 import { SwitchboardError } from '@switchboard/server/errors';
 
+/** One Redis or Sentinel address. */
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Where the master is found when the URL is `redis+sentinel://`. */
+export interface SentinelTarget {
+  /** The master's name as the sentinels know it (`sentinel monitor <name> …`). */
+  readonly master: string;
+  /** The sentinels, asked in turn. */
+  readonly sentinels: readonly RedisNode[];
+  /** Credentials and database for the master (the sentinels themselves are reached without credentials). */
+  readonly username?: string;
+  readonly password?: string;
+  readonly database: number;
+}
+
 /** How the engine reaches Redis and names its keys; every field is read from the engine URL's query string. */
 export interface RedisEngineOptions {
-  /** The Redis URL without Switchboard's query parameters, as node-redis takes it. */
+  /** The Redis URL without Switchboard's query parameters, as node-redis takes it (for Sentinel: as given). */
   readonly url: string;
+  /** Set for `redis+sentinel://`: the master is looked up through these sentinels and followed on failover. */
+  readonly sentinel?: SentinelTarget;
   /** First part of every key and pub/sub channel, so several hubs can share one Redis. Default `sb`. */
   readonly prefix: string;
   /** Longest wait for any one Redis command, and for the first connection, in milliseconds. Default 2000. */
@@ -22,7 +42,12 @@ export const REDIS_DEFAULTS = {
 } as const satisfies Omit<RedisEngineOptions, 'url'>;
 
 const SCHEMES = ['redis:', 'rediss:'];
+const SENTINEL_SCHEME = 'redis+sentinel://';
 const PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
+const MASTER_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+const SENTINEL_PORT = 26379;
+
+type QueryOptions = Omit<RedisEngineOptions, 'url' | 'sentinel'>;
 
 function bad(message: string): SwitchboardError {
   return new SwitchboardError('bad_request', `engine URL: ${message}`);
@@ -35,21 +60,13 @@ function integer(name: string, text: string, min: number, max: number): number {
   return n;
 }
 
-/**
- * Parses `redis://[user:password@]host:port[/db]?prefix=sb&timeout=2000&sharded=auto&reconnectMax=1000`.
- * Unknown parameters and bad values are refused with a `bad_request` error that never echoes the password.
- */
-export function parseRedisUrl(input: string): RedisEngineOptions {
-  if (input.startsWith('redis+sentinel:') || input.startsWith('redis-sentinel:'))
-    throw bad('Redis Sentinel is not supported by this build of the Redis engine (see docs/scaling.md)');
-  if (!URL.canParse(input)) throw bad('not a URL');
-  const url = new URL(input);
-  if (!SCHEMES.includes(url.protocol)) throw bad(`expected redis:// or rediss://, got "${url.protocol}//"`);
+/** Switchboard's own parameters, the same for every scheme. */
+function queryOptions(params: URLSearchParams): QueryOptions {
   let prefix: string = REDIS_DEFAULTS.prefix;
   let timeoutMs: number = REDIS_DEFAULTS.timeoutMs;
   let sharded: RedisEngineOptions['sharded'] = REDIS_DEFAULTS.sharded;
   let reconnectMaxMs: number = REDIS_DEFAULTS.reconnectMaxMs;
-  for (const [name, value] of url.searchParams) {
+  for (const [name, value] of params) {
     switch (name) {
       case 'prefix':
         if (!PREFIX.test(value)) throw bad('"prefix" must be 1 to 64 of A-Z a-z 0-9 _ . : -');
@@ -70,6 +87,67 @@ export function parseRedisUrl(input: string): RedisEngineOptions {
         throw bad(`unknown parameter "${name}" (known: prefix, timeout, sharded, reconnectMax)`);
     }
   }
+  return { prefix, timeoutMs, sharded, reconnectMaxMs };
+}
+
+/** `host[:port]` or `[v6]:port`, as listed in a Sentinel URL. */
+function sentinelNode(text: string): RedisNode {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(text);
+  if (m === null) throw bad(`"${text}" is not a sentinel host[:port]`);
+  const host = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  const port = m[2] === undefined ? SENTINEL_PORT : integer('sentinel port', m[2], 1, 65_535);
+  return { host, port };
+}
+
+/**
+ * `redis+sentinel://[user:password@]host1[:26379][,host2[:26379]…]/<master name>[/<db>][?options]`. Parsed by
+ * hand: a list of hosts is not a URL authority `URL` accepts.
+ */
+function parseSentinelUrl(input: string): RedisEngineOptions {
+  const rest = input.slice(SENTINEL_SCHEME.length);
+  const q = rest.indexOf('?');
+  const [main, query] = q < 0 ? [rest, ''] : [rest.slice(0, q), rest.slice(q + 1)];
+  const slash = main.indexOf('/');
+  if (slash < 0)
+    throw bad('a Sentinel URL needs the master name as its path (redis+sentinel://host:26379/mymaster)');
+  const authority = main.slice(0, slash);
+  const path = main.slice(slash + 1).split('/');
+  const at = authority.lastIndexOf('@');
+  const credentials = at < 0 ? '' : authority.slice(0, at);
+  const hosts = at < 0 ? authority : authority.slice(at + 1);
+  if (hosts === '') throw bad('a Sentinel URL lists at least one sentinel host');
+  const sentinels = hosts.split(',').map(sentinelNode);
+  const master = decodeURIComponent(path[0] ?? '');
+  if (!MASTER_NAME.test(master)) throw bad('the master name must be 1 to 128 of A-Z a-z 0-9 _ . -');
+  if (path.length > 2) throw bad('a Sentinel URL path is /<master name> or /<master name>/<db>');
+  const database = path[1] === undefined || path[1] === '' ? 0 : integer('db', path[1], 0, 15);
+  const colon = credentials.indexOf(':');
+  const username = decodeURIComponent(colon < 0 ? credentials : credentials.slice(0, colon));
+  const password = colon < 0 ? '' : decodeURIComponent(credentials.slice(colon + 1));
+  const target: SentinelTarget = {
+    master,
+    sentinels,
+    database,
+    ...(username === '' ? {} : { username }),
+    ...(password === '' ? {} : { password }),
+  };
+  return { url: input, sentinel: target, ...queryOptions(new URLSearchParams(query)) };
+}
+
+/**
+ * Parses `redis://[user:password@]host:port[/db]?prefix=sb&timeout=2000&sharded=auto&reconnectMax=1000`, or the
+ * Sentinel form above. Unknown parameters and bad values are refused with a `bad_request` error that never
+ * echoes the password.
+ */
+export function parseRedisUrl(input: string): RedisEngineOptions {
+  if (input.startsWith(SENTINEL_SCHEME)) return parseSentinelUrl(input);
+  if (input.startsWith('rediss+sentinel:') || input.startsWith('redis-sentinel:'))
+    throw bad('Sentinel URLs are redis+sentinel://host:26379[,host:26379]/<master name> (no TLS)');
+  if (!URL.canParse(input)) throw bad('not a URL');
+  const url = new URL(input);
+  if (!SCHEMES.includes(url.protocol))
+    throw bad(`expected redis://, rediss:// or redis+sentinel://, got "${url.protocol}//"`);
+  const options = queryOptions(url.searchParams);
   url.search = '';
-  return { url: url.toString(), prefix, timeoutMs, sharded, reconnectMaxMs };
+  return { url: url.toString(), ...options };
 }

@@ -383,9 +383,14 @@ describe('other values', () => {
     assert.equal(lines.length, 1);
     assert.match(
       lines[0]!,
-      /^environment SWITCHBOARD_ENGINE: expected "memory" or a redis:\/\/, rediss:\/\/ or nats:\/\/ URL/,
+      /^environment SWITCHBOARD_ENGINE: expected "memory" or a redis:\/\/, rediss:\/\/, redis\+sentinel:\/\/ or nats:\/\/ URL/,
     );
     assert.ok(!lines[0]!.includes('hunter2'));
+    const sentinel = 'redis+sentinel://u:hunter2@s1:26379,s2:26379/mymaster';
+    assert.equal(loadConfig({ flags: { engine: { url: sentinel } } }).engine.url, sentinel);
+    const unparsable = problems({ env: { SWITCHBOARD_ENGINE: 'sentinel://u:hunter2@s1,s2/m' } });
+    assert.equal(unparsable.length, 1);
+    assert.ok(!unparsable[0]!.includes('hunter2'), unparsable[0]);
   });
 
   it('an API key with spaces or commas is refused without being echoed', () => {
