@@ -129,11 +129,8 @@ export class RedisBroker implements Broker {
 
   async #announce(channel: string, message: string): Promise<void> {
     this.#guard();
-    await this.#cmd.command([
-      this.#publishCommand,
-      channelKeys(this.#options.prefix, channel).pubsub,
-      message,
-    ]);
+    const name = channelKeys(this.#options.prefix, channel).pubsub;
+    await this.#cmd.command([this.#publishCommand, name, message], name);
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -158,11 +155,11 @@ export class RedisBroker implements Broker {
     this.#pubsub('unsubscribe', channel).catch(() => {});
   }
 
-  #pubsub(op: 'subscribe' | 'unsubscribe', channel: string): Promise<void> {
+  #pubsub(op: 'subscribe' | 'unsubscribe', channel: string): Promise<unknown> {
     const name = channelKeys(this.#options.prefix, channel).pubsub;
-    let client: Link['client'];
+    let client: Link['pubsub'];
     try {
-      client = this.#sub.client;
+      client = this.#sub.pubsub;
     } catch (err) {
       return Promise.reject(err);
     }

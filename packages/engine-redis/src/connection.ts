@@ -97,17 +97,17 @@ export class Commands {
   /** Runs a script by SHA, loading it on `NOSCRIPT` (a restarted or flushed Redis has an empty script cache). */
   async run(s: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     try {
-      return await this.#send(['EVALSHA', s.sha, String(keys.length), ...keys, ...args]);
+      return await this.#send(['EVALSHA', s.sha, String(keys.length), ...keys, ...args], keys[0]);
     } catch (err) {
       const cause = err instanceof EngineError ? err.cause : err;
       if (!(cause instanceof Error) || !cause.message.startsWith('NOSCRIPT')) throw err;
-      return await this.#send(['EVAL', s.source, String(keys.length), ...keys, ...args]);
+      return await this.#send(['EVAL', s.source, String(keys.length), ...keys, ...args], keys[0]);
     }
   }
 
-  /** Runs one command. */
-  command(args: readonly string[]): Promise<unknown> {
-    return this.#send(args);
+  /** Runs one command; `key` is the first key (or shard channel) it touches, for a cluster to route it. */
+  command(args: readonly string[], key?: string): Promise<unknown> {
+    return this.#send(args, key);
   }
 
   close(): void {
@@ -115,12 +115,12 @@ export class Commands {
     this.#probe = undefined;
   }
 
-  async #send(args: readonly string[]): Promise<unknown> {
+  async #send(args: readonly string[], key: string | undefined): Promise<unknown> {
     let reply: Promise<unknown>;
     try {
       // Not ready also covers a Sentinel link on a node it has not confirmed as the master yet.
       if (!this.#link.isReady) throw new EngineError('the Redis connection is down');
-      reply = this.#link.client.sendCommand(args);
+      reply = this.#link.send(args, key);
     } catch (err) {
       throw unavailable(err);
     }
@@ -150,7 +150,7 @@ export class Commands {
     this.#probe = setInterval(
       () => {
         if (!this.#link.isReady) return;
-        within(this.#link.client.sendCommand(['PING']), this.#timeoutMs, 'a PING', Timeout).then(
+        within(this.#link.send(['PING']), this.#timeoutMs, 'a PING', Timeout).then(
           () => this.#answered(),
           () => {}, // still not answering: the next tick tries again
         );

@@ -1,6 +1,7 @@
 import type { Engine } from '@switchboard/server/engine/types';
 import { EngineError } from '@switchboard/server/errors';
 import { RedisBroker } from './broker.ts';
+import { ClusterLink } from './cluster.ts';
 import { Commands } from './connection.ts';
 import { RedisHistory } from './history.ts';
 import { DirectLink, type Link } from './link.ts';
@@ -46,9 +47,10 @@ async function hasShardedPubsub(redis: Commands): Promise<boolean> {
  * The Redis engine: several hub nodes over one Redis. Two connections per node: commands (publish script,
  * history, presence) and a subscriber. Connects before it returns; an unreachable Redis rejects with
  * `unavailable` after the URL's `timeout`, and a bad URL with `bad_request`. Under Sentinel both connections
- * go to the master the sentinels name, and follow it when it moves (sentinel.ts).
+ * go to the master the sentinels name, and follow it when it moves (sentinel.ts); on a Redis Cluster each is a
+ * node-redis cluster client (cluster.ts).
  *
- * @param url `redis://`, `rediss://` or `redis+sentinel://`, with Switchboard's options in the query string
+ * @param url `redis://`, `rediss://`, `redis+sentinel://` or `redis+cluster://`, with Switchboard's options in the query string
  *   (options.ts).
  * @param hooks `log`: told once when a connection is lost and once when it is back.
  */
@@ -56,8 +58,11 @@ export async function createRedisEngine(url: string, hooks: RedisEngineHooks = {
   const options = parseRedisUrl(url);
   const target = options.sentinel;
   const sentinels = target === undefined ? undefined : new Sentinels(options, target);
-  const link = (name: string): Link =>
-    sentinels === undefined ? new DirectLink(options, name) : new SentinelLink(options, name, sentinels);
+  const link = (name: string): Link => {
+    if (sentinels !== undefined) return new SentinelLink(options, name, sentinels);
+    if (options.cluster !== undefined) return new ClusterLink(options, name);
+    return new DirectLink(options, name);
+  };
   const cmd = link('switchboard');
   const sub = link('switchboard-sub');
   const drop = () => {
@@ -80,8 +85,12 @@ export async function createRedisEngine(url: string, hooks: RedisEngineHooks = {
   let sharded: boolean;
   try {
     const available = await hasShardedPubsub(commands);
-    if (options.sharded === 'yes' && !available)
-      throw new EngineError('sharded=yes, but this Redis has no sharded pub/sub (Redis 7 or later has)');
+    if ((options.sharded === 'yes' || options.cluster !== undefined) && !available)
+      throw new EngineError(
+        options.cluster === undefined
+          ? 'sharded=yes, but this Redis has no sharded pub/sub (Redis 7 or later has)'
+          : 'this Redis Cluster has no sharded pub/sub, which the engine needs there (Redis 7 or later has)',
+      );
     sharded = options.sharded === 'yes' || (options.sharded === 'auto' && available);
   } catch (err) {
     drop();

@@ -6,9 +6,19 @@ import type { RedisEngineOptions } from './options.ts';
  * single Redis keeps one node-redis client for life (`DirectLink`); under Sentinel the client is replaced when
  * the master moves (`SentinelLink`, sentinel.ts), and whoever holds subscriptions must learn that they are gone.
  */
+/** The pub/sub half of a link: a node-redis client, or a cluster (which routes each channel to its shard). */
+export interface PubSub {
+  sSubscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  sUnsubscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  unsubscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+}
+
 export interface Link {
-  /** The node-redis client in use now (replaced on a Sentinel failover: do not keep it). */
-  readonly client: Client;
+  /** Sends one command; `key` (the first key it touches) picks the node in a cluster. */
+  send(args: readonly string[], key?: string): Promise<unknown>;
+  /** Where to subscribe now (replaced on a Sentinel failover: do not keep it). */
+  readonly pubsub: PubSub;
   /** Connected to a Redis that takes writes, as far as the link knows. */
   readonly isReady: boolean;
   /** Connects, bounded by the timeout; rejects with `unavailable`. */
@@ -82,6 +92,14 @@ export class DirectLink extends LinkEvents implements Link {
 
   get isReady(): boolean {
     return this.client.isReady;
+  }
+
+  get pubsub(): PubSub {
+    return this.client;
+  }
+
+  send(args: readonly string[]): Promise<unknown> {
+    return this.client.sendCommand([...args]);
   }
 
   async open(): Promise<void> {

@@ -45,6 +45,23 @@ describe('redis engine URL options', () => {
     assert.equal(parseRedisUrl('redis://h').sentinel, undefined);
   });
 
+  it('reads a Cluster URL: seed nodes (default port 6379) and credentials', () => {
+    const o = parseRedisUrl('redis+cluster://u:pw@n1:7000,n2?timeout=900');
+    assert.deepEqual(o.cluster, {
+      nodes: [
+        { host: 'n1', port: 7000 },
+        { host: 'n2', port: 6379 },
+      ],
+      username: 'u',
+      password: 'pw',
+    });
+    assert.equal(o.timeoutMs, 900);
+    assert.equal(o.sentinel, undefined);
+    assert.deepEqual(parseRedisUrl('redis+cluster://n1:7000/').cluster, {
+      nodes: [{ host: 'n1', port: 7000 }],
+    });
+  });
+
   it('refuses bad values, unknown parameters and malformed Sentinel URLs with bad_request, never echoing a password', () => {
     for (const bad of [
       'redis://h?timeout=0',
@@ -61,6 +78,10 @@ describe('redis engine URL options', () => {
       'redis+sentinel://h/m/1/x',
       'redis+sentinel://u:hunter2@h/m?nope=1',
       'rediss+sentinel://h/m',
+      'redis+cluster://',
+      'redis+cluster://h:7000/2',
+      'redis+cluster://u:hunter2@h:7000?sharded=no',
+      'redis+cluster://h:0',
     ]) {
       assert.throws(
         () => parseRedisUrl(bad),

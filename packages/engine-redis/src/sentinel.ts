@@ -1,7 +1,7 @@
 import { EngineError } from '@switchboard/server/errors';
 import { createClient } from 'redis';
 import { backoff, type Client, connect, discard, open, unavailable, within } from './connection.ts';
-import { type Link, LinkEvents } from './link.ts';
+import { type Link, LinkEvents, type PubSub } from './link.ts';
 import type { RedisEngineOptions, RedisNode, SentinelTarget } from './options.ts';
 
 /** How often a link asks the sentinels where the master is while nothing seems wrong (a partition, say). */
@@ -121,9 +121,17 @@ export class SentinelLink extends LinkEvents implements Link {
     this.#sentinels = sentinels;
   }
 
-  get client(): Client {
+  get #current(): Client {
     if (this.#client === undefined) throw new EngineError('the Redis engine is not connected');
     return this.#client;
+  }
+
+  get pubsub(): PubSub {
+    return this.#current;
+  }
+
+  send(args: readonly string[]): Promise<unknown> {
+    return this.#current.sendCommand([...args]);
   }
 
   get isReady(): boolean {

@@ -106,26 +106,28 @@ export const host: Leaf<string> = leaf((input) =>
 );
 
 const ENGINE_SCHEMES = ['redis:', 'rediss:', 'nats:'];
-/** Lists several `host:port` sentinels, which `URL` cannot parse: its details are checked by the engine package. */
-const SENTINEL_SCHEME = 'redis+sentinel://';
+/** These list several `host:port`, which `URL` cannot parse: their details are checked by the engine package. */
+const LIST_SCHEMES = ['redis+sentinel://', 'redis+cluster://'];
 
 /**
- * `memory`, or a `redis://`, `rediss://`, `redis+sentinel://` or `nats://` URL (whether this build has that
- * engine, and a Sentinel URL's details, are checked at start).
+ * `memory`, or a `redis://`, `rediss://`, `redis+sentinel://`, `redis+cluster://` or `nats://` URL (whether this
+ * build has that engine, and a Sentinel or Cluster URL's details, are checked at start).
  */
 export const engineUrl: Leaf<string> = leaf((input) => {
   if (input === 'memory' || input === 'memory://') return ok(input);
-  if (typeof input === 'string' && input.startsWith(SENTINEL_SCHEME) && input.length > SENTINEL_SCHEME.length)
+  if (typeof input === 'string' && LIST_SCHEMES.some((s) => input.startsWith(s) && input.length > s.length))
     return ok(input);
   if (typeof input === 'string' && URL.canParse(input) && ENGINE_SCHEMES.includes(new URL(input).protocol))
     return ok(input);
   const shown = typeof input === 'string' ? show(redactUrl(input)) : show(input);
-  return fail(`expected "memory" or a redis://, rediss://, redis+sentinel:// or nats:// URL, got ${shown}`);
+  return fail(
+    `expected "memory" or a redis://, rediss://, redis+sentinel://, redis+cluster:// or nats:// URL, got ${shown}`,
+  );
 });
 
 /** Hides the password of a URL with credentials; anything else is returned as it is. */
 export function redactUrl(url: string): string {
-  // A URL `URL` cannot parse (a Sentinel list of hosts) may still carry `user:password@`.
+  // A URL `URL` cannot parse (a Sentinel or Cluster list of hosts) may still carry `user:password@`.
   if (!URL.canParse(url)) return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1redacted@');
   const u = new URL(url);
   if (u.password === '') return url;

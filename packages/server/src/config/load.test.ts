@@ -383,11 +383,13 @@ describe('other values', () => {
     assert.equal(lines.length, 1);
     assert.match(
       lines[0]!,
-      /^environment SWITCHBOARD_ENGINE: expected "memory" or a redis:\/\/, rediss:\/\/, redis\+sentinel:\/\/ or nats:\/\/ URL/,
+      /^environment SWITCHBOARD_ENGINE: expected "memory" or a redis:\/\/, rediss:\/\/, redis\+sentinel:\/\/, redis\+cluster:\/\/ or nats:\/\/ URL/,
     );
     assert.ok(!lines[0]!.includes('hunter2'));
     const sentinel = 'redis+sentinel://u:hunter2@s1:26379,s2:26379/mymaster';
     assert.equal(loadConfig({ flags: { engine: { url: sentinel } } }).engine.url, sentinel);
+    const cluster = 'redis+cluster://:hunter2@n1:7000,n2:7000';
+    assert.equal(loadConfig({ flags: { engine: { url: cluster } } }).engine.url, cluster);
     const unparsable = problems({ env: { SWITCHBOARD_ENGINE: 'sentinel://u:hunter2@s1,s2/m' } });
     assert.equal(unparsable.length, 1);
     assert.ok(!unparsable[0]!.includes('hunter2'), unparsable[0]);
