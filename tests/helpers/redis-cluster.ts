@@ -54,7 +54,7 @@ class ClusterNode {
   }
 
   async stop(): Promise<void> {
-    if (this.#child.exitCode !== null) return;
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
     const gone = new Promise((r) => this.#child.once('exit', r));
     this.#child.kill('SIGKILL');
     await gone;
@@ -108,11 +108,17 @@ export class RedisClusterSet {
     return `redis+cluster://127.0.0.1:${this.nodes[0]?.port}${query}`;
   }
 
-  /** Runs `CLIENT KILL TYPE pubsub` on every node; resolves with how many connections were killed. */
-  async killPubsub(): Promise<number> {
-    let killed = 0;
-    for (const n of this.nodes) killed += Number((await cli(n.port, 'CLIENT', 'KILL', 'TYPE', 'pubsub'))[0]);
-    return killed;
+  /** The port of the master that owns `key`'s slot: the first node answers, or redirects (`MOVED`). */
+  async ownerOf(key: string): Promise<number> {
+    const first = this.nodes[0] as ClusterNode;
+    const reply = (await cli(first.port, 'EXISTS', key))[0] ?? '';
+    const moved = /MOVED \d+ [^:]+:(\d+)/.exec(reply);
+    return moved === null ? first.port : Number(moved[1]);
+  }
+
+  /** Kills one node (SIGKILL). */
+  async kill(port: number): Promise<void> {
+    await this.nodes.find((n) => n.port === port)?.stop();
   }
 
   /**

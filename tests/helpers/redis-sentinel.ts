@@ -57,7 +57,7 @@ class SentinelProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.#child.exitCode === null) {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
       const gone = new Promise((r) => this.#child.once('exit', r));
       this.#child.kill('SIGKILL');
       await gone;

@@ -81,4 +81,32 @@ describe('redis engine over a Redis Cluster', () => {
         acked.filter((p) => p.channel === c),
       );
   });
+
+  it('refuses an unreachable cluster at start, within the timeout', async () => {
+    await assert.rejects(createRedisEngine('redis+cluster://127.0.0.1:1?timeout=300'), {
+      code: 'unavailable',
+    });
+  });
+
+  it('with one master down, fails fast on its channels only, and says so in ready()', async () => {
+    const a = await engine();
+    const channels = Array.from({ length: 12 }, (_, i) => `down-${i}`);
+    const owners = new Map<string, number>();
+    for (const c of channels) owners.set(c, await set.ownerOf(`sb:{${c}}:meta`));
+    const dead = owners.get('down-0') as number;
+    assert.ok(
+      channels.some((c) => owners.get(c) !== dead),
+      'some channels live on other masters',
+    );
+    await set.kill(dead);
+    await until(
+      () => !a.ready(),
+      () => 'ready() to turn false',
+    );
+    for (const c of channels) {
+      if (owners.get(c) === dead)
+        await assert.rejects(a.broker.publish(c, '1', opts), { code: 'unavailable' });
+      else assert.equal((await a.broker.publish(c, '1', opts)).publication.offset, 1, c);
+    }
+  });
 });

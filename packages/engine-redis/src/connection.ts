@@ -118,8 +118,6 @@ export class Commands {
   async #send(args: readonly string[], key: string | undefined): Promise<unknown> {
     let reply: Promise<unknown>;
     try {
-      // Not ready also covers a Sentinel link on a node it has not confirmed as the master yet.
-      if (!this.#link.isReady) throw new EngineError('the Redis connection is down');
       reply = this.#link.send(args, key);
     } catch (err) {
       throw unavailable(err);

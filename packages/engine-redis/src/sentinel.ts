@@ -131,6 +131,8 @@ export class SentinelLink extends LinkEvents implements Link {
   }
 
   send(args: readonly string[]): Promise<unknown> {
+    // Until the master is confirmed (after a reconnection) the server may be a demoted one: fail fast instead.
+    if (!this.isReady) return Promise.reject(new EngineError('the Redis master is not confirmed yet'));
     return this.#current.sendCommand([...args]);
   }
 
