@@ -77,18 +77,28 @@ export class RedisSentinelSet {
   readonly replica: RedisServer;
   readonly sentinels: readonly SentinelProcess[];
 
-  private constructor(name: string, master: RedisServer, replica: RedisServer, sentinels: SentinelProcess[]) {
+  readonly #dir: string;
+
+  private constructor(
+    name: string,
+    master: RedisServer,
+    replica: RedisServer,
+    sentinels: SentinelProcess[],
+    dir: string,
+  ) {
     this.name = name;
     this.master = master;
     this.replica = replica;
     this.sentinels = sentinels;
+    this.#dir = dir;
   }
 
   static async start(count = 1, name = 'sbmaster'): Promise<RedisSentinelSet> {
-    // Replication without files (and without the 5 s diskless delay): nothing lands in the working directory.
-    const dir = tmpdir();
+    // Replication without files, both ways (and without the 5 s diskless delay); the directory is the set's own
+    // anyway: a `dump.rdb` left in a shared one would be loaded by the next server started there.
+    const dir = await mkdtemp(join(tmpdir(), 'sb-sentinel-data-'));
     const sync = ['--dir', dir, '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0'];
-    const load = ['--repl-diskless-load', 'on-empty-db'];
+    const load = ['--repl-diskless-load', 'swapdb'];
     const master = await RedisServer.start([...sync, ...load]);
     const replica = await RedisServer.start([
       ...sync,
@@ -98,7 +108,7 @@ export class RedisSentinelSet {
       String(master.port),
     ]);
     const sentinels: SentinelProcess[] = [];
-    const set = new RedisSentinelSet(name, master, replica, sentinels);
+    const set = new RedisSentinelSet(name, master, replica, sentinels, dir);
     try {
       for (let i = 0; i < count; i++)
         sentinels.push(await SentinelProcess.start(name, master.port, Math.floor(count / 2) + 1));
@@ -202,5 +212,6 @@ export class RedisSentinelSet {
     for (const s of this.sentinels) await s.stop();
     await this.master.stop();
     await this.replica.stop();
+    await rm(this.#dir, { recursive: true, force: true });
   }
 }
