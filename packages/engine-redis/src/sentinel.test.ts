@@ -102,8 +102,8 @@ describe('redis engine over sentinel', () => {
   });
 
   it('follows the sentinels when the master is killed: calls fail fast meanwhile, nothing acknowledged is lost', async () => {
-    const a = await engine(set.url('?timeout=500'));
-    const b = await engine(set.url('?timeout=500'));
+    const a = await engine(set.url());
+    const b = await engine(set.url());
     const rec = new Recorder();
     await b.broker.start(rec);
     await b.broker.subscribe('killed');
