@@ -42,18 +42,21 @@ async function inline(port: number, command: string, timeoutMs = 1_000): Promise
  */
 export class RedisServer {
   readonly port: number;
+  readonly #extra: readonly string[];
   #child: ChildProcess | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, extra: readonly string[]) {
     this.port = port;
+    this.#extra = extra;
   }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** @param extra more `redis-server` arguments (e.g. `--replicaof 127.0.0.1 <port>`). */
+  static async start(extra: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), extra);
     await server.#spawn();
     return server;
   }
@@ -66,7 +69,17 @@ export class RedisServer {
   async #spawn(): Promise<void> {
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...this.#extra,
+      ],
       { stdio: 'ignore' },
     );
     this.#child = child;

@@ -8,9 +8,10 @@ import type {
 } from '@switchboard/server/engine/types';
 import { EngineError } from '@switchboard/server/errors';
 import { decodeMessage, decodePublication, encodeMember } from './codec.ts';
-import { type Client, type Commands, unavailable, within } from './connection.ts';
+import { type Commands, unavailable, within } from './connection.ts';
 import { Delivery } from './delivery.ts';
 import { channelKeys, channelOfPubsub } from './keys.ts';
+import type { Link } from './link.ts';
 import { PUBLISH } from './scripts.ts';
 
 export interface RedisBrokerOptions {
@@ -26,12 +27,13 @@ export interface RedisBrokerOptions {
  * to the channels it has local subscribers for.
  *
  * node-redis resubscribes the channels it holds by itself after a reconnection; this class keeps the channels
- * the hub asked for (`#wanted`), subscribes any that could not be subscribed while Redis was away, and then
- * has `Delivery` hand the hub what the lost connection missed.
+ * the hub asked for (`#wanted`), subscribes any that could not be subscribed while Redis was away (or all of
+ * them, when a Sentinel failover moved the link to a new client), and then has `Delivery` hand the hub what
+ * the lost connection missed.
  */
 export class RedisBroker implements Broker {
   readonly #cmd: Commands;
-  readonly #sub: Client;
+  readonly #sub: Link;
   readonly #options: RedisBrokerOptions;
   readonly #history: HistoryStore;
   readonly #delivery: Delivery;
@@ -60,7 +62,7 @@ export class RedisBroker implements Broker {
 
   constructor(
     cmd: Commands,
-    sub: Client,
+    sub: Link,
     history: HistoryStore,
     options: RedisBrokerOptions,
     guard: () => void,
@@ -74,8 +76,15 @@ export class RedisBroker implements Broker {
     this.#publishCommand = options.sharded ? 'SPUBLISH' : 'PUBLISH';
   }
 
-  /** Called by the engine when the subscriber connection is back after a loss. */
-  async reconnected(): Promise<void> {
+  /**
+   * Called by the engine when the subscriber connection is back after a loss. `fresh`: it is a new connection
+   * (Sentinel moved to a new master), so nothing is subscribed on it yet.
+   */
+  async reconnected(fresh: boolean): Promise<void> {
+    if (fresh) {
+      this.#held.clear();
+      this.#holding.clear();
+    }
     await Promise.allSettled([...this.#wanted].filter((c) => !this.#held.has(c)).map((c) => this.#hold(c)));
     this.#delivery.resync();
   }
@@ -120,11 +129,8 @@ export class RedisBroker implements Broker {
 
   async #announce(channel: string, message: string): Promise<void> {
     this.#guard();
-    await this.#cmd.command([
-      this.#publishCommand,
-      channelKeys(this.#options.prefix, channel).pubsub,
-      message,
-    ]);
+    const name = channelKeys(this.#options.prefix, channel).pubsub;
+    await this.#cmd.command([this.#publishCommand, name, message], name);
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -149,15 +155,21 @@ export class RedisBroker implements Broker {
     this.#pubsub('unsubscribe', channel).catch(() => {});
   }
 
-  #pubsub(op: 'subscribe' | 'unsubscribe', channel: string): Promise<void> {
+  #pubsub(op: 'subscribe' | 'unsubscribe', channel: string): Promise<unknown> {
     const name = channelKeys(this.#options.prefix, channel).pubsub;
+    let client: Link['pubsub'];
+    try {
+      client = this.#sub.pubsub;
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (this.#options.sharded)
       return op === 'subscribe'
-        ? this.#sub.sSubscribe(name, this.#listener)
-        : this.#sub.sUnsubscribe(name, this.#listener);
+        ? client.sSubscribe(name, this.#listener)
+        : client.sUnsubscribe(name, this.#listener);
     return op === 'subscribe'
-      ? this.#sub.subscribe(name, this.#listener)
-      : this.#sub.unsubscribe(name, this.#listener);
+      ? client.subscribe(name, this.#listener)
+      : client.unsubscribe(name, this.#listener);
   }
 
   /** Subscribes the connection to the channel, failing fast while it is down (node-redis would queue it). */

@@ -1,6 +1,7 @@
 import { EngineError } from '@switchboard/server/errors';
 import { createClient, type RedisClientType } from 'redis';
-import type { RedisEngineOptions } from './options.ts';
+import type { Link } from './link.ts';
+import type { RedisEngineOptions, RedisNode } from './options.ts';
 import type { Script } from './scripts.ts';
 
 export type Client = RedisClientType;
@@ -10,22 +11,37 @@ export type Client = RedisClientType;
  * once instead of waiting for the reconnection), a timeout on every command (see `Commands` for the part
  * node-redis does not bound), and reconnection with a capped backoff that never gives up.
  */
-export function connect(options: RedisEngineOptions, name: string): Client {
-  const client = createClient({
-    url: options.url,
+export function connect(options: RedisEngineOptions, name: string, node?: RedisNode): Client {
+  const reconnectStrategy = (retries: number) => backoff(retries, options.reconnectMaxMs);
+  const common = {
     name,
     disableOfflineQueue: true,
     commandOptions: { timeout: options.timeoutMs },
-    socket: {
-      connectTimeout: options.timeoutMs,
-      reconnectStrategy: (retries: number) =>
-        Math.min(25 * 2 ** Math.min(retries, 10), options.reconnectMaxMs),
-    },
-  }) as unknown as Client;
+  };
+  const target = options.sentinel;
+  // A node given: a master found through Sentinel, reached with the URL's credentials and database.
+  const client = (node === undefined || target === undefined
+    ? createClient({
+        ...common,
+        url: options.url,
+        socket: { connectTimeout: options.timeoutMs, reconnectStrategy },
+      })
+    : createClient({
+        ...common,
+        database: target.database,
+        ...(target.username === undefined ? {} : { username: target.username }),
+        ...(target.password === undefined ? {} : { password: target.password }),
+        socket: { host: node.host, port: node.port, connectTimeout: options.timeoutMs, reconnectStrategy },
+      })) as unknown as Client;
   // node-redis emits every connection failure here while it reconnects; `ready()` and the per-call errors are
   // how the hub learns of them, so the events themselves carry nothing more to act on.
   client.on('error', () => {});
   return client;
+}
+
+/** The pause before reconnection attempt `retries`: from 25 ms, doubling, capped at `maxMs`. */
+export function backoff(retries: number, maxMs: number): number {
+  return Math.min(25 * 2 ** Math.min(retries, 10), maxMs);
 }
 
 /** Opens the connection, bounded by the timeout: a Redis unreachable at start-up is an error, not a hang. */
@@ -64,34 +80,34 @@ class Timeout extends EngineError {}
  * gets an answer, so `/readyz` also reflects a Redis that is connected but not answering.
  */
 export class Commands {
-  readonly client: Client;
+  readonly #link: Link;
   readonly #timeoutMs: number;
   #stalled = false;
   #probe: NodeJS.Timeout | undefined;
 
-  constructor(client: Client, timeoutMs: number) {
-    this.client = client;
+  constructor(link: Link, timeoutMs: number) {
+    this.#link = link;
     this.#timeoutMs = timeoutMs;
   }
 
   get ready(): boolean {
-    return this.client.isReady && !this.#stalled;
+    return this.#link.isReady && !this.#stalled;
   }
 
   /** Runs a script by SHA, loading it on `NOSCRIPT` (a restarted or flushed Redis has an empty script cache). */
   async run(s: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     try {
-      return await this.#send(['EVALSHA', s.sha, String(keys.length), ...keys, ...args]);
+      return await this.#send(['EVALSHA', s.sha, String(keys.length), ...keys, ...args], keys[0]);
     } catch (err) {
       const cause = err instanceof EngineError ? err.cause : err;
       if (!(cause instanceof Error) || !cause.message.startsWith('NOSCRIPT')) throw err;
-      return await this.#send(['EVAL', s.source, String(keys.length), ...keys, ...args]);
+      return await this.#send(['EVAL', s.source, String(keys.length), ...keys, ...args], keys[0]);
     }
   }
 
-  /** Runs one command. */
-  command(args: readonly string[]): Promise<unknown> {
-    return this.#send(args);
+  /** Runs one command; `key` is the first key (or shard channel) it touches, for a cluster to route it. */
+  command(args: readonly string[], key?: string): Promise<unknown> {
+    return this.#send(args, key);
   }
 
   close(): void {
@@ -99,10 +115,10 @@ export class Commands {
     this.#probe = undefined;
   }
 
-  async #send(args: readonly string[]): Promise<unknown> {
+  async #send(args: readonly string[], key: string | undefined): Promise<unknown> {
     let reply: Promise<unknown>;
     try {
-      reply = this.client.sendCommand(args);
+      reply = this.#link.send(args, key);
     } catch (err) {
       throw unavailable(err);
     }
@@ -131,8 +147,8 @@ export class Commands {
     if (this.#probe !== undefined) return;
     this.#probe = setInterval(
       () => {
-        if (!this.client.isReady) return;
-        within(this.client.sendCommand(['PING']), this.#timeoutMs, 'a PING', Timeout).then(
+        if (!this.#link.isReady) return;
+        within(this.#link.send(['PING']), this.#timeoutMs, 'a PING', Timeout).then(
           () => this.#answered(),
           () => {}, // still not answering: the next tick tries again
         );

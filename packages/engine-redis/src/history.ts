@@ -69,6 +69,6 @@ export class RedisHistory implements HistoryStore {
   async remove(channel: string): Promise<void> {
     this.#guard();
     const k = channelKeys(this.#prefix, channel);
-    await this.#redis.command(['DEL', k.meta, k.stream]);
+    await this.#redis.command(['DEL', k.meta, k.stream], k.meta);
   }
 }

@@ -1,13 +1,22 @@
 import type { Engine } from '@switchboard/server/engine/types';
 import { EngineError } from '@switchboard/server/errors';
 import { RedisBroker } from './broker.ts';
-import { Commands, connect, discard, open } from './connection.ts';
+import { ClusterLink } from './cluster.ts';
+import { Commands } from './connection.ts';
 import { RedisHistory } from './history.ts';
+import { DirectLink, type Link } from './link.ts';
 import { parseRedisUrl, type RedisEngineOptions } from './options.ts';
 import { RedisPresence } from './presence.ts';
+import { SentinelLink, Sentinels } from './sentinel.ts';
 
 export { channelKeys } from './keys.ts';
-export { parseRedisUrl, REDIS_DEFAULTS, type RedisEngineOptions } from './options.ts';
+export {
+  parseRedisUrl,
+  REDIS_DEFAULTS,
+  type RedisEngineOptions,
+  type RedisNode,
+  type SentinelTarget,
+} from './options.ts';
 
 /** Where the engine reports connection losses and recoveries (a pino logger fits). */
 export interface EngineLog {
@@ -24,6 +33,8 @@ export interface RedisEngine extends Engine {
   readonly sharded: boolean;
   /** The parsed options (the URL without its password is in `options.url` only as given: do not log it). */
   readonly options: RedisEngineOptions;
+  /** Under Sentinel: the master each connection talks to now (undefined for a single Redis). */
+  masters(): { commands: string | undefined; subscriber: string | undefined } | undefined;
 }
 
 /** Whether the server has sharded pub/sub (Redis 7+): `COMMAND INFO SPUBLISH` answers nil on older ones. */
@@ -35,37 +46,54 @@ async function hasShardedPubsub(redis: Commands): Promise<boolean> {
 /**
  * The Redis engine: several hub nodes over one Redis. Two connections per node: commands (publish script,
  * history, presence) and a subscriber. Connects before it returns; an unreachable Redis rejects with
- * `unavailable` after the URL's `timeout`, and a bad URL with `bad_request`.
+ * `unavailable` after the URL's `timeout`, and a bad URL with `bad_request`. Under Sentinel both connections
+ * go to the master the sentinels name, and follow it when it moves (sentinel.ts); on a Redis Cluster each is a
+ * node-redis cluster client (cluster.ts).
  *
- * @param url `redis://` or `rediss://`, with Switchboard's options in the query string (options.ts).
+ * @param url `redis://`, `rediss://`, `redis+sentinel://` or `redis+cluster://`, with Switchboard's options in the query string
+ *   (options.ts).
  * @param hooks `log`: told once when a connection is lost and once when it is back.
  */
 export async function createRedisEngine(url: string, hooks: RedisEngineHooks = {}): Promise<RedisEngine> {
   const options = parseRedisUrl(url);
-  const cmd = connect(options, 'switchboard');
-  const sub = connect(options, 'switchboard-sub');
+  const target = options.sentinel;
+  const sentinels = target === undefined ? undefined : new Sentinels(options, target);
+  const link = (name: string): Link => {
+    if (sentinels !== undefined) return new SentinelLink(options, name, sentinels);
+    if (options.cluster !== undefined) return new ClusterLink(options, name);
+    return new DirectLink(options, name);
+  };
+  const cmd = link('switchboard');
+  const sub = link('switchboard-sub');
+  const drop = () => {
+    cmd.close();
+    sub.close();
+    sentinels?.close();
+  };
   let closed = false;
   const guard = () => {
     if (closed) throw new EngineError('the engine is closed');
   };
   try {
-    await open(cmd, options);
-    await open(sub, options);
+    await cmd.open();
+    await sub.open();
   } catch (err) {
-    discard(cmd);
-    discard(sub);
+    drop();
     throw err;
   }
   const commands = new Commands(cmd, options.timeoutMs);
   let sharded: boolean;
   try {
     const available = await hasShardedPubsub(commands);
-    if (options.sharded === 'yes' && !available)
-      throw new EngineError('sharded=yes, but this Redis has no sharded pub/sub (Redis 7 or later has)');
+    if ((options.sharded === 'yes' || options.cluster !== undefined) && !available)
+      throw new EngineError(
+        options.cluster === undefined
+          ? 'sharded=yes, but this Redis has no sharded pub/sub (Redis 7 or later has)'
+          : 'this Redis Cluster has no sharded pub/sub, which the engine needs there (Redis 7 or later has)',
+      );
     sharded = options.sharded === 'yes' || (options.sharded === 'auto' && available);
   } catch (err) {
-    discard(cmd);
-    discard(sub);
+    drop();
     throw err;
   }
 
@@ -82,11 +110,15 @@ export async function createRedisEngine(url: string, hooks: RedisEngineHooks = {
     watchConnection(cmd, 'commands', hooks.log);
     watchConnection(sub, 'subscriber', hooks.log);
   }
-  // The first `ready` came with `open`; every later one is a reconnection after a loss, when pub/sub may have
-  // dropped publications: the broker resubscribes what is missing and hands the hub what it missed.
-  sub.on('ready', () => {
-    if (!closed) void broker.reconnected();
+  // Every `ready` after `open` is a reconnection after a loss, when pub/sub may have dropped publications: the
+  // broker resubscribes what is missing and hands the hub what it missed.
+  sub.onReady((fresh) => {
+    if (!closed) void broker.reconnected(fresh);
   });
+  const where = (l: Link): string | undefined => {
+    const node = l instanceof SentinelLink ? l.node : undefined;
+    return node === undefined ? undefined : `${node.host}:${node.port}`;
+  };
 
   return {
     name: 'redis',
@@ -96,32 +128,32 @@ export async function createRedisEngine(url: string, hooks: RedisEngineHooks = {
     sharded,
     options,
     ready: () => !closed && commands.ready && sub.isReady,
+    masters: () => (sentinels === undefined ? undefined : { commands: where(cmd), subscriber: where(sub) }),
     async close() {
       if (closed) return;
       closed = true;
       await broker.close();
       commands.close();
-      // `destroy`, not `close`: nothing queued is worth waiting for, and a down Redis must not stall shutdown.
-      discard(cmd);
-      discard(sub);
+      // Dropped, not closed politely: nothing queued is worth waiting for, and a down Redis must not stall
+      // shutdown.
+      drop();
     },
   };
 }
 
 /** Logs a connection's loss once (not every failed reconnection attempt) and its recovery. */
-function watchConnection(client: ReturnType<typeof connect>, connection: string, log: EngineLog): void {
+function watchConnection(link: Link, connection: string, log: EngineLog): void {
   let up = true;
-  const lost = (reason: string) => {
+  link.onLost((reason) => {
     if (!up) return;
     up = false;
     log.warn({ engine: 'redis', connection, reason }, 'Redis connection lost; reconnecting');
-  };
-  client.on('error', (err: unknown) => lost(err instanceof Error ? err.message : 'error'));
-  client.on('end', () => lost('closed'));
-  client.on('reconnecting', () => lost('reconnecting'));
-  client.on('ready', () => {
-    if (up) return;
+  });
+  link.onReady((fresh) => {
+    if (up && !fresh) return;
+    const was = up;
     up = true;
-    log.info({ engine: 'redis', connection }, 'Redis connection restored');
+    // Fresh while up: a Sentinel check found the master moved without this connection breaking first.
+    log.info({ engine: 'redis', connection }, was ? 'Redis master changed' : 'Redis connection restored');
   });
 }

@@ -106,19 +106,29 @@ export const host: Leaf<string> = leaf((input) =>
 );
 
 const ENGINE_SCHEMES = ['redis:', 'rediss:', 'nats:'];
+/** These list several `host:port`, which `URL` cannot parse: their details are checked by the engine package. */
+const LIST_SCHEMES = ['redis+sentinel://', 'redis+cluster://'];
 
-/** `memory`, or a `redis://`, `rediss://` or `nats://` URL (whether this build has that engine is checked at start). */
+/**
+ * `memory`, or a `redis://`, `rediss://`, `redis+sentinel://`, `redis+cluster://` or `nats://` URL (whether this
+ * build has that engine, and a Sentinel or Cluster URL's details, are checked at start).
+ */
 export const engineUrl: Leaf<string> = leaf((input) => {
   if (input === 'memory' || input === 'memory://') return ok(input);
+  if (typeof input === 'string' && LIST_SCHEMES.some((s) => input.startsWith(s) && input.length > s.length))
+    return ok(input);
   if (typeof input === 'string' && URL.canParse(input) && ENGINE_SCHEMES.includes(new URL(input).protocol))
     return ok(input);
   const shown = typeof input === 'string' ? show(redactUrl(input)) : show(input);
-  return fail(`expected "memory" or a redis://, rediss:// or nats:// URL, got ${shown}`);
+  return fail(
+    `expected "memory" or a redis://, rediss://, redis+sentinel://, redis+cluster:// or nats:// URL, got ${shown}`,
+  );
 });
 
 /** Hides the password of a URL with credentials; anything else is returned as it is. */
 export function redactUrl(url: string): string {
-  if (!URL.canParse(url)) return url;
+  // A URL `URL` cannot parse (a Sentinel or Cluster list of hosts) may still carry `user:password@`.
+  if (!URL.canParse(url)) return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1redacted@');
   const u = new URL(url);
   if (u.password === '') return url;
   u.password = 'redacted';

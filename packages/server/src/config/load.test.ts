@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEFAULTS } from './defaults.ts';
+import { redactUrl } from './leaves.ts';
 import { ConfigError, type ConfigSources, loadConfig } from './load.ts';
 import { FIELDS } from './schema.ts';
 
@@ -383,9 +384,19 @@ describe('other values', () => {
     assert.equal(lines.length, 1);
     assert.match(
       lines[0]!,
-      /^environment SWITCHBOARD_ENGINE: expected "memory" or a redis:\/\/, rediss:\/\/ or nats:\/\/ URL/,
+      /^environment SWITCHBOARD_ENGINE: expected "memory" or a redis:\/\/, rediss:\/\/, redis\+sentinel:\/\/, redis\+cluster:\/\/ or nats:\/\/ URL/,
     );
     assert.ok(!lines[0]!.includes('hunter2'));
+    const sentinel = 'redis+sentinel://u:hunter2@s1:26379,s2:26379/mymaster';
+    assert.equal(loadConfig({ flags: { engine: { url: sentinel } } }).engine.url, sentinel);
+    const cluster = 'redis+cluster://:hunter2@n1:7000,n2:7000';
+    assert.equal(loadConfig({ flags: { engine: { url: cluster } } }).engine.url, cluster);
+    const unparsable = problems({ env: { SWITCHBOARD_ENGINE: 'sentinel://u:hunter2@s1,s2/m' } });
+    assert.equal(unparsable.length, 1);
+    assert.ok(!unparsable[0]!.includes('hunter2'), unparsable[0]);
+    // Banners and check-config print the engine URL through redactUrl, Sentinel and Cluster lists included.
+    assert.equal(redactUrl(sentinel), 'redis+sentinel://u:redacted@s1:26379,s2:26379/mymaster');
+    assert.equal(redactUrl(cluster), 'redis+cluster://:redacted@n1:7000,n2:7000');
   });
 
   it('an API key with spaces or commas is refused without being echoed', () => {

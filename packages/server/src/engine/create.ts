@@ -13,10 +13,11 @@ interface RedisEnginePackage {
   createRedisEngine(url: string, hooks: { log?: EngineLog }): Promise<Engine>;
 }
 
-const REDIS_SCHEMES = ['redis', 'rediss', 'redis+sentinel'];
+const REDIS_SCHEMES = ['redis', 'rediss', 'redis+sentinel', 'redis+cluster'];
 
 /**
- * Builds the engine named by `engine.url`: `memory`; `redis://` / `rediss://` from @switchboard/engine-redis;
+ * Builds the engine named by `engine.url`: `memory`; `redis://`, `rediss://`, `redis+sentinel://` and
+ * `redis+cluster://` from @switchboard/engine-redis;
  * `nats://` from @switchboard/engine-nats. An engine package is loaded only when its scheme is asked for, so a
  * memory-only hub never loads a Redis or NATS client. Engine options live in the URL's query string and are
  * validated by the engine package (docs/scaling.md).

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { engineConformance, Recorder } from '@switchboard/server/engine/conformance';
+import type { Engine, Publication, PublishOptions } from '@switchboard/server/engine/types';
+import { RedisClusterSet } from '../../../tests/helpers/redis-cluster.ts';
+import { cli } from '../../../tests/helpers/redis-sentinel.ts';
+import { until } from '../../../tests/helpers/wait.ts';
+import { createRedisEngine, type RedisEngine } from './index.ts';
+
+// A real three-master Redis Cluster on free ports (tests/helpers/redis-cluster.ts).
+const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 60_000 } };
+
+let conformanceSet: RedisClusterSet | undefined;
+engineConformance('redis cluster', {
+  async createNodes(n: number): Promise<Engine[]> {
+    conformanceSet ??= await RedisClusterSet.start();
+    const set = conformanceSet;
+    return Promise.all(Array.from({ length: n }, () => createRedisEngine(set.url())));
+  },
+  async cleanup() {
+    await conformanceSet?.stop();
+  },
+});
+
+describe('redis engine over a Redis Cluster', () => {
+  let set: RedisClusterSet;
+  const engines: RedisEngine[] = [];
+  const engine = async () => {
+    const e = await createRedisEngine(set.url());
+    engines.push(e);
+    return e;
+  };
+  before(async () => {
+    set = await RedisClusterSet.start();
+  });
+  after(async () => {
+    for (const e of engines) await e.close();
+    await set.stop();
+  });
+
+  it('spreads channels over the masters, each channel on its slot', async () => {
+    const a = await engine();
+    assert.equal(a.sharded, true);
+    const channels = Array.from({ length: 12 }, (_, i) => `spread-${i}`);
+    for (const c of channels) await a.broker.publish(c, '1', opts);
+    // Every master holds some of the channels' streams: the keys really are spread over slots.
+    const holders = await Promise.all(set.nodes.map(async (n) => (await cli(n.port, 'DBSIZE'))[0]));
+    assert.ok(
+      holders.every((h) => Number(h) > 0),
+      `keys per master: ${holders.join(', ')}`,
+    );
+  });
+
+  it('catches up after every pub/sub connection is killed, with no further publication', async () => {
+    const a = await engine();
+    const b = await engine();
+    const rec = new Recorder();
+    await b.broker.start(rec);
+    const channels = ['kill-a', 'kill-b', 'kill-c', 'kill-d'];
+    for (const c of channels) await b.broker.subscribe(c);
+    const acked: Publication[] = [];
+    for (const c of channels) acked.push((await a.broker.publish(c, '1', opts)).publication);
+    await until(
+      () => channels.every((c) => rec.on(c).length === 1),
+      () => 'first deliveries',
+    );
+    // Publish while every pub/sub connection is killed again and again, then stop: nothing is published after,
+    // so only noticing the reconnection (and reading the streams) can deliver what pub/sub dropped.
+    const calm = await set.storm();
+    for (let i = 2; i <= 4; i++)
+      for (const c of channels) acked.push((await a.broker.publish(c, String(i), opts)).publication);
+    assert.ok((await calm()) > 0, 'pub/sub connections killed');
+    await until(
+      () => channels.every((c) => rec.on(c).length === 4),
+      () => `catch-up, got ${channels.map((c) => `${c}: ${rec.on(c).map((p) => p.offset)}`).join('; ')}`,
+      10_000,
+    );
+    for (const c of channels)
+      assert.deepEqual(
+        rec.on(c),
+        acked.filter((p) => p.channel === c),
+      );
+  });
+
+  it('refuses an unreachable cluster at start, within the timeout', async () => {
+    await assert.rejects(createRedisEngine('redis+cluster://127.0.0.1:1?timeout=300'), {
+      code: 'unavailable',
+    });
+  });
+
+  it('with one master down, fails fast on its channels only, and says so in ready()', async () => {
+    const a = await engine();
+    const channels = Array.from({ length: 12 }, (_, i) => `down-${i}`);
+    const owners = new Map<string, number>();
+    for (const c of channels) owners.set(c, await set.ownerOf(`sb:{${c}}:meta`));
+    const dead = owners.get('down-0') as number;
+    assert.ok(
+      channels.some((c) => owners.get(c) !== dead),
+      'some channels live on other masters',
+    );
+    await set.kill(dead);
+    await until(
+      () => !a.ready(),
+      () => 'ready() to turn false',
+    );
+    for (const c of channels) {
+      if (owners.get(c) === dead)
+        await assert.rejects(a.broker.publish(c, '1', opts), { code: 'unavailable' });
+      else assert.equal((await a.broker.publish(c, '1', opts)).publication.offset, 1, c);
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { HubProcess } from '../helpers/hub-process.ts';
+import { RedisClusterSet } from '../helpers/redis-cluster.ts';
+import { ClusterSubscriber, publishMany, type Seen } from './subscribers.ts';
+
+const positions = (seen: readonly Seen[]) =>
+  seen.map((s) => `${s.epoch}:${s.offset}:${JSON.stringify(s.data)}`);
+
+/**
+ * Two real hub nodes (`switchboard serve --engine redis+cluster://…`) over a real three-master Redis Cluster:
+ * channels on every master, published through one node, received on the other over WebSocket and SSE with the
+ * positions the publishes were acknowledged with; then every pub/sub connection killed again and again while
+ * publishing, and nothing published after: nothing acknowledged is lost.
+ */
+describe('cluster: two hub nodes over a Redis Cluster', () => {
+  let set: RedisClusterSet;
+  let a: HubProcess;
+  let b: HubProcess;
+  const clients: ClusterSubscriber[] = [];
+  const channels = ['rc:one', 'rc:two', 'rc:three', 'rc:four', 'rc:five', 'rc:six'];
+
+  before(async () => {
+    set = await RedisClusterSet.start();
+    const url = set.url('?timeout=1000&reconnectMax=200');
+    [a, b] = await Promise.all([HubProcess.start(url), HubProcess.start(url)]);
+  });
+  after(async () => {
+    for (const s of clients) await s.close();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await set?.stop();
+  });
+
+  it('fans out across nodes on channels of every master, and loses nothing when pub/sub connections die', async () => {
+    const owners = new Set(await Promise.all(channels.map((c) => set.ownerOf(`sb:{${c}}:meta`))));
+    assert.equal(owners.size, 3, 'the channels live on all three masters');
+    const subs = [];
+    for (const c of channels) {
+      subs.push(await ClusterSubscriber.open('ws', b, c), await ClusterSubscriber.open('sse', b, c));
+    }
+    clients.push(...subs);
+    const acked = new Map<string, Seen[]>();
+    for (const c of channels) acked.set(c, await publishMany(a, c, 5));
+    for (const s of subs)
+      assert.deepEqual(positions(await s.waitFor(5)), positions(acked.get(s.channel) ?? []), s.kind);
+    const calm = await set.storm();
+    for (const c of channels) acked.get(c)?.push(...(await publishMany(a, c, 5, 5)));
+    assert.ok((await calm()) > 0, 'pub/sub connections killed');
+    for (const s of subs)
+      assert.deepEqual(positions(await s.waitFor(10)), positions(acked.get(s.channel) ?? []), s.kind);
+  });
+});
