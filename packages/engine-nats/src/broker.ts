@@ -204,9 +204,16 @@ export class NatsBroker implements Broker {
         if (i + 1 < attempts) await new Promise((r) => setTimeout(r, CATCH_UP_RETRY_MS).unref());
       }
     }
+    // What queued meanwhile goes through the same checks as live arrivals: one that jumps past the history just
+    // read (its predecessor is still on its way, or was lost) starts the next fill instead of hiding the gap.
+    // After a failed read it is handed on as it is (the hub sees the gap and fills it), so an unreachable
+    // history cannot turn into a loop of fills.
     const queue = entry.queue ?? [];
     entry.queue = null;
-    for (const p of queue) this.#deliver(entry, p);
+    for (const p of queue) {
+      if (ok) this.#offer(channel, entry, p);
+      else this.#deliver(entry, p);
+    }
     if (entry.again) {
       entry.again = false;
       void this.#catchUp(channel, entry);
