@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli } from './redis-sentinel.ts';
+import { cli, cliWithin } from './redis-sentinel.ts';
 import { freePort } from './redis-server.ts';
 import { untilAsync } from './wait.ts';
 
@@ -81,7 +81,10 @@ export class RedisClusterSet {
     try {
       for (let i = 0; i < count; i++) nodes.push(await ClusterNode.start(dir));
       const first = nodes[0] as ClusterNode;
-      await cli(
+      // `--cluster create` waits until every node has met the others over the cluster bus: seconds on a busy
+      // machine (the unit tier runs its files in parallel), so it gets more than a plain command.
+      await cliWithin(
+        60_000,
         first.port,
         '--cluster',
         'create',

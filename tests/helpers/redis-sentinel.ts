@@ -10,8 +10,13 @@ const run = promisify(execFile);
 
 /** Runs one command with `redis-cli` against a local port; resolves with its output lines (raw replies). */
 export async function cli(port: number, ...args: string[]): Promise<string[]> {
+  return cliWithin(5_000, port, ...args);
+}
+
+/** `cli` with its own time limit, for commands that wait on the servers (`--cluster create`). */
+export async function cliWithin(timeoutMs: number, port: number, ...args: string[]): Promise<string[]> {
   const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
-    timeout: 5_000,
+    timeout: timeoutMs,
   });
   return stdout.split(/\r?\n/).filter((line) => line !== '');
 }
