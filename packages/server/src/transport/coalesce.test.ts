@@ -21,7 +21,7 @@ describe('CoalescedWriter', () => {
   it('writes what one turn queued as one write, in order, at the end of the turn', async () => {
     const { out, writes } = recorder();
     let after = 0;
-    const w = new CoalescedWriter(out, out, 1024, () => after++);
+    const w = new CoalescedWriter(out, 1024, () => after++);
     w.write(Buffer.from('a'));
     w.write(Buffer.from('bc'));
     w.write(Buffer.from('d'));
@@ -37,8 +37,8 @@ describe('CoalescedWriter', () => {
   it('keeps each writer separate when many have something queued in the same turn', async () => {
     const a = recorder();
     const b = recorder();
-    const wa = new CoalescedWriter(a.out, a.out, 1024, () => {});
-    const wb = new CoalescedWriter(b.out, b.out, 1024, () => {});
+    const wa = new CoalescedWriter(a.out, 1024, () => {});
+    const wb = new CoalescedWriter(b.out, 1024, () => {});
     wa.write(Buffer.from('1'));
     wb.write(Buffer.from('x'));
     wa.write(Buffer.from('2'));
@@ -49,7 +49,7 @@ describe('CoalescedWriter', () => {
 
   it('writes at once when the queue passes its bound', () => {
     const { out, writes } = recorder();
-    const w = new CoalescedWriter(out, out, 4, () => {});
+    const w = new CoalescedWriter(out, 4, () => {});
     w.write(Buffer.from('abc'));
     assert.deepEqual(writes, []);
     w.write(Buffer.from('de'));
@@ -58,7 +58,7 @@ describe('CoalescedWriter', () => {
 
   it('flushes on demand, discards on demand, and never writes to a destroyed stream', async () => {
     const { out, writes } = recorder();
-    const w = new CoalescedWriter(out, out, 1024, () => {});
+    const w = new CoalescedWriter(out, 1024, () => {});
     w.write(Buffer.from('kept'));
     w.flush();
     assert.deepEqual(writes, ['kept']);
@@ -83,7 +83,7 @@ describe('CoalescedWriter', () => {
         pending.push(done);
       },
     });
-    const w = new CoalescedWriter(out, out, 1024, () => {});
+    const w = new CoalescedWriter(out, 1024, () => {});
     w.write(Buffer.from('queued'));
     let drained = 0;
     w.onDrain(() => drained++);

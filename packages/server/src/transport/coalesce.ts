@@ -16,7 +16,6 @@ const EMPTY = Buffer.alloc(0);
  * Bounded: a queue past `maxQueuedBytes` is written at once, so a burst never holds more than that per socket.
  */
 export class CoalescedWriter {
-  readonly #out: Writable;
   readonly #socket: Writable;
   readonly #maxQueuedBytes: number;
   readonly #afterWrite: () => void;
@@ -27,13 +26,8 @@ export class CoalescedWriter {
   #drainListener: (() => void) | null = null;
   #probing = false;
 
-  /**
-   * `out` is what chunks are written to (the socket, or the HTTP response over it); `socket` the connection
-   * underneath, whose write order tells when everything before a probe has gone. `afterWrite` runs after every
-   * real write (the outgoing-buffer check).
-   */
-  constructor(out: Writable, socket: Writable, maxQueuedBytes: number, afterWrite: () => void) {
-    this.#out = out;
+  /** `afterWrite` runs after every real write (the outgoing-buffer check). */
+  constructor(socket: Writable, maxQueuedBytes: number, afterWrite: () => void) {
     this.#socket = socket;
     this.#maxQueuedBytes = maxQueuedBytes;
     this.#afterWrite = afterWrite;
@@ -58,9 +52,9 @@ export class CoalescedWriter {
     });
   }
 
-  /** Bytes queued this turn and not yet handed to the stream. */
-  get queuedBytes(): number {
-    return this.#queuedBytes;
+  /** Bytes not yet handed to the network: this turn's queue and the socket's. */
+  get unsentBytes(): number {
+    return this.#socket.writableLength + this.#queuedBytes;
   }
 
   write(chunk: Buffer): void {
@@ -83,8 +77,8 @@ export class CoalescedWriter {
     if (q === undefined) return;
     this.#queue = undefined;
     this.#queuedBytes = 0;
-    if (this.#out.destroyed || this.#out.writableEnded) return;
-    this.#out.write(Array.isArray(q) ? Buffer.concat(q) : q);
+    if (this.#socket.destroyed || this.#socket.writableEnded) return;
+    this.#socket.write(Array.isArray(q) ? Buffer.concat(q) : q);
     this.#afterWrite();
   }
 

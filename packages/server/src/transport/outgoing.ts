@@ -18,3 +18,32 @@ export function checkOutgoing(socket: Writable, limits: OutgoingLimits, overSinc
   if (overSince === 0) return now;
   return now - overSince >= limits.maxMs ? -1 : overSince;
 }
+
+/**
+ * One connection's outgoing bound, kept across writes: after each write one comparison while under the limit;
+ * over it, `checkOutgoing` decides, and `onSlow` is called once the connection must go.
+ */
+export class OutgoingBound {
+  readonly #socket: Writable;
+  readonly #limits: OutgoingLimits;
+  readonly #onSlow: () => void;
+  #overSince = 0;
+
+  constructor(socket: Writable, limits: OutgoingLimits, onSlow: () => void) {
+    this.#socket = socket;
+    this.#limits = limits;
+    this.#onSlow = onSlow;
+  }
+
+  /** After a write. */
+  afterWrite(): void {
+    if (this.#socket.writableLength > this.#limits.maxBytes) this.check();
+    else this.#overSince = 0;
+  }
+
+  /** The full check (also run by the heartbeat, so a connection that stopped receiving writes is seen too). */
+  check(): void {
+    this.#overSince = checkOutgoing(this.#socket, this.#limits, this.#overSince);
+    if (this.#overSince < 0) this.#onSlow();
+  }
+}

@@ -11,7 +11,7 @@ import {
 import type { PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
-import { checkOutgoing, type OutgoingLimits } from './outgoing.ts';
+import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 
 /**
@@ -27,15 +27,13 @@ export class SseTransport implements Transport {
   readonly kind = 'sse' as const;
   readonly #res: ServerResponse;
   readonly #socket: Socket;
-  readonly #limits: OutgoingLimits;
-  readonly #onSlow: () => void;
   readonly #prefix: string;
   readonly #index: ReadonlyMap<string, number>;
   /** `epoch-offset` per channel, in the stream's channel order; null until known. */
   readonly #segments: (string | null)[];
   readonly #retryMs: number;
   readonly #writer: CoalescedWriter;
-  #overSince = 0;
+  readonly #bound: OutgoingBound;
   #closed = false;
   /** Single-channel streams: the last publication written, turned into a segment only when a cursor is asked for. */
   #lastSingle: Position | undefined;
@@ -50,25 +48,22 @@ export class SseTransport implements Transport {
   ) {
     this.#res = res;
     this.#socket = res.socket as Socket;
-    this.#limits = options.limits;
-    this.#onSlow = options.onSlow;
     this.#retryMs = options.retryMs;
     this.#prefix = cursorPrefix(channels);
     this.#index = new Map(channels.map((c, i) => [c, i]));
     this.#segments = initial.map((p) => (p === null ? null : cursorSegment(p)));
     // Straight to the socket, not through `res.write`: the body is close-delimited (no chunk framing) and the
     // headers went out with the stream's first write, so the response would add only per-write bookkeeping.
+    this.#bound = new OutgoingBound(this.#socket, options.limits, options.onSlow);
     this.#writer = new CoalescedWriter(
       this.#socket,
-      this.#socket,
-      Math.min(MAX_COALESCED_BYTES, this.#limits.maxBytes),
-      () => this.#afterWrite(),
+      Math.min(MAX_COALESCED_BYTES, options.limits.maxBytes),
+      () => this.#bound.afterWrite(),
     );
   }
 
   get writableBytes(): number {
-    // What this turn queued counts too: it is on its way to the socket.
-    return this.#socket.writableLength + this.#writer.queuedBytes;
+    return this.#writer.unsentBytes;
   }
 
   onDrain(listener: (() => void) | null): void {
@@ -144,12 +139,7 @@ export class SseTransport implements Transport {
   /** A comment line that keeps proxies and the client's silence timer from closing an idle stream. */
   heartbeat(comment: Buffer): void {
     this.#write(comment);
-    this.checkOutgoing();
-  }
-
-  checkOutgoing(): void {
-    this.#overSince = checkOutgoing(this.#socket, this.#limits, this.#overSince);
-    if (this.#overSince < 0) this.#onSlow();
+    this.#bound.check();
   }
 
   close(d: Disconnect): void {
@@ -172,10 +162,5 @@ export class SseTransport implements Transport {
   #write(chunk: Buffer): void {
     if (this.#closed || this.#socket.destroyed) return;
     this.#writer.write(chunk);
-  }
-
-  #afterWrite(): void {
-    if (this.#socket.writableLength > this.#limits.maxBytes) this.checkOutgoing();
-    else this.#overSince = 0;
   }
 }

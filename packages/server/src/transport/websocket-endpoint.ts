@@ -33,10 +33,7 @@ export class WebSocketEndpoint {
     this.#limits = { maxChannelLength: limits.maxChannelLength, maxHistoryLimit: limits.maxHistoryLimit };
     this.#heartbeats = new HeartbeatWheel(
       node.config.heartbeat.intervalMs,
-      (t) => {
-        t.heartbeat(HEARTBEAT);
-        t.checkOutgoing();
-      },
+      (t) => t.heartbeat(HEARTBEAT),
       () => this.#dropSilent(),
     );
     this.#wss = new WebSocketServer({

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import type { PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
-import { checkOutgoing, type OutgoingLimits } from './outgoing.ts';
+import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 import { encodeTextFrame } from './ws-frame.ts';
 
@@ -21,27 +21,21 @@ const SLOW_CLOSE_GRACE_MS = 1_000;
 export class WebSocketTransport implements Transport {
   readonly kind = 'websocket' as const;
   readonly #ws: WebSocket;
-  readonly #socket: Socket;
-  readonly #limits: OutgoingLimits;
-  readonly #onSlow: () => void;
   readonly #writer: CoalescedWriter;
-  #overSince = 0;
+  readonly #bound: OutgoingBound;
   /** Set when the heartbeat pings; cleared by any frame from the peer. */
   pingedAt = 0;
 
   constructor(ws: WebSocket, socket: Socket, limits: OutgoingLimits, onSlow: () => void) {
     this.#ws = ws;
-    this.#socket = socket;
-    this.#limits = limits;
-    this.#onSlow = onSlow;
-    this.#writer = new CoalescedWriter(socket, socket, Math.min(MAX_COALESCED_BYTES, limits.maxBytes), () =>
-      this.#afterWrite(),
+    this.#bound = new OutgoingBound(socket, limits, onSlow);
+    this.#writer = new CoalescedWriter(socket, Math.min(MAX_COALESCED_BYTES, limits.maxBytes), () =>
+      this.#bound.afterWrite(),
     );
   }
 
   get writableBytes(): number {
-    // What this turn queued counts too: it is on its way to the socket.
-    return this.#socket.writableLength + this.#writer.queuedBytes;
+    return this.#writer.unsentBytes;
   }
 
   onDrain(listener: (() => void) | null): void {
@@ -56,16 +50,15 @@ export class WebSocketTransport implements Transport {
     this.#write(prepared.wsFrame);
   }
 
-  /** Writes the heartbeat frames (a control ping and a `ping` frame, built once by the endpoint). */
+  /**
+   * Writes the heartbeat frames (a control ping and a `ping` frame, built once by the endpoint) and checks the
+   * outgoing bound, so a connection that stopped receiving writes cannot hide from it.
+   */
   heartbeat(frames: Buffer): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     this.pingedAt = Date.now();
     this.#write(frames);
-  }
-
-  checkOutgoing(): void {
-    this.#overSince = checkOutgoing(this.#socket, this.#limits, this.#overSince);
-    if (this.#overSince < 0) this.#onSlow();
+    this.#bound.check();
   }
 
   close(d: Disconnect): void {
@@ -92,10 +85,5 @@ export class WebSocketTransport implements Transport {
   #write(bytes: Buffer): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     this.#writer.write(bytes);
-  }
-
-  #afterWrite(): void {
-    if (this.#socket.writableLength > this.#limits.maxBytes) this.checkOutgoing();
-    else this.#overSince = 0;
   }
 }
