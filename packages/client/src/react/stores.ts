@@ -45,6 +45,37 @@ export function retain(client: Client, channel: string): () => void {
   };
 }
 
+/**
+ * A store whose source is attached when its first listener subscribes and detached after its last leaves.
+ * `attach` gets `update` (merge into a new snapshot, tell the listeners) and `get`, and returns the detach.
+ */
+function lazyStore<S extends object>(
+  initial: S,
+  attach: (update: (next: Partial<S>) => void, get: () => S) => () => void,
+): Store<S> {
+  let snapshot = initial;
+  const listeners = new Set<() => void>();
+  const update = (next: Partial<S>) => {
+    snapshot = { ...snapshot, ...next };
+    for (const l of listeners) l();
+  };
+  let detach: (() => void) | undefined;
+  return {
+    getSnapshot: () => snapshot,
+    subscribe(onChange) {
+      listeners.add(onChange);
+      detach ??= attach(update, () => snapshot);
+      return () => {
+        listeners.delete(onChange);
+        if (listeners.size === 0) {
+          detach?.();
+          detach = undefined;
+        }
+      };
+    },
+  };
+}
+
 export function connectionStore(client: Client): Store<ClientState> {
   return { subscribe: (onChange) => client.on('state', onChange), getSnapshot: () => client.state };
 }
@@ -64,52 +95,33 @@ export function subscriptionStore<T>(
   channel: string,
   keep: number,
 ): Store<SubscriptionSnapshot<T>> {
-  let snapshot: SubscriptionSnapshot<T> = {
+  const initial: SubscriptionSnapshot<T> = {
     state: client.getSubscription(channel)?.state ?? 'unsubscribed',
     messages: [],
     last: undefined,
     recovered: undefined,
     error: undefined,
   };
-  const listeners = new Set<() => void>();
-  const update = (next: Partial<SubscriptionSnapshot<T>>) => {
-    snapshot = { ...snapshot, ...next };
-    for (const l of listeners) l();
-  };
-  let detach: (() => void) | undefined;
-  return {
-    getSnapshot: () => snapshot,
-    subscribe(onChange) {
-      listeners.add(onChange);
-      if (detach === undefined) {
-        const release = retain(client, channel);
-        const sub = client.getSubscription<T>(channel)!;
-        const offs = [
-          sub.on('state', ({ to }) => update({ state: to })),
-          sub.on('message', (m) => {
-            const messages =
-              snapshot.messages.length >= keep ? snapshot.messages.slice(1 - keep) : [...snapshot.messages];
-            if (keep > 0) messages.push(m);
-            update({ messages, last: m });
-          }),
-          sub.on('subscribed', (e) => update({ recovered: e.recovered })),
-          sub.on('error', (error) => update({ error })),
-        ];
-        if (sub.state !== snapshot.state) update({ state: sub.state });
-        detach = () => {
-          for (const off of offs) off();
-          release();
-        };
-      }
-      return () => {
-        listeners.delete(onChange);
-        if (listeners.size === 0) {
-          detach?.();
-          detach = undefined;
-        }
-      };
-    },
-  };
+  return lazyStore(initial, (update, get) => {
+    const release = retain(client, channel);
+    const sub = client.getSubscription<T>(channel)!;
+    const offs = [
+      sub.on('state', ({ to }) => update({ state: to })),
+      sub.on('message', (m) => {
+        const { messages: held } = get();
+        const messages = held.length >= keep ? held.slice(1 - keep) : [...held];
+        if (keep > 0) messages.push(m);
+        update({ messages, last: m });
+      }),
+      sub.on('subscribed', (e) => update({ recovered: e.recovered })),
+      sub.on('error', (error) => update({ error })),
+    ];
+    if (sub.state !== get().state) update({ state: sub.state });
+    return () => {
+      for (const off of offs) off();
+      release();
+    };
+  });
 }
 
 export interface PresenceSnapshot {
@@ -120,45 +132,26 @@ export interface PresenceSnapshot {
 
 /** Presence of a channel: read when the subscription is up, again on every join/leave and every `refreshMs`. */
 export function presenceStore(client: Client, channel: string, refreshMs: number): Store<PresenceSnapshot> {
-  let snapshot: PresenceSnapshot = { clients: [], loading: true, error: undefined };
-  const listeners = new Set<() => void>();
-  const update = (next: Partial<PresenceSnapshot>) => {
-    snapshot = { ...snapshot, ...next };
-    for (const l of listeners) l();
-  };
-  let detach: (() => void) | undefined;
-  return {
-    getSnapshot: () => snapshot,
-    subscribe(onChange) {
-      listeners.add(onChange);
-      if (detach === undefined) {
-        const release = retain(client, channel);
-        const sub = client.getSubscription(channel)!;
-        let live = true;
-        const read = () => {
-          if (sub.state !== 'subscribed') return;
-          sub.presence().then(
-            (clients) => live && update({ clients, loading: false, error: undefined }),
-            (error: SwitchboardClientError) => live && update({ loading: false, error }),
-          );
-        };
-        const offs = [sub.on('subscribed', read), sub.on('join', read), sub.on('leave', read)];
-        const timer = setInterval(read, refreshMs);
-        read();
-        detach = () => {
-          live = false;
-          clearInterval(timer);
-          for (const off of offs) off();
-          release();
-        };
-      }
-      return () => {
-        listeners.delete(onChange);
-        if (listeners.size === 0) {
-          detach?.();
-          detach = undefined;
-        }
-      };
-    },
-  };
+  const initial: PresenceSnapshot = { clients: [], loading: true, error: undefined };
+  return lazyStore(initial, (update) => {
+    const release = retain(client, channel);
+    const sub = client.getSubscription(channel)!;
+    let live = true;
+    const read = () => {
+      if (sub.state !== 'subscribed') return;
+      sub.presence().then(
+        (clients) => live && update({ clients, loading: false, error: undefined }),
+        (error: SwitchboardClientError) => live && update({ loading: false, error }),
+      );
+    };
+    const offs = [sub.on('subscribed', read), sub.on('join', read), sub.on('leave', read)];
+    const timer = setInterval(read, refreshMs);
+    read();
+    return () => {
+      live = false;
+      clearInterval(timer);
+      for (const off of offs) off();
+      release();
+    };
+  });
 }
