@@ -60,3 +60,13 @@ export interface ScenarioResult {
   /** Why a figure is missing, or caveats (the generator was the limit, connections failed…). */
   notes: string[];
 }
+
+/** A scenario's result before anything is measured: `n` subscribers asked for, no figures yet. */
+export function emptyResult(
+  scenario: ScenarioName,
+  transport: Transport | 'http',
+  target: string,
+  n: number,
+): ScenarioResult {
+  return { scenario, transport, target, requested: n, subscribers: n, metrics: {}, steps: [], notes: [] };
+}

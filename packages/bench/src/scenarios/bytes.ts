@@ -3,7 +3,7 @@
 
 import { openSubscribers, type RunContext } from '../context.ts';
 import type { Transport } from '../dialect.ts';
-import type { ScenarioResult } from '../results.ts';
+import { emptyResult, type ScenarioResult } from '../results.ts';
 import { formatStep, runStep } from '../step.ts';
 
 const CHANNEL = 'bench-bytes';
@@ -11,16 +11,7 @@ const CHANNEL = 'bench-bytes';
 export async function bytesOnWire(ctx: RunContext, transport: Transport): Promise<ScenarioResult> {
   const { profile, target, publisher } = ctx;
   const n = profile.bytesSubscribers;
-  const result: ScenarioResult = {
-    scenario: 'bytes',
-    transport,
-    target: target.name,
-    requested: n,
-    subscribers: n,
-    metrics: {},
-    steps: [],
-    notes: [],
-  };
+  const result = emptyResult('bytes', transport, target.name, n);
   try {
     const opened = await openSubscribers(ctx, transport, n, CHANNEL, false);
     if (opened.ready === 0) {

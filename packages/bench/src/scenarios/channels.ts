@@ -7,7 +7,7 @@ import { describeErrors, openSubscribers, type RunContext } from '../context.ts'
 import type { Transport } from '../dialect.ts';
 import type { RoundRequest } from '../publisher.ts';
 import { ramp } from '../ramp.ts';
-import type { ScenarioResult } from '../results.ts';
+import { emptyResult, type ScenarioResult } from '../results.ts';
 import type { StepSpec } from '../step.ts';
 import { capacityEstimate, losslessMax, rampNotes } from './notes.ts';
 
@@ -18,16 +18,7 @@ const GROUP = 100;
 export async function channels(ctx: RunContext, transport: Transport, n: number): Promise<ScenarioResult> {
   const { profile, target } = ctx;
   const deadline = performance.now() + profile.scenarioDeadlineMs;
-  const result: ScenarioResult = {
-    scenario: 'channels',
-    transport,
-    target: target.name,
-    requested: n,
-    subscribers: n,
-    metrics: {},
-    steps: [],
-    notes: [],
-  };
+  const result = emptyResult('channels', transport, target.name, n);
   try {
     const opened = await openSubscribers(ctx, transport, n, PREFIX, true);
     ctx.log(`    ${opened.ready}/${n} subscribers (one channel each) live in ${Math.round(opened.ms)} ms`);

@@ -4,7 +4,7 @@
 import { describeErrors, openSubscribers, type RunContext } from '../context.ts';
 import type { Transport } from '../dialect.ts';
 import { ramp } from '../ramp.ts';
-import type { ScenarioResult } from '../results.ts';
+import { emptyResult, type ScenarioResult } from '../results.ts';
 import { formatStep, runStep, type StepSpec } from '../step.ts';
 import { capacityEstimate, losslessMax, rampNotes } from './notes.ts';
 
@@ -13,16 +13,7 @@ const CHANNEL = 'bench';
 export async function fanout(ctx: RunContext, transport: Transport, n: number): Promise<ScenarioResult> {
   const { profile, target } = ctx;
   const deadline = performance.now() + profile.scenarioDeadlineMs;
-  const result: ScenarioResult = {
-    scenario: 'fanout',
-    transport,
-    target: target.name,
-    requested: n,
-    subscribers: n,
-    metrics: {},
-    steps: [],
-    notes: [],
-  };
+  const result = emptyResult('fanout', transport, target.name, n);
   try {
     const opened = await openSubscribers(ctx, transport, n, CHANNEL, false);
     ctx.log(`    ${opened.ready}/${n} subscribers live in ${Math.round(opened.ms)} ms`);

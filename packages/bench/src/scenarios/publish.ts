@@ -3,22 +3,13 @@
 
 import type { RunContext } from '../context.ts';
 import { summarize } from '../histogram.ts';
-import type { ScenarioResult } from '../results.ts';
+import { emptyResult, type ScenarioResult } from '../results.ts';
 
 const CHANNEL = 'bench-pub';
 
 export async function publishLatency(ctx: RunContext): Promise<ScenarioResult> {
   const { profile, publisher, target } = ctx;
-  const result: ScenarioResult = {
-    scenario: 'publish',
-    transport: 'http',
-    target: target.name,
-    requested: 0,
-    subscribers: 0,
-    metrics: {},
-    steps: [],
-    notes: [],
-  };
+  const result = emptyResult('publish', 'http', target.name, 0);
   const one = (data: string) => ({ ...target.dialect.publish(CHANNEL, data), deliveries: 0 });
   const fixed = await publisher.runRate(profile.publishRate, profile.publishMs, (data) => [one(data)]);
   const rtt = summarize(fixed.rtt);

@@ -7,7 +7,7 @@
 import { describeErrors, openSubscribers, type RunContext } from '../context.ts';
 import type { Transport } from '../dialect.ts';
 import { treeRssKb } from '../probes.ts';
-import type { ScenarioResult, StepResult } from '../results.ts';
+import { emptyResult, type ScenarioResult, type StepResult } from '../results.ts';
 import { formatStep, runStep, type StepSpec } from '../step.ts';
 import { StuckReader } from '../stuck-reader.ts';
 import { STUCK_POLICIES, type StuckPolicy, stuckNamespace } from './stuck-policies.ts';
@@ -19,16 +19,7 @@ const FILL_IN_FLIGHT = 8;
 export async function stuck(ctx: RunContext, transport: Transport): Promise<ScenarioResult> {
   const { profile, target } = ctx;
   const n = profile.stuckSubscribers;
-  const result: ScenarioResult = {
-    scenario: 'stuck',
-    transport,
-    target: target.name,
-    requested: n,
-    subscribers: n,
-    metrics: {},
-    steps: [],
-    notes: [],
-  };
+  const result = emptyResult('stuck', transport, target.name, n);
   for (const policy of STUCK_POLICIES) {
     try {
       await onePolicy(ctx, transport, policy, result);
