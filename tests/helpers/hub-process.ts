@@ -33,7 +33,12 @@ export class HubProcess {
     return this.#output;
   }
 
-  static async start(engineUrl: string, extraArgs: readonly string[] = []): Promise<HubProcess> {
+  /** `env` is laid over this process's environment (and the node's API key). */
+  static async start(
+    engineUrl: string,
+    extraArgs: readonly string[] = [],
+    env: Readonly<Record<string, string>> = {},
+  ): Promise<HubProcess> {
     const child = spawn(
       process.execPath,
       [
@@ -49,7 +54,10 @@ export class HubProcess {
         'warn',
         ...extraArgs,
       ],
-      { env: { ...process.env, SWITCHBOARD_API_KEY: NODE_API_KEY }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        env: { ...process.env, SWITCHBOARD_API_KEY: NODE_API_KEY, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     const collect = (d: Buffer) => {

@@ -121,12 +121,67 @@ describe('switchboard check-config (spawned)', () => {
     assert.match(r.stderr, /config file nope\.json: cannot read it: no such file/);
   });
 
-  it('reports an unknown SWITCHBOARD_* variable', () => {
-    const r = cli(['check-config'], { SWITCHBOARD_LOGLEVEL: 'debug' });
-    assert.equal(r.status, 1);
-    assert.match(
+  it('warns about an unknown SWITCHBOARD_* variable, with its suggestion, and exits 0', () => {
+    const r = cli(['check-config'], { SWITCHBOARD_LOGLEVEL: 'debug', SWITCHBOARD_PORT: '3000' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), DEFAULTS);
+    assert.equal(
       r.stderr,
-      /environment SWITCHBOARD_LOGLEVEL: unknown variable \(did you mean SWITCHBOARD_LOG_LEVEL\?\)/,
+      [
+        'switchboard: warning: environment SWITCHBOARD_LOGLEVEL: unknown variable, ignored (did you mean SWITCHBOARD_LOG_LEVEL?); see docs/configuration.md',
+        'switchboard: warning: environment SWITCHBOARD_PORT: unknown variable, ignored (did you mean SWITCHBOARD_SERVER_PORT (or PORT)?); see docs/configuration.md',
+        'switchboard: no API keys configured: serve will generate one at start-up and print it',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses it under --strict-env or SWITCHBOARD_STRICT_ENV: exit 1', () => {
+    const error =
+      'switchboard: invalid configuration (1 problem):\n  environment SWITCHBOARD_LOGLEVEL: unknown variable (did you mean SWITCHBOARD_LOG_LEVEL?); see docs/configuration.md\n';
+    const flag = cli(['check-config', '--strict-env'], { SWITCHBOARD_LOGLEVEL: 'debug' });
+    assert.equal(flag.status, 1);
+    assert.equal(flag.stderr, error);
+    assert.equal(flag.stdout, '');
+    const env = cli(['check-config'], { SWITCHBOARD_LOGLEVEL: 'debug', SWITCHBOARD_STRICT_ENV: 'true' });
+    assert.equal(env.status, 1);
+    assert.equal(env.stderr, error);
+    const undone = cli(['check-config', '--no-strict-env'], {
+      SWITCHBOARD_LOGLEVEL: 'debug',
+      SWITCHBOARD_STRICT_ENV: 'true',
+    });
+    assert.equal(undone.status, 0, undone.stderr);
+    assert.match(undone.stderr, /warning: environment SWITCHBOARD_LOGLEVEL: unknown variable, ignored/);
+  });
+
+  it('an invalid configuration also shows the warnings', () => {
+    const r = cli(['check-config'], { SWITCHBOARD_SERVER_PORT: 'http', SWITCHBOARD_LOGLEVEL: 'debug' });
+    assert.equal(r.status, 1);
+    assert.equal(
+      r.stderr,
+      [
+        'switchboard: invalid configuration (1 problem):',
+        '  environment SWITCHBOARD_SERVER_PORT: must be an integer 0..65535, got "http"',
+        'switchboard: warning: environment SWITCHBOARD_LOGLEVEL: unknown variable, ignored (did you mean SWITCHBOARD_LOG_LEVEL?); see docs/configuration.md',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says how many Kubernetes service-link variables it ignored, and of which Services', () => {
+    const r = cli(['check-config', '--strict-env', '--api-key', 'some-key'], {
+      SWITCHBOARD_SERVICE_HOST: '10.0.0.12',
+      SWITCHBOARD_SERVICE_PORT: '8080',
+      SWITCHBOARD_PORT: 'tcp://10.0.0.12:8080',
+      SWITCHBOARD_SERVER_SERVICE_HOST: '10.0.0.13',
+      SWITCHBOARD_SERVER_SERVICE_PORT: '80',
+      SWITCHBOARD_SERVER_PORT: 'tcp://10.0.0.13:80',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as Config).server.port, 8080);
+    assert.equal(
+      r.stderr,
+      'switchboard: ignored 6 Kubernetes service-link variables (Services switchboard, switchboard-server)\n',
     );
   });
 });
@@ -177,6 +232,8 @@ describe('switchboard (spawned): exit statuses', () => {
       '--allow-client-publish',
       '--no-inspector',
       '--max-connections',
+      '--strict-env',
+      '--no-strict-env',
     ])
       assert.ok(help.stdout.includes(flag), flag);
   });

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { Logger } from 'pino';
 import { type Env, setAt } from '../config/env.ts';
-import { ConfigError, loadConfig, type RawConfig } from '../config/load.ts';
+import { ConfigError, type RawConfig, type Resolved, resolveConfig } from '../config/load.ts';
 import { redactConfig } from '../config/redact.ts';
 import type { Config } from '../config/types.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -56,6 +56,7 @@ const FLAG_PATHS: Readonly<Record<string, string>> = {
   presence: 'channel.presence',
   allowClientPublish: 'channel.clientPublish',
   logLevel: 'log.level',
+  strictEnv: 'strictEnv',
 };
 
 function withConfigOptions(cmd: Command): Command {
@@ -82,7 +83,12 @@ function withConfigOptions(cmd: Command): Command {
     .option('--no-presence', 'do not track who is subscribed')
     .option('--allow-client-publish', 'let clients publish over WebSocket (channel.clientPublish)')
     .option('--no-inspector', 'do not serve the inspector page (server.inspector)')
-    .option('--max-connections <n>', 'most concurrent connections (server.maxConnections)');
+    .option('--max-connections <n>', 'most concurrent connections (server.maxConnections)')
+    .option(
+      '--strict-env',
+      'refuse unknown SWITCHBOARD_* environment variables instead of warning (strictEnv)',
+    )
+    .option('--no-strict-env', 'warn about unknown SWITCHBOARD_* environment variables');
 }
 
 /** The raw options set on the command line (defaults commander fills in are left out: they would hide the file's). */
@@ -94,15 +100,25 @@ function flagsOf(cmd: Command): RawConfig {
   return raw;
 }
 
-function load(cmd: Command, io: CliIo): Config {
+function load(cmd: Command, io: CliIo): Resolved {
   const file = cmd.opts<{ config?: string }>().config;
-  return loadConfig({ file, env: io.env, flags: flagsOf(cmd) });
+  return resolveConfig({ file, env: io.env, flags: flagsOf(cmd) });
 }
 
 function reportConfigError(err: ConfigError, io: CliIo): void {
   const n = err.problems.length;
   io.stderr(`switchboard: invalid configuration (${n} problem${n === 1 ? '' : 's'}):\n`);
   io.stderr(`${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+  reportWarnings(err.warnings, io);
+}
+
+function reportWarnings(warnings: readonly string[], io: CliIo): void {
+  for (const w of warnings) io.stderr(`switchboard: warning: ${w}\n`);
+}
+
+/** The Services whose link variables were set aside, once each, sorted. */
+function linkedServices(resolved: Resolved): string[] {
+  return [...new Set(resolved.serviceLinks.values())].sort();
 }
 
 function version(): string {
@@ -171,30 +187,45 @@ export async function run(
 }
 
 function checkConfig(cmd: Command, io: CliIo): number {
-  let config: Config;
+  let resolved: Resolved;
   try {
-    config = load(cmd, io);
+    resolved = load(cmd, io);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     reportConfigError(err, io);
     return 1;
   }
+  const { config, serviceLinks } = resolved;
   io.stdout(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+  reportWarnings(resolved.warnings, io);
+  if (serviceLinks.size > 0) {
+    const services = linkedServices(resolved);
+    io.stderr(
+      `switchboard: ignored ${serviceLinks.size} Kubernetes service-link variables (Service${services.length === 1 ? '' : 's'} ${services.join(', ')})\n`,
+    );
+  }
   if (config.api.keys.length === 0)
     io.stderr('switchboard: no API keys configured: serve will generate one at start-up and print it\n');
   return 0;
 }
 
 async function serve(cmd: Command, io: CliIo): Promise<number | undefined> {
-  let config: Config;
+  let resolved: Resolved;
   try {
-    config = load(cmd, io);
+    resolved = load(cmd, io);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     reportConfigError(err, io);
     return 2;
   }
+  const { config, serviceLinks } = resolved;
+  reportWarnings(resolved.warnings, io);
   const logger = io.logger(config);
+  if (serviceLinks.size > 0)
+    logger.debug(
+      { services: linkedServices(resolved), variables: [...serviceLinks.keys()].sort() },
+      'ignored Kubernetes service-link variables',
+    );
   let server: Started;
   try {
     server = await io.start(config, { logger });

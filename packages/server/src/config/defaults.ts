@@ -60,4 +60,5 @@ export const DEFAULTS: Config = {
   sse: { retryMs: 2_000 },
   idempotency: { ttlMs: 5 * 60_000 },
   log: { level: 'info' },
+  strictEnv: false,
 };

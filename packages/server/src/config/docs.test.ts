@@ -1,14 +1,18 @@
 // docs/configuration.md cannot drift from the code: every option of DEFAULTS has a table row under its raw name
 // that gives its default, its environment variable and its flag; every alias and allowed variable has a row; every
-// example config file is valid.
+// example config file is valid. docs/deploy.md's Kubernetes section shows service links the hub recognises and a
+// manifest whose environment is a valid strict configuration.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { DEFAULTS } from './defaults.ts';
 import { ENV_ALIASES, ENV_ALLOWED } from './env.ts';
+import { resolveConfig } from './load.ts';
 import { configSchema, FIELD_BY_PATH, formatValue } from './schema.ts';
+import { serviceLinks } from './service-links.ts';
 
 const DOC = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8');
+const DEPLOY = readFileSync(new URL('../../../../docs/deploy.md', import.meta.url), 'utf8');
 
 function leaves(tree: object, prefix = ''): [path: string, value: unknown][] {
   return Object.entries(tree).flatMap(([k, v]): [string, unknown][] =>
@@ -64,5 +68,34 @@ describe('docs/configuration.md', () => {
       const result = configSchema.safeParse(JSON.parse(example));
       assert.ok(result.success, `${example}\n${result.error?.message}`);
     }
+  });
+});
+
+describe('docs/deploy.md, Kubernetes', () => {
+  const kubernetes = DEPLOY.slice(DEPLOY.indexOf('## Kubernetes'));
+  const block = (lang: string) => new RegExp(`\`\`\`${lang}\n([\\s\\S]*?)\`\`\``).exec(kubernetes)?.[1] ?? '';
+  /** The `NAME=value` lines of the first shell block: what the kubelet writes for the example Service. */
+  const injected = Object.fromEntries(
+    block('sh')
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+
+  it('lists service links the hub recognises, every one of them', () => {
+    assert.ok(Object.keys(injected).length >= 8);
+    assert.deepEqual([...serviceLinks(injected).keys()].sort(), Object.keys(injected).sort());
+  });
+
+  it("gives a manifest whose environment, with the Service's links, is a valid strict configuration", () => {
+    const env: Record<string, string> = {};
+    for (const m of block('yaml').matchAll(/- name: (\w+)\n\s+(value: (.+)|valueFrom:)/g))
+      env[m[1]!] = m[3]?.replace(/^"(.*)"$/, '$1') ?? 'a-key-from-the-secret-0123456789';
+    assert.ok('SWITCHBOARD_STRICT_ENV' in env && 'SWITCHBOARD_API_KEY' in env, JSON.stringify(env));
+    const r = resolveConfig({ env: { ...injected, ...env } });
+    assert.equal(r.config.strictEnv, true);
+    assert.equal(r.config.server.port, 8080);
+    assert.deepEqual(r.warnings, []);
+    assert.equal(r.serviceLinks.size, Object.keys(injected).length);
   });
 });

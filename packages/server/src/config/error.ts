@@ -6,9 +6,12 @@
 export class ConfigError extends Error {
   readonly code = 'config_invalid';
   readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
+  /** What would have been ignored had the configuration been valid (see `resolveConfig`), for the same report. */
+  readonly warnings: readonly string[];
+  constructor(problems: readonly string[], warnings: readonly string[] = []) {
     super(problems.join('\n'));
     this.name = 'ConfigError';
     this.problems = problems;
+    this.warnings = warnings;
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEFAULTS } from './defaults.ts';
 import { redactUrl } from './leaves.ts';
-import { ConfigError, type ConfigSources, loadConfig } from './load.ts';
+import { ConfigError, type ConfigSources, loadConfig, resolveConfig } from './load.ts';
 import { FIELDS } from './schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
@@ -157,6 +157,7 @@ describe('environment variables', () => {
       SWITCHBOARD_SSE_RETRY: '1.5s',
       SWITCHBOARD_IDEMPOTENCY_TTL: '1h',
       SWITCHBOARD_LOG_LEVEL: 'debug',
+      SWITCHBOARD_STRICT_ENV: 'true',
     };
     assert.deepEqual(
       FIELDS.map((i) => i.env).sort(),
@@ -222,6 +223,7 @@ describe('environment variables', () => {
       sse: { retryMs: 1_500 },
       idempotency: { ttlMs: 3_600_000 },
       log: { level: 'debug' },
+      strictEnv: true,
     });
   });
 
@@ -282,20 +284,44 @@ describe('environment variables', () => {
     );
   });
 
-  it('an unknown SWITCHBOARD_* variable is an error, with a guess at what was meant', () => {
-    problem(
-      { env: { SWITCHBOARD_SERVER_PROT: '1' } },
-      /^environment SWITCHBOARD_SERVER_PROT: unknown variable \(did you mean SWITCHBOARD_SERVER_PORT\?\)/,
-    );
-    problem(
-      { env: { SWITCHBOARD_NONSENSE: '1' } },
-      /^environment SWITCHBOARD_NONSENSE: unknown variable; see/,
-    );
-    problem({ env: { SWITCHBOARD_PORT: '1' } }, /^environment SWITCHBOARD_PORT: unknown variable/);
-    problem(
-      { env: { SWITCHBOARD_LIMITS_MAX_MESSAGE_BYTES: '1' } },
-      /^environment SWITCHBOARD_LIMITS_MAX_MESSAGE_BYTES: unknown variable \(did you mean SWITCHBOARD_LIMITS_MAX_MESSAGE_SIZE\?\)/,
-    );
+  it('an unknown SWITCHBOARD_* variable is a warning, with a guess at what was meant, and is ignored', () => {
+    const r = resolveConfig({
+      env: {
+        SWITCHBOARD_SERVER_PROT: '1',
+        SWITCHBOARD_NONSENSE: '1',
+        SWITCHBOARD_PORT: '3000',
+        SWITCHBOARD_HOST: '127.0.0.1',
+        SWITCHBOARD_LIMITS_MAX_MESSAGE_BYTES: '1',
+      },
+    });
+    assert.deepEqual(r.config, DEFAULTS);
+    assert.deepEqual(r.warnings, [
+      'environment SWITCHBOARD_HOST: unknown variable, ignored (did you mean SWITCHBOARD_SERVER_HOST (or HOST)?); see docs/configuration.md',
+      'environment SWITCHBOARD_LIMITS_MAX_MESSAGE_BYTES: unknown variable, ignored (did you mean SWITCHBOARD_LIMITS_MAX_MESSAGE_SIZE?); see docs/configuration.md',
+      'environment SWITCHBOARD_NONSENSE: unknown variable, ignored; see docs/configuration.md',
+      'environment SWITCHBOARD_PORT: unknown variable, ignored (did you mean SWITCHBOARD_SERVER_PORT (or PORT)?); see docs/configuration.md',
+      'environment SWITCHBOARD_SERVER_PROT: unknown variable, ignored (did you mean SWITCHBOARD_SERVER_PORT?); see docs/configuration.md',
+    ]);
+    assert.equal(r.serviceLinks.size, 0);
+  });
+
+  it('under strictEnv, from any source, an unknown SWITCHBOARD_* variable is an error', () => {
+    const typo = { SWITCHBOARD_SERVER_PROT: '1' };
+    const line =
+      'environment SWITCHBOARD_SERVER_PROT: unknown variable (did you mean SWITCHBOARD_SERVER_PORT?); see docs/configuration.md';
+    assert.deepEqual(problems({ env: { ...typo, SWITCHBOARD_STRICT_ENV: 'true' } }), [line]);
+    assert.deepEqual(problems({ env: typo, file: file({ strictEnv: true }) }), [line]);
+    assert.deepEqual(problems({ env: typo, flags: { strictEnv: true } }), [line]);
+    assert.deepEqual(problems({ env: { SWITCHBOARD_PORT: '8080' }, flags: { strictEnv: true } }), [
+      'environment SWITCHBOARD_PORT: unknown variable (did you mean SWITCHBOARD_SERVER_PORT (or PORT)?); see docs/configuration.md',
+    ]);
+    // The flag (`--no-strict-env`) wins over the environment, as every flag does.
+    const lenient = resolveConfig({
+      env: { ...typo, SWITCHBOARD_STRICT_ENV: 'true' },
+      flags: { strictEnv: false },
+    });
+    assert.equal(lenient.config.strictEnv, false);
+    assert.equal(lenient.warnings.length, 1);
   });
 
   it('the allow-list and variables without the prefix are not errors', () => {
@@ -679,7 +705,12 @@ describe('the multi-problem message', () => {
           SWITCHBOARD_CHANNEL_PRESENCE: 'false',
           SWITCHBOARD_API_KEY: 'not,one',
         },
-        flags: { log: { level: 'loud' }, heartbeat: { timeout: '1m' }, channel: { joinLeave: true } },
+        flags: {
+          log: { level: 'loud' },
+          heartbeat: { timeout: '1m' },
+          channel: { joinLeave: true },
+          strictEnv: true,
+        },
       });
     } catch (err) {
       caught = err;
@@ -699,6 +730,23 @@ describe('the multi-problem message', () => {
         'flags: heartbeat.timeout (1m) must be less than heartbeat.interval (15s by default): every ping restarts the wait, so a silent peer would never be dropped',
       ].join('\n'),
     );
+    assert.deepEqual(caught.warnings, []);
+  });
+
+  it('carries the warnings too when strictEnv is off, so one report shows everything', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ env: { SWITCHBOARD_SERVER_PORT: 'http', SWITCHBOARD_LOGLEVEL: 'debug' } });
+    } catch (err) {
+      caught = err;
+    }
+    assert.ok(caught instanceof ConfigError);
+    assert.deepEqual(caught.problems, [
+      'environment SWITCHBOARD_SERVER_PORT: must be an integer 0..65535, got "http"',
+    ]);
+    assert.deepEqual(caught.warnings, [
+      'environment SWITCHBOARD_LOGLEVEL: unknown variable, ignored (did you mean SWITCHBOARD_LOG_LEVEL?); see docs/configuration.md',
+    ]);
   });
 });
 
@@ -730,5 +778,50 @@ describe('auth and hardening options', () => {
   it('refuse a key that is both full-control and publish-only', () => {
     const lines = problems({ env: { SWITCHBOARD_API_KEYS: 'k1', SWITCHBOARD_API_PUBLISH_KEYS: 'k1' } });
     assert.match(lines.join('\n'), /cannot be both a publish key and a full-control key/);
+  });
+});
+
+describe('Kubernetes service links (Services named switchboard…)', () => {
+  const switchboard = {
+    SWITCHBOARD_SERVICE_HOST: '10.0.0.12',
+    SWITCHBOARD_SERVICE_PORT: '8080',
+    SWITCHBOARD_PORT: 'tcp://10.0.0.12:8080',
+    SWITCHBOARD_PORT_8080_TCP: 'tcp://10.0.0.12:8080',
+    SWITCHBOARD_PORT_8080_TCP_PROTO: 'tcp',
+    SWITCHBOARD_PORT_8080_TCP_PORT: '8080',
+    SWITCHBOARD_PORT_8080_TCP_ADDR: '10.0.0.12',
+  };
+  const server = {
+    SWITCHBOARD_SERVER_SERVICE_HOST: '10.0.0.13',
+    SWITCHBOARD_SERVER_SERVICE_PORT: '80',
+    SWITCHBOARD_SERVER_PORT: 'tcp://10.0.0.13:80',
+  };
+
+  it('are ignored, even under strictEnv, and reported apart from the warnings', () => {
+    for (const strict of [false, true]) {
+      const r = resolveConfig({ env: { ...switchboard, ...server }, flags: { strictEnv: strict } });
+      assert.deepEqual(r.config, { ...DEFAULTS, strictEnv: strict });
+      assert.deepEqual(r.warnings, []);
+      assert.deepEqual([...r.serviceLinks.keys()].sort(), Object.keys({ ...switchboard, ...server }).sort());
+    }
+  });
+
+  it('a link over an option name (SWITCHBOARD_SERVER_PORT) is not read: the alias PORT still sets the port', () => {
+    assert.equal(loadConfig({ env: { ...server, PORT: '3000' } }).server.port, 3000);
+  });
+
+  it('a value the pod spec sets over a link name is an option again', () => {
+    const r = resolveConfig({ env: { ...server, SWITCHBOARD_SERVER_PORT: '3000' } });
+    assert.equal(r.config.server.port, 3000);
+    assert.ok(!r.serviceLinks.has('SWITCHBOARD_SERVER_PORT'));
+    assert.ok(r.serviceLinks.has('SWITCHBOARD_SERVER_SERVICE_HOST'));
+  });
+
+  it('a typo beside the links is still a warning, or an error under strictEnv', () => {
+    const env = { ...switchboard, SWITCHBOARD_LOGLEVEL: 'debug' };
+    const line = (ignored: string) =>
+      `environment SWITCHBOARD_LOGLEVEL: unknown variable${ignored} (did you mean SWITCHBOARD_LOG_LEVEL?); see docs/configuration.md`;
+    assert.deepEqual(resolveConfig({ env }).warnings, [line(', ignored')]);
+    assert.deepEqual(problems({ env, flags: { strictEnv: true } }), [line('')]);
   });
 });

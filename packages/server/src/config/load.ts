@@ -1,9 +1,10 @@
 // Resolves the configuration from its sources: defaults < config file < environment < flags. Each source is
 // validated on its own, so every problem names the file, variable or flag it came from; then the merged result is
-// checked for impossible combinations. All problems are gathered before anything is thrown.
+// checked for impossible combinations. All problems are gathered before anything is thrown. Unknown environment
+// variables are problems only under `strictEnv`; otherwise they are warnings, returned beside the configuration.
 import { readFileSync } from 'node:fs';
 import { DEFAULTS } from './defaults.ts';
-import { type Env, readEnv } from './env.ts';
+import { type Env, readEnv, unknownVariableLine } from './env.ts';
 import { ConfigError } from './error.ts';
 import { show } from './leaves.ts';
 import { RULES } from './rules.ts';
@@ -51,11 +52,26 @@ interface Origin {
 
 const DEFAULT_ORIGIN: Origin = { rank: 0, text: 'defaults' };
 
-/**
- * The resolved configuration, deep-frozen. Throws a {@link ConfigError} listing every problem, one per line, when
- * any source is unreadable or invalid, names an unknown option or variable, or the result combines impossibly.
- */
+export interface Resolved {
+  /** Deep-frozen. */
+  readonly config: Config;
+  /** Lines about what was ignored: unknown `SWITCHBOARD_*` variables when `strictEnv` is off. */
+  readonly warnings: readonly string[];
+  /** Kubernetes service-link variables under the `SWITCHBOARD_` prefix → their Service; never read. */
+  readonly serviceLinks: ReadonlyMap<string, string>;
+}
+
+/** {@link resolveConfig}'s configuration alone, its warnings dropped (for tests and embedders that print none). */
 export function loadConfig(sources: ConfigSources = {}): Config {
+  return resolveConfig(sources).config;
+}
+
+/**
+ * The resolved configuration, with what the environment held that is not configuration. Throws a
+ * {@link ConfigError} listing every problem, one per line, when any source is unreadable or invalid, names an
+ * unknown option (or, under `strictEnv`, an unknown variable), or the result combines impossibly.
+ */
+export function resolveConfig(sources: ConfigSources = {}): Resolved {
   const env = sources.env ?? {};
   const problems: string[] = [];
   const list: Source[] = [];
@@ -98,13 +114,15 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const layers: Layer[] = [];
   const invalid = new Set<string>();
   const origins = new Map<string, Origin>();
+  // Unknown variables go after the environment's other problems, once `strictEnv` (any source) is known.
+  let unknownAt = problems.length;
   for (const source of list) {
     const { layer, issues } = parseLayer(source.raw);
     for (const issue of issues) {
       problems.push(`${source.prefix(issue.path)}: ${issue.message}`);
       for (const path of configPathsUnder(issue.path, issue.unknown)) invalid.add(path);
     }
-    if (source.rank === 2) problems.push(...fromEnv.problems);
+    if (source.rank === 2) unknownAt = problems.length;
     for (const info of FIELDS)
       if (getAt(layer, info.path) !== undefined)
         origins.set(info.path, { rank: source.rank, text: source.origin(info.raw) });
@@ -112,6 +130,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
 
   const config = merge(DEFAULTS, layers);
+  const unknown = fromEnv.unknown.map((v) => unknownVariableLine(v, config.strictEnv));
+  const warnings = config.strictEnv ? [] : unknown;
+  if (config.strictEnv) problems.splice(unknownAt, 0, ...unknown);
   for (const rule of RULES) {
     if (rule.paths.some((p) => invalid.has(p))) continue;
     const top = rule.paths
@@ -128,8 +149,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       problems.push(`${top.text}: ${m}`);
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(structuredClone(config));
+  if (problems.length > 0) throw new ConfigError(problems, warnings);
+  return { config: deepFreeze(structuredClone(config)), warnings, serviceLinks: fromEnv.serviceLinks };
 }
 
 /** The file's JSON value, or why it could not be had. */

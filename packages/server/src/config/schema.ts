@@ -140,6 +140,7 @@ export const SPEC: Spec<Config> = {
   sse: { retryMs: f('retry', duration(0), 'duration') },
   idempotency: { ttlMs: f('ttl', duration(1), 'duration') },
   log: { level: f('level', oneOf(LOG_LEVELS), 'plain', '--log-level') },
+  strictEnv: f('strictEnv', boolean, 'plain', '--strict-env'),
 };
 
 /** One leaf of the raw tree, flattened: `raw` and `path` are dotted (`limits.maxMessageSize` → `limits.maxMessageBytes`). */

@@ -116,6 +116,11 @@ export interface Config {
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
+  /**
+   * Refuse to start on an unknown `SWITCHBOARD_*` environment variable instead of warning about it. Kubernetes
+   * service links (a Service named `switchboard…`) are ignored either way.
+   */
+  readonly strictEnv: boolean;
 }
 
 /** Delivery policies; see docs/protocol.md for what a subscriber sees under each. */

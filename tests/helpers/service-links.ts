@@ -1,0 +1,72 @@
+// Literal environments as the kubelet writes them (pkg/kubelet/envvars: FromServices, makeLinkVariables) for
+// Services of the hub's namespace, never generated from the rule they test. Shared by the classifier's unit tests
+// and the end-to-end test that starts `switchboard serve` among them.
+
+/** Service `switchboard`, cluster IP 10.0.0.12, named ports http 8080/TCP, gossip-tcp 7946/TCP, gossip-udp 7946/UDP. */
+export const SWITCHBOARD = {
+  SWITCHBOARD_SERVICE_HOST: '10.0.0.12',
+  SWITCHBOARD_SERVICE_PORT: '8080',
+  SWITCHBOARD_SERVICE_PORT_HTTP: '8080',
+  SWITCHBOARD_SERVICE_PORT_GOSSIP_TCP: '7946',
+  SWITCHBOARD_SERVICE_PORT_GOSSIP_UDP: '7946',
+  SWITCHBOARD_PORT: 'tcp://10.0.0.12:8080',
+  SWITCHBOARD_PORT_8080_TCP: 'tcp://10.0.0.12:8080',
+  SWITCHBOARD_PORT_8080_TCP_PROTO: 'tcp',
+  SWITCHBOARD_PORT_8080_TCP_PORT: '8080',
+  SWITCHBOARD_PORT_8080_TCP_ADDR: '10.0.0.12',
+  SWITCHBOARD_PORT_7946_TCP: 'tcp://10.0.0.12:7946',
+  SWITCHBOARD_PORT_7946_TCP_PROTO: 'tcp',
+  SWITCHBOARD_PORT_7946_TCP_PORT: '7946',
+  SWITCHBOARD_PORT_7946_TCP_ADDR: '10.0.0.12',
+  SWITCHBOARD_PORT_7946_UDP: 'udp://10.0.0.12:7946',
+  SWITCHBOARD_PORT_7946_UDP_PROTO: 'udp',
+  SWITCHBOARD_PORT_7946_UDP_PORT: '7946',
+  SWITCHBOARD_PORT_7946_UDP_ADDR: '10.0.0.12',
+};
+
+/** Service `switchboard-server`, one unnamed port 80/TCP: its `_PORT` variable has the name of an option. */
+export const SWITCHBOARD_SERVER = {
+  SWITCHBOARD_SERVER_SERVICE_HOST: '10.0.0.13',
+  SWITCHBOARD_SERVER_SERVICE_PORT: '80',
+  SWITCHBOARD_SERVER_PORT: 'tcp://10.0.0.13:80',
+  SWITCHBOARD_SERVER_PORT_80_TCP: 'tcp://10.0.0.13:80',
+  SWITCHBOARD_SERVER_PORT_80_TCP_PROTO: 'tcp',
+  SWITCHBOARD_SERVER_PORT_80_TCP_PORT: '80',
+  SWITCHBOARD_SERVER_PORT_80_TCP_ADDR: '10.0.0.13',
+};
+
+/** Service `switchboard-redis` on an IPv6 cluster IP, named port redis 6379/TCP: URLs bracket the address. */
+export const SWITCHBOARD_REDIS = {
+  SWITCHBOARD_REDIS_SERVICE_HOST: 'fd00:10:96::1a',
+  SWITCHBOARD_REDIS_SERVICE_PORT: '6379',
+  SWITCHBOARD_REDIS_SERVICE_PORT_REDIS: '6379',
+  SWITCHBOARD_REDIS_PORT: 'tcp://[fd00:10:96::1a]:6379',
+  SWITCHBOARD_REDIS_PORT_6379_TCP: 'tcp://[fd00:10:96::1a]:6379',
+  SWITCHBOARD_REDIS_PORT_6379_TCP_PROTO: 'tcp',
+  SWITCHBOARD_REDIS_PORT_6379_TCP_PORT: '6379',
+  SWITCHBOARD_REDIS_PORT_6379_TCP_ADDR: 'fd00:10:96::1a',
+};
+
+/** Service `switchboard-2-sig`, named port diameter 3868/SCTP. */
+export const SWITCHBOARD_2_SIG = {
+  SWITCHBOARD_2_SIG_SERVICE_HOST: '10.0.0.14',
+  SWITCHBOARD_2_SIG_SERVICE_PORT: '3868',
+  SWITCHBOARD_2_SIG_SERVICE_PORT_DIAMETER: '3868',
+  SWITCHBOARD_2_SIG_PORT: 'sctp://10.0.0.14:3868',
+  SWITCHBOARD_2_SIG_PORT_3868_SCTP: 'sctp://10.0.0.14:3868',
+  SWITCHBOARD_2_SIG_PORT_3868_SCTP_PROTO: 'sctp',
+  SWITCHBOARD_2_SIG_PORT_3868_SCTP_PORT: '3868',
+  SWITCHBOARD_2_SIG_PORT_3868_SCTP_ADDR: '10.0.0.14',
+};
+
+/** Services of the namespace that are not the hub's: never under its prefix, never looked at. */
+export const OTHERS = {
+  KUBERNETES_SERVICE_HOST: '10.0.0.1',
+  KUBERNETES_SERVICE_PORT: '443',
+  KUBERNETES_SERVICE_PORT_HTTPS: '443',
+  KUBERNETES_PORT: 'tcp://10.0.0.1:443',
+  KUBERNETES_PORT_443_TCP: 'tcp://10.0.0.1:443',
+  KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
+  KUBERNETES_PORT_443_TCP_PORT: '443',
+  KUBERNETES_PORT_443_TCP_ADDR: '10.0.0.1',
+};
