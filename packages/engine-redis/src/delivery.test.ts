@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Recorder } from '@switchboard/server/engine/conformance';
 import { createMemoryEngine } from '@switchboard/server/engine/memory';
 import type { Publication, PublishOptions } from '@switchboard/server/engine/types';
-import { until } from '../../../tests/helpers/wait.ts';
+import { until } from '@switchboard/test-helpers/wait';
 import { Delivery } from './delivery.ts';
 
 // The history here is the memory engine's (real code); publications are fed to Delivery by hand, so the test

@@ -4,9 +4,9 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Engine, PublishOptions } from '@switchboard/server';
 import { engineConformance, Recorder } from '@switchboard/server/engine/conformance';
-import { NatsServer } from '../../../tests/helpers/nats-server.ts';
-import { until } from '../../../tests/helpers/wait.ts';
-import { createNatsEngine } from './index.ts';
+import { NatsServer } from '@switchboard/test-helpers/nats-server';
+import { until } from '@switchboard/test-helpers/wait';
+import { createNatsEngine } from '../src/index.ts';
 
 // Started on first use, so a run that filters the suite out starts (and leaves) no server.
 let conformanceServer: Promise<NatsServer> | undefined;

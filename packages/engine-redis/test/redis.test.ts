@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { engineConformance, Recorder } from '@switchboard/server/engine/conformance';
 import type { Engine, PublishOptions } from '@switchboard/server/engine/types';
-import { RedisServer } from '../../../tests/helpers/redis-server.ts';
-import { until } from '../../../tests/helpers/wait.ts';
-import { createRedisEngine, type RedisEngine } from './index.ts';
+import { RedisServer } from '@switchboard/test-helpers/redis-server';
+import { until } from '@switchboard/test-helpers/wait';
+import { createRedisEngine, type RedisEngine } from '../src/index.ts';
 
 const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 60_000 } };
 
