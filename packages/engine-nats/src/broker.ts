@@ -1,6 +1,12 @@
 import type { Msg, Subscription } from '@nats-io/nats-core';
+import type {
+  Broker,
+  BrokerHandler,
+  Publication,
+  PublishOptions,
+  PublishResult,
+} from '@switchboard/engine-kit';
 import type { ClientInfo, Position } from '@switchboard/protocol';
-import type { Broker, BrokerHandler, Publication, PublishOptions, PublishResult } from '@switchboard/server';
 import {
   decodeClient,
   decodePublication,

@@ -1,12 +1,12 @@
-import { type ClientInfo, newEpoch } from '@switchboard/protocol';
 import type {
   Broker,
   BrokerHandler,
   HistoryStore,
   PublishOptions,
   PublishResult,
-} from '@switchboard/server/engine/types';
-import { EngineError } from '@switchboard/server/errors';
+} from '@switchboard/engine-kit';
+import { EngineError } from '@switchboard/engine-kit';
+import { type ClientInfo, newEpoch } from '@switchboard/protocol';
 import { decodeMessage, decodePublication, encodeMember } from './codec.ts';
 import { type Commands, unavailable, within } from './connection.ts';
 import { Delivery } from './delivery.ts';

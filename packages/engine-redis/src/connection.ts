@@ -1,4 +1,4 @@
-import { EngineError } from '@switchboard/server/errors';
+import { EngineError } from '@switchboard/engine-kit';
 import { createClient, type RedisClientType } from 'redis';
 import type { Link } from './link.ts';
 import type { RedisEngineOptions, RedisNode } from './options.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Recorder } from '@switchboard/server/engine/conformance';
+import type { Publication, PublishOptions } from '@switchboard/engine-kit';
+import { Recorder } from '@switchboard/engine-kit/conformance';
 import { createMemoryEngine } from '@switchboard/server/engine/memory';
-import type { Publication, PublishOptions } from '@switchboard/server/engine/types';
 import { until } from '@switchboard/test-helpers/wait';
 import { Delivery } from './delivery.ts';
 

@@ -1,5 +1,5 @@
+import type { BrokerHandler, HistoryStore, Publication } from '@switchboard/engine-kit';
 import type { Position } from '@switchboard/protocol';
-import type { BrokerHandler, HistoryStore, Publication } from '@switchboard/server/engine/types';
 
 /** Most live publications held for one channel while it catches up; past this they are dropped (see below). */
 export const MAX_QUEUED = 10_000;

@@ -1,11 +1,6 @@
+import type { HistoryQuery, HistoryResult, HistoryStore, Publication } from '@switchboard/engine-kit';
+import { EngineError } from '@switchboard/engine-kit';
 import { newEpoch, type Position } from '@switchboard/protocol';
-import type {
-  HistoryQuery,
-  HistoryResult,
-  HistoryStore,
-  Publication,
-} from '@switchboard/server/engine/types';
-import { EngineError } from '@switchboard/server/errors';
 import type { Commands } from './connection.ts';
 import { channelKeys } from './keys.ts';
 import { READ } from './scripts.ts';

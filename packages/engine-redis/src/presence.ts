@@ -1,4 +1,4 @@
-import type { PresenceEntry, PresenceStore } from '@switchboard/server/engine/types';
+import type { PresenceEntry, PresenceStore } from '@switchboard/engine-kit';
 import type { Commands } from './connection.ts';
 import { channelKeys } from './keys.ts';
 import { PRESENCE_ADD, PRESENCE_LIST, PRESENCE_REMOVE } from './scripts.ts';

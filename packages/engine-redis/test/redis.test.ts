@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { engineConformance, Recorder } from '@switchboard/server/engine/conformance';
-import type { Engine, PublishOptions } from '@switchboard/server/engine/types';
+import type { Engine, PublishOptions } from '@switchboard/engine-kit';
+import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
 import { RedisServer } from '@switchboard/test-helpers/redis-server';
 import { until } from '@switchboard/test-helpers/wait';
 import { createRedisEngine, type RedisEngine } from '../src/index.ts';

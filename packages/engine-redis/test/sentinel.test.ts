@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { engineConformance, Recorder } from '@switchboard/server/engine/conformance';
-import type { Engine, Publication, PublishOptions } from '@switchboard/server/engine/types';
+import type { Engine, Publication, PublishOptions } from '@switchboard/engine-kit';
+import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
 import { RedisSentinelSet } from '@switchboard/test-helpers/redis-sentinel';
 import { freePort } from '@switchboard/test-helpers/redis-server';
 import { until, untilAsync } from '@switchboard/test-helpers/wait';

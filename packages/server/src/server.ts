@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Engine } from '@switchboard/engine-kit';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/index.ts';
 import { TicketStore } from './auth/tickets.ts';
 import type { Config } from './config/types.ts';
 import { SwitchboardNode } from './core/node.ts';
 import { createEngine } from './engine/create.ts';
-import type { Engine } from './engine/types.ts';
 import { disconnectFor } from './errors.ts';
 import { Api } from './http/api.ts';
 import { Guard } from './http/guard.ts';

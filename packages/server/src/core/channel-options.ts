@@ -1,6 +1,6 @@
+import type { HistoryPolicy } from '@switchboard/engine-kit';
 import { namespaceOf, resolveNamespace } from '../config/namespaces.ts';
 import type { Config, DeliveryPolicy } from '../config/types.ts';
-import type { HistoryPolicy } from '../engine/types.ts';
 
 /** How a subscription is fed when its subscriber falls behind; see core/delivery. */
 export interface DeliveryOptions {

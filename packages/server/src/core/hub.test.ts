@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { HistoryQuery, HistoryResult, HistoryStore, Publication } from '@switchboard/engine-kit';
 import type { Position, ServerFrame } from '@switchboard/protocol';
-import type { HistoryQuery, HistoryResult, HistoryStore, Publication } from '../engine/types.ts';
 import { Hub } from './hub.ts';
 import type { PreparedPublication } from './prepared.ts';
 import { Subscription, type SubscriptionOwner } from './subscription.ts';

@@ -1,5 +1,5 @@
+import type { HistoryStore, Publication } from '@switchboard/engine-kit';
 import type { Position, ServerFrame } from '@switchboard/protocol';
-import type { HistoryStore, Publication } from '../engine/types.ts';
 import { PreparedPublication } from './prepared.ts';
 import type { Subscription } from './subscription.ts';
 

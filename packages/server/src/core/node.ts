@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type {
+  Engine,
+  HistoryQuery,
+  HistoryResult,
+  PresenceEntry,
+  PublishResult,
+} from '@switchboard/engine-kit';
 import { type ClientInfo, channelError, type ServerFrame } from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import { Access } from '../auth/access.ts';
 import { ANONYMOUS, type Authenticator, type Identity } from '../auth/types.ts';
 import type { Config } from '../config/types.ts';
-import type { Engine, HistoryQuery, HistoryResult, PresenceEntry, PublishResult } from '../engine/types.ts';
 import { type Disconnect, SwitchboardError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Transport } from '../transport/types.ts';

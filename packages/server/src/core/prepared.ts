@@ -1,5 +1,5 @@
+import type { Publication } from '@switchboard/engine-kit';
 import { encodeSseData } from '@switchboard/protocol';
-import type { Publication } from '../engine/types.ts';
 import { encodeTextFrame } from '../transport/ws-frame.ts';
 import { topLevelField } from './delivery/conflate-key.ts';
 

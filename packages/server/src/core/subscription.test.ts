@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Publication } from '@switchboard/engine-kit';
 import type { ServerFrame } from '@switchboard/protocol';
-import type { Publication } from '../engine/types.ts';
 import { PreparedPublication } from './prepared.ts';
 import { type Drainable, Subscription, type SubscriptionOwner } from './subscription.ts';
 

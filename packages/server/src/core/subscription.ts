@@ -1,5 +1,5 @@
+import type { Publication } from '@switchboard/engine-kit';
 import type { Position, ServerFrame } from '@switchboard/protocol';
-import type { Publication } from '../engine/types.ts';
 import type { DeliveryOptions } from './channel-options.ts';
 import { DeliveryGate } from './delivery/gate.ts';
 import { PreparedPublication } from './prepared.ts';

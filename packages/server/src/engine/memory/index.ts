@@ -1,5 +1,3 @@
-import type { ClientInfo } from '@switchboard/protocol';
-import { EngineError } from '../../errors.ts';
 import type {
   Broker,
   BrokerHandler,
@@ -11,7 +9,9 @@ import type {
   PresenceStore,
   PublishOptions,
   PublishResult,
-} from '../types.ts';
+} from '@switchboard/engine-kit';
+import type { ClientInfo } from '@switchboard/protocol';
+import { EngineError } from '../../errors.ts';
 import { MemoryCluster, type MemoryMember } from './cluster.ts';
 
 export { MAX_IDEMPOTENCY_KEYS, MemoryCluster, type MemoryMember } from './cluster.ts';

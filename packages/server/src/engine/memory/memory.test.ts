@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { engineConformance, Recorder } from '../conformance.ts';
-import type { Engine, PublishOptions } from '../types.ts';
+import type { Engine, PublishOptions } from '@switchboard/engine-kit';
+import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
 import { createMemoryEngine, MAX_IDEMPOTENCY_KEYS, MemoryCluster } from './index.ts';
 
 engineConformance('memory', {

@@ -144,3 +144,9 @@ export interface Engine {
   ready(): boolean;
   close(): Promise<void>;
 }
+
+/** What an engine may log through: connection losses and recoveries (the hub's pino logger fits). */
+export interface EngineLog {
+  warn(context: object, message: string): void;
+  info(context: object, message: string): void;
+}
