@@ -5,6 +5,7 @@ import type {
   HistoryResult,
   PresenceEntry,
   PublishResult,
+  Resync,
 } from '@switchboard/engine-kit';
 import { type ClientInfo, channelError, type ServerFrame } from '@switchboard/protocol';
 import type { Logger } from 'pino';
@@ -62,13 +63,7 @@ export class SwitchboardNode {
     this.authenticator = options.authenticator;
     this.access = new Access(options.config, this.channelOptions);
     this.deliveryHighWater = highWaterFor(options.config.limits.maxOutgoingBytes);
-    this.hub = new Hub(this.engine.history, {
-      onGapUnfilled: (channel, from, reason) => {
-        this.metrics.gapsUnfilled.inc();
-        this.logger.warn({ channel, from, reason }, 'stream gap could not be filled from history');
-      },
-      onFanout: (n) => this.metrics.deliveries.inc(n),
-    });
+    this.hub = new Hub({ onFanout: (n) => this.metrics.deliveries.inc(n) });
   }
 
   async start(): Promise<void> {
@@ -76,9 +71,23 @@ export class SwitchboardNode {
       onPublication: (p) => this.hub.onPublication(p),
       onJoin: (channel, client) => this.hub.broadcast(channel, { type: 'join', channel, client }, sendTo),
       onLeave: (channel, client) => this.hub.broadcast(channel, { type: 'leave', channel, client }, sendTo),
+      onResync: (channel, r) => this.#resynced(channel, r),
     });
     this.#presenceTimer = setInterval(() => this.#refreshPresence(), PRESENCE_REFRESH_MS);
     this.#presenceTimer.unref();
+  }
+
+  /** The engine caught a channel up from history; one it could not make whole is counted and logged. */
+  #resynced(channel: string, r: Resync): void {
+    const context = { channel, cause: r.cause, from: r.from, overflowed: r.overflowed };
+    if (!r.recovered) {
+      this.metrics.gapsUnfilled.inc();
+      this.logger.warn({ ...context, reason: r.reason }, 'stream gap could not be filled from history');
+    } else if (r.overflowed) {
+      this.logger.info(context, 'live publications outran a catch-up from history; read them from history');
+    } else {
+      this.logger.debug(context, 'caught up from history');
+    }
   }
 
   get draining(): boolean {

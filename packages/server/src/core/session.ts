@@ -220,7 +220,6 @@ export class Session implements SubscriptionOwner {
         this.error(id, 'not_subscribed', 'the subscription ended before it completed', channel);
         return false;
       }
-      this.#node.hub.notePosition(channel, top);
       this.transport.resumeFrom?.(channel, start);
       const frame: SubscribedFrame = {
         type: 'subscribed',
