@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Publication } from '@switchboard/engine-kit';
 import type { ServerFrame } from '@switchboard/protocol';
 import { Hub } from './hub.ts';
-import type { PreparedPublication } from './prepared.ts';
+import type { PreparedFrame, PreparedPublication } from './prepared.ts';
 import { Subscription, type SubscriptionOwner } from './subscription.ts';
 
 const EPOCH = 'e1';
@@ -21,6 +21,10 @@ class Collector implements SubscriptionOwner {
   overflowed = false;
   sendPublication(p: PreparedPublication): void {
     this.got.push(p.publication.offset);
+  }
+  readonly prepared: PreparedFrame[] = [];
+  sendPrepared(frame: PreparedFrame): void {
+    this.prepared.push(frame);
   }
   send(_frame: ServerFrame): void {}
   overflow(): void {
@@ -52,6 +56,24 @@ describe('Hub', () => {
     assert.equal(seen.length, 2);
     assert.equal(seen[0], seen[1]);
     assert.deepEqual(fanouts, [2]);
+  });
+
+  it('serializes a broadcast frame once for every live subscriber, and sends none to one still subscribing', () => {
+    const hub = new Hub({ onFanout: () => {} });
+    const [a, b, joining] = [new Collector(), new Collector(), new Collector()];
+    for (const owner of [a, b]) {
+      const s = new Subscription('c', owner);
+      hub.add(s);
+      s.goLive({ epoch: EPOCH, offset: 0 }, []);
+    }
+    hub.add(new Subscription('c', joining));
+    const client = { client: 'x', user: null };
+    hub.broadcast('c', { type: 'join', channel: 'c', client });
+    hub.broadcast('nobody', { type: 'join', channel: 'nobody', client });
+    assert.equal(a.prepared.length, 1);
+    assert.equal(a.prepared[0], b.prepared[0]);
+    assert.equal(a.prepared[0]!.json, '{"type":"join","channel":"c","client":{"client":"x","user":null}}');
+    assert.equal(joining.prepared.length, 0);
   });
 
   it('reports first and last subscribers so the broker subscribes once per channel', () => {

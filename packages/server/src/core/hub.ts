@@ -1,6 +1,6 @@
 import type { Publication } from '@switchboard/engine-kit';
 import type { ServerFrame } from '@switchboard/protocol';
-import { PreparedPublication } from './prepared.ts';
+import { PreparedFrame, PreparedPublication } from './prepared.ts';
 import type { Subscription } from './subscription.ts';
 
 export interface HubEvents {
@@ -62,14 +62,15 @@ export class Hub {
     this.#events.onFanout(subscribers.size);
   }
 
-  /** A frame for every subscriber of the channel on this node (join / leave). */
-  broadcast(
-    channel: string,
-    frame: ServerFrame,
-    send: (sub: Subscription, frame: ServerFrame) => void,
-  ): void {
+  /** A frame for every live subscriber of the channel on this node (join / leave), serialized once for all. */
+  broadcast(channel: string, frame: ServerFrame): void {
     const subscribers = this.#channels.get(channel);
     if (subscribers === undefined) return;
-    for (const sub of subscribers) if (sub.state === 'live') send(sub, frame);
+    let prepared: PreparedFrame | undefined;
+    for (const sub of subscribers) {
+      if (sub.state !== 'live') continue;
+      prepared ??= new PreparedFrame(frame);
+      sub.owner.sendPrepared(prepared);
+    }
   }
 }

@@ -69,8 +69,8 @@ export class SwitchboardNode {
   async start(): Promise<void> {
     await this.engine.broker.start({
       onPublication: (p) => this.hub.onPublication(p),
-      onJoin: (channel, client) => this.hub.broadcast(channel, { type: 'join', channel, client }, sendTo),
-      onLeave: (channel, client) => this.hub.broadcast(channel, { type: 'leave', channel, client }, sendTo),
+      onJoin: (channel, client) => this.hub.broadcast(channel, { type: 'join', channel, client }),
+      onLeave: (channel, client) => this.hub.broadcast(channel, { type: 'leave', channel, client }),
       onResync: (channel, r) => this.#resynced(channel, r),
     });
     this.#presenceTimer = setInterval(() => this.#refreshPresence(), PRESENCE_REFRESH_MS);
@@ -296,10 +296,6 @@ export class SwitchboardNode {
     clearInterval(this.#presenceTimer);
     await this.engine.close();
   }
-}
-
-function sendTo(sub: Subscription, frame: ServerFrame): void {
-  sub.owner.send(frame);
 }
 
 /** A payload serialized once: its JSON text and UTF-8 size. */

@@ -18,9 +18,9 @@ import type { Transport } from '../transport/types.ts';
 import { startingPoint } from './catch-up.ts';
 import { effectiveRate } from './delivery/gate.ts';
 import type { SwitchboardNode } from './node.ts';
-import type { PreparedPublication } from './prepared.ts';
+import { type PreparedFrame, type PreparedPublication, prepareAll } from './prepared.ts';
 import { SessionCredentials } from './session-credentials.ts';
-import { type Drainable, prepareAll, Subscription, type SubscriptionOwner } from './subscription.ts';
+import { type Drainable, Subscription, type SubscriptionOwner } from './subscription.ts';
 
 /**
  * One client connection, whatever its transport: its subscriptions, its commands and its life cycle.
@@ -93,6 +93,10 @@ export class Session implements SubscriptionOwner {
 
   sendPublication(prepared: PreparedPublication): void {
     this.transport.sendPublication(prepared);
+  }
+
+  sendPrepared(frame: PreparedFrame): void {
+    if (this.#state === 'open') this.transport.sendPrepared(frame);
   }
 
   overflow(): void {

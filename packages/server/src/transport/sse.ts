@@ -8,9 +8,10 @@ import {
   type Position,
   type ServerFrame,
 } from '@switchboard/protocol';
-import type { PreparedPublication } from '../core/prepared.ts';
+import type { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
+import { SSE_EVENT, SSE_MESSAGE_DATA, SSE_SINGLE_CHANNEL } from './encoders.ts';
 import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 
@@ -125,7 +126,7 @@ export class SseTransport implements Transport {
     if (segments.length === 1) {
       // The cursor is the publication's own position: the whole event is shared by every such stream.
       this.#lastSingle = p;
-      this.#write(prepared.sseEventWithCursor(this.#prefix));
+      this.#write(prepared.bytes(SSE_SINGLE_CHANNEL));
       return;
     }
     const i = this.#index.get(p.channel);
@@ -133,7 +134,11 @@ export class SseTransport implements Transport {
     segments[i] = `${p.epoch}-${p.offset}`;
     const id = this.cursor();
     if (id !== null) this.#write(Buffer.from(`id: ${id}\n`));
-    this.#write(prepared.sseData);
+    this.#write(prepared.bytes(SSE_MESSAGE_DATA));
+  }
+
+  sendPrepared(frame: PreparedFrame): void {
+    this.#write(frame.bytes(SSE_EVENT));
   }
 
   /** A comment line that keeps proxies and the client's silence timer from closing an idle stream. */
