@@ -55,6 +55,8 @@ export class Subscription {
   readonly channel: string;
   readonly owner: SubscriptionOwner;
   state: 'subscribing' | 'live' | 'closed' = 'subscribing';
+  /** Joined the channel's presence once `subscribed` was sent (even while still catching up): leaving removes it. */
+  joinedPresence = false;
   // The last position written, as two fields to avoid an allocation per delivery.
   #epoch = '';
   #offset = -1;

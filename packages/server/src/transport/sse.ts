@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {
-  type CommandId,
   cursorPrefix,
   cursorSegment,
   encodeSseData,
@@ -16,7 +15,7 @@ import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 
 /**
- * A Server-Sent Events stream as a write-only transport.
+ * A Server-Sent Events stream's bytes.
  *
  * Each frame is one event: `event:` is the frame type (left out for `message`, so `onmessage` fires) and `data:`
  * the frame JSON. Publications carry `id:` = the cursor over every channel of the stream, so a native
@@ -38,8 +37,6 @@ export class SseTransport implements Transport {
   #closed = false;
   /** Single-channel streams: the last publication written, turned into a segment only when a cursor is asked for. */
   #lastSingle: Position | undefined;
-  /** Replies owed to `POST /sse/command` requests, by the command id they run under (see sse-command.ts). */
-  readonly #replies = new Map<CommandId, (frame: ServerFrame | undefined) => void>();
 
   constructor(
     res: ServerResponse,
@@ -91,27 +88,7 @@ export class SseTransport implements Transport {
     if (i !== undefined) this.#segments[i] = cursorSegment(position);
   }
 
-  /** The frame answering command `id` goes to `deliver` (an HTTP response) instead of the stream. */
-  captureReply(id: CommandId, deliver: (frame: ServerFrame | undefined) => void): void {
-    this.#replies.set(id, deliver);
-  }
-
-  /** Stops waiting for the reply to `id`, telling the waiter there is none. */
-  releaseReply(id: CommandId): void {
-    const deliver = this.#replies.get(id);
-    if (deliver === undefined) return;
-    this.#replies.delete(id);
-    deliver(undefined);
-  }
-
   send(frame: ServerFrame): void {
-    if ('id' in frame && frame.id !== undefined && this.#replies.size > 0) {
-      const deliver = this.#replies.get(frame.id);
-      if (deliver !== undefined) {
-        this.#replies.delete(frame.id);
-        return deliver(frame);
-      }
-    }
     let out = frame.type === 'message' ? '' : `event: ${frame.type}\n`;
     if (frame.type === 'subscribed') {
       const id = this.cursor();
