@@ -9,7 +9,8 @@ import {
 } from '@switchboard/engine-kit';
 import { type ClientInfo, newEpoch } from '@switchboard/protocol';
 import { decodeMessage, decodePublication, encodeMember } from './codec.ts';
-import { type Commands, unavailable, within } from './connection.ts';
+import type { Commands } from './commands.ts';
+import { unavailable, within } from './connection.ts';
 import { channelKeys, channelOfPubsub } from './keys.ts';
 import type { Link } from './link.ts';
 import { PUBLISH } from './scripts.ts';

@@ -1,7 +1,7 @@
 import { type Engine, EngineError, type EngineLog } from '@switchboard/engine-kit';
 import { RedisBroker } from './broker.ts';
 import { ClusterLink } from './cluster.ts';
-import { Commands } from './connection.ts';
+import { Commands } from './commands.ts';
 import { RedisHistory } from './history.ts';
 import { DirectLink, type Link } from './link.ts';
 import { parseRedisUrl, type RedisEngineOptions } from './options.ts';
