@@ -6,13 +6,13 @@ import { RedisClusterSet } from '@switchboard/test-helpers/redis-cluster';
 import { cli } from '@switchboard/test-helpers/redis-sentinel';
 import { until } from '@switchboard/test-helpers/wait';
 import { createRedisEngine, type RedisEngine } from '../src/index.ts';
-import { type UnseenPublisher, unseenPublisher } from './unseen.ts';
+import { unseenHarness } from './unseen.ts';
 
 // A real three-master Redis Cluster on free ports (packages/test-helpers/src/redis-cluster.ts).
 const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 60_000 } };
 
 let conformanceSet: RedisClusterSet | undefined;
-let unseen: UnseenPublisher | undefined;
+const unseen = unseenHarness(async () => ({ cluster: conformanceSet!.nodes.map((n) => n.port) }));
 engineConformance('redis cluster', {
   async createNodes(n: number): Promise<Engine[]> {
     conformanceSet ??= await RedisClusterSet.start();
@@ -20,13 +20,10 @@ engineConformance('redis cluster', {
     return Promise.all(Array.from({ length: n }, () => createRedisEngine(set.url())));
   },
   async cleanup() {
-    await unseen?.close();
+    await unseen.close();
     await conformanceSet?.stop();
   },
-  async publishUnseen(channel, data, options) {
-    unseen ??= await unseenPublisher({ cluster: conformanceSet!.nodes.map((n) => n.port) });
-    return unseen.publish(channel, data, options);
-  },
+  publishUnseen: unseen.publishUnseen,
 });
 
 describe('redis engine over a Redis Cluster', () => {

@@ -5,12 +5,12 @@ import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance
 import { RedisServer } from '@switchboard/test-helpers/redis-server';
 import { until } from '@switchboard/test-helpers/wait';
 import { createRedisEngine, type RedisEngine } from '../src/index.ts';
-import { type UnseenPublisher, unseenPublisher } from './unseen.ts';
+import { unseenHarness } from './unseen.ts';
 
 const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 60_000 } };
 
 let conformanceRedis: RedisServer | undefined;
-let unseen: UnseenPublisher | undefined;
+const unseen = unseenHarness(async () => ({ url: conformanceRedis!.url }));
 const conformanceEngines: Engine[] = [];
 engineConformance('redis', {
   async createNodes(n: number): Promise<Engine[]> {
@@ -21,13 +21,10 @@ engineConformance('redis', {
     return nodes;
   },
   async cleanup() {
-    await unseen?.close();
+    await unseen.close();
     await conformanceRedis?.stop();
   },
-  async publishUnseen(channel, data, options) {
-    unseen ??= await unseenPublisher({ url: conformanceRedis!.url });
-    return unseen.publish(channel, data, options);
-  },
+  publishUnseen: unseen.publishUnseen,
 });
 
 describe('redis engine', () => {

@@ -6,13 +6,15 @@ import { RedisSentinelSet } from '@switchboard/test-helpers/redis-sentinel';
 import { freePort } from '@switchboard/test-helpers/redis-server';
 import { until, untilAsync } from '@switchboard/test-helpers/wait';
 import { createRedisEngine, type RedisEngine } from '../src/index.ts';
-import { type UnseenPublisher, unseenPublisher } from './unseen.ts';
+import { unseenHarness } from './unseen.ts';
 
 // Real processes on free ports: one master, one replica, one sentinel (quorum 1). See packages/test-helpers/src/redis-sentinel.ts.
 const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 60_000 } };
 
 let conformanceSet: RedisSentinelSet | undefined;
-let unseen: UnseenPublisher | undefined;
+const unseen = unseenHarness(async () => ({
+  url: `redis://127.0.0.1:${await conformanceSet!.masterPort()}`,
+}));
 engineConformance('redis over sentinel', {
   async createNodes(n: number): Promise<Engine[]> {
     conformanceSet ??= await RedisSentinelSet.start();
@@ -20,13 +22,10 @@ engineConformance('redis over sentinel', {
     return Promise.all(Array.from({ length: n }, () => createRedisEngine(set.url())));
   },
   async cleanup() {
-    await unseen?.close();
+    await unseen.close();
     await conformanceSet?.stop();
   },
-  async publishUnseen(channel, data, options) {
-    unseen ??= await unseenPublisher({ url: `redis://127.0.0.1:${await conformanceSet!.masterPort()}` });
-    return unseen.publish(channel, data, options);
-  },
+  publishUnseen: unseen.publishUnseen,
 });
 
 describe('redis engine over sentinel', () => {

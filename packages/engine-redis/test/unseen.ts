@@ -54,3 +54,23 @@ export async function unseenPublisher(target: UnseenTarget, prefix = 'sb'): Prom
     close: send.close,
   };
 }
+
+/**
+ * A conformance harness's `publishUnseen`, over a publisher made on first use from `target()` (the backend is
+ * started by the harness's first `createNodes`); `close` ends it in the harness's cleanup.
+ */
+export function unseenHarness(target: () => Promise<UnseenTarget>): {
+  publishUnseen: UnseenPublisher['publish'];
+  close(): Promise<void>;
+} {
+  let publisher: Promise<UnseenPublisher> | undefined;
+  return {
+    publishUnseen: async (channel, data, options) => {
+      publisher ??= target().then((t) => unseenPublisher(t));
+      return (await publisher).publish(channel, data, options);
+    },
+    close: async () => {
+      await (await publisher)?.close();
+    },
+  };
+}
