@@ -52,6 +52,25 @@ describe('PreparedPublication', () => {
   });
 });
 
+describe('Prepared: encoders that build on each other', () => {
+  it('keeps both when one encoder uses another (as the SSE event builds on the data block)', () => {
+    const calls: string[] = [];
+    const inner = defineEncoder<Prepared>('test-inner', (f) => {
+      calls.push('inner');
+      return Buffer.from(f.type);
+    });
+    const outer = defineEncoder<Prepared>('test-outer', (f) => {
+      calls.push('outer');
+      return Buffer.concat([Buffer.from('<'), f.bytes(inner), Buffer.from('>')]);
+    });
+    const p = new PreparedPublication(pub);
+    assert.equal(p.bytes(outer).toString(), '<message>');
+    assert.equal(p.bytes(inner).toString(), 'message');
+    assert.equal(p.bytes(outer), p.bytes(outer));
+    assert.deepEqual(calls, ['outer', 'inner']);
+  });
+});
+
 describe('PreparedFrame', () => {
   it('serializes a broadcast frame once, keeping the frame and its type', () => {
     const frame = { type: 'leave', channel: 'c', client: { client: 'x', user: 'u' } } as const;

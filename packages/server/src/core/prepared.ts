@@ -29,8 +29,11 @@ export abstract class Prepared {
   readonly type: ServerFrame['type'];
   /** The frame as JSON text. */
   readonly json: string;
-  /** Each encoder's bytes, by its slot. */
-  readonly #bytes: (Buffer | undefined)[] = [];
+  // The first format asked for is kept in two fields (most publications on a node go out in one format), the
+  // others by slot: one publication allocates nothing for its encodings but their bytes.
+  #firstSlot = -1;
+  #first: Buffer | undefined;
+  #others: (Buffer | undefined)[] | undefined;
 
   protected constructor(type: ServerFrame['type'], json: string) {
     this.type = type;
@@ -39,11 +42,18 @@ export abstract class Prepared {
 
   /** This frame in `encoder`'s format; built once, then the same buffer for every connection. */
   bytes<T extends Prepared>(this: T, encoder: Encoder<T>): Buffer {
-    const cache = (this as Prepared).#bytes;
-    let bytes = cache[encoder.slot];
-    if (bytes === undefined) {
-      bytes = encoder.encode(this);
-      cache[encoder.slot] = bytes;
+    const self = this as Prepared;
+    if (self.#firstSlot === encoder.slot) return self.#first!;
+    const known = self.#others?.[encoder.slot];
+    if (known !== undefined) return known;
+    // An encoder may build on another's bytes (the SSE event on its data block): store after it returns.
+    const bytes = encoder.encode(this);
+    if (self.#firstSlot === -1) {
+      self.#firstSlot = encoder.slot;
+      self.#first = bytes;
+    } else {
+      self.#others ??= [];
+      self.#others[encoder.slot] = bytes;
     }
     return bytes;
   }
