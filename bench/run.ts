@@ -25,16 +25,19 @@ import {
 import { describeCpu, freePort, type Pinning, pinGenerator, type Started } from './process.ts';
 import { comparisonTable, ratioTable } from './report/compare.ts';
 import { writeResults } from './report/write.ts';
-import { nodeFlags, TARGETS, type TargetDef } from './targets.ts';
+import { checkoutTarget, nodeFlags, TARGETS, type TargetDef } from './targets.ts';
 
 const EXTRA = {
   targets: { type: 'string' },
+  'base-checkout': { type: 'string' },
   out: { type: 'string' },
   'cpu-prof': { type: 'string' },
 } as const;
 const SUITE_USAGE = `${USAGE}
-  --targets LIST         suite targets to run (default all available but the opt-in
-                         multi-node ones): ${TARGETS.map((t) => t.name).join(', ')}
+  --targets LIST         suite targets to run, in the order given (default all available but the
+                         opt-in multi-node ones): ${TARGETS.map((t) => t.name).join(', ')}
+  --base-checkout DIR    adds target switchboard-base: the hub of another checkout (a git worktree of
+                         main at a branch's base, npm-installed), to measure a change in one run
   --out DIR              where results go (default bench/results)
   --cpu-prof DIR         start every Node hub with --cpu-prof; profiles land in DIR when each hub stops
                          (read them with: node bench/report/profile.ts DIR/<file>.cpuprofile)`;
@@ -111,7 +114,11 @@ async function main(argv: string[]): Promise<number> {
   }, limitMs);
   watchdog.unref();
 
-  const defs: TargetDef[] = external ? [] : selectTargets(parsed.values.targets as string | undefined, notes);
+  const base = parsed.values['base-checkout'];
+  const available = typeof base === 'string' ? [...TARGETS, checkoutTarget(base)] : TARGETS;
+  const defs: TargetDef[] = external
+    ? []
+    : selectTargets(available, parsed.values.targets as string | undefined, notes);
   // A fresh hub process per transport: each transport's idle memory is read on a hub that carried no load.
   const plan: Array<{ def: TargetDef | undefined; transport: Transport | undefined; first: boolean }> =
     external
@@ -183,11 +190,17 @@ async function main(argv: string[]): Promise<number> {
   return finish();
 }
 
-function selectTargets(list: string | undefined, notes: string[]): TargetDef[] {
+function selectTargets(
+  targets: readonly TargetDef[],
+  list: string | undefined,
+  notes: string[],
+): TargetDef[] {
   const wanted = list?.split(',').map((s) => s.trim());
   const out: TargetDef[] = [];
-  for (const def of TARGETS) {
-    if (wanted !== undefined ? !wanted.includes(def.name) : def.optIn === true) continue;
+  // In the order asked for: running a comparison twice in both orders shows what drifted on the machine.
+  const ordered = wanted === undefined ? targets : wanted.flatMap((w) => targets.filter((t) => t.name === w));
+  for (const def of ordered) {
+    if (wanted === undefined && def.optIn === true) continue;
     const why = def.unavailable();
     if (why === undefined) out.push(def);
     else {
@@ -195,7 +208,7 @@ function selectTargets(list: string | undefined, notes: string[]): TargetDef[] {
       console.log(`note: ${def.name} skipped: ${why}`);
     }
   }
-  for (const w of wanted ?? []) if (!TARGETS.some((t) => t.name === w)) notes.push(`unknown target ${w}`);
+  for (const w of wanted ?? []) if (!targets.some((t) => t.name === w)) notes.push(`unknown target ${w}`);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // Each knows whether it can run here, how to start it on a port, and what it speaks.
 
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, type Dialect, STUCK_NAMESPACES_JSON, type Transport } from '@switchboard/bench';
 import { nchanAvailable, startNchan } from './adapters/nchan.ts';
@@ -48,16 +49,16 @@ async function startNode(
 }
 
 /** The hub itself, started as a user would (`switchboard serve`), with `flags` for its Node. */
-function switchboard(name: string, flags: readonly string[], optIn = false): TargetDef {
+function switchboard(name: string, flags: readonly string[], optIn = false, bin = HUB_BIN): TargetDef {
   return {
     name,
     dialect: DIALECTS.switchboard,
     transports: ['ws', 'sse'],
     ...(optIn ? { optIn } : {}),
-    unavailable: () => (existsSync(HUB_BIN) ? undefined : `${HUB_BIN} not found (the hub is not built yet)`),
+    unavailable: () => (existsSync(bin) ? undefined : `${bin} not found (the hub is not built yet)`),
     start: (port, apiKey, pin) =>
       startNode(
-        HUB_BIN,
+        bin,
         ['serve', '--port', String(port), '--api-key', apiKey, '--log-level', 'warn'],
         port,
         pin,
@@ -65,6 +66,26 @@ function switchboard(name: string, flags: readonly string[], optIn = false): Tar
         { ...process.env, SWITCHBOARD_NAMESPACES: STUCK_NAMESPACES_JSON },
         flags,
       ),
+  };
+}
+
+/**
+ * The hub of another checkout of this repository (`--base-checkout DIR`: a `git worktree` of main at a branch's
+ * base, with its own `npm install`), started the same way with this suite's Node: a change and what it changed,
+ * measured in one run.
+ */
+export function checkoutTarget(dir: string): TargetDef {
+  const target = switchboard(
+    'switchboard-base',
+    [],
+    false,
+    resolve(dir, 'packages/server/bin/switchboard.js'),
+  );
+  const modules = resolve(dir, 'node_modules');
+  return {
+    ...target,
+    unavailable: () =>
+      existsSync(modules) ? target.unavailable() : `${modules} not found (run npm install in ${dir})`,
   };
 }
 

@@ -3,8 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 
+// `unit` needs no process outside Node; `engines` starts real redis-server (single, Sentinel, Cluster) and
+// nats-server processes for the engine packages' own tests.
 const TIERS: Record<string, string[]> = {
   unit: ['packages/*/src/**/*.test.ts'],
+  engines: ['packages/*/test/**/*.test.ts'],
   e2e: ['tests/e2e/**/*.test.ts'],
   browser: ['tests/browser/**/*.test.ts'],
   cluster: ['tests/cluster/**/*.test.ts'],

@@ -63,8 +63,15 @@ function references(transport: ScenarioResult['transport']): string[] {
   return ['ws-naive', 'nchan', 'socketio'];
 }
 
-/** Switchboard ÷ each reference, for the figures the issue sets targets on. */
+/** The hub of another checkout (`--base-checkout`): a change measured against where it started. */
+export const BASE_TARGET = 'switchboard-base';
+
+/**
+ * Switchboard ÷ each reference, for the figures the issue sets targets on; with a `switchboard-base` in the run,
+ * ÷ base too (after ÷ before).
+ */
 export function ratioTable(results: ScenarioResult[], hub = 'switchboard'): string | undefined {
+  const withBase = results.some((r) => r.target === BASE_TARGET);
   const rows: string[][] = [];
   for (const group of rowsOf(results).values()) {
     const mine = group.find((r) => r.target === hub);
@@ -72,11 +79,14 @@ export function ratioTable(results: ScenarioResult[], hub = 'switchboard'): stri
     for (const m of RATIO_METRICS.filter((x) => x.scenario === mine.scenario)) {
       const v = mine.metrics[m.metric];
       if (v === undefined) continue;
-      const cells = ['naive', 'once', 'nchan', 'socketio'].map((kind) => {
-        const ref = references(mine.transport).find((n) => n.endsWith(kind) || n === kind);
-        const other = group.find((r) => r.target === ref)?.metrics[m.metric];
+      const ratio = (target: string | undefined): string => {
+        const other = group.find((r) => r.target === target)?.metrics[m.metric];
         return other === undefined || other === 0 ? '' : `${(v / other).toFixed(2)}×`;
-      });
+      };
+      const cells = ['naive', 'once', 'nchan', 'socketio'].map((kind) =>
+        ratio(references(mine.transport).find((n) => n.endsWith(kind) || n === kind)),
+      );
+      if (withBase) cells.push(ratio(BASE_TARGET));
       rows.push([
         mine.scenario,
         num(mine.requested),
@@ -99,6 +109,7 @@ export function ratioTable(results: ScenarioResult[], hub = 'switchboard'): stri
       '÷ built once',
       '÷ nchan',
       '÷ socket.io',
+      ...(withBase ? ['÷ base'] : []),
     ],
     rows,
   );

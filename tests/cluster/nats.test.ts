@@ -4,10 +4,10 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createNatsEngine } from '@switchboard/engine-nats';
+import { NatsServer } from '@switchboard/test-helpers/nats-server';
+import { until } from '@switchboard/test-helpers/wait';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { NatsServer } from '../helpers/nats-server.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
-import { until } from '../helpers/wait.ts';
 import { WsTestClient } from '../helpers/ws-client.ts';
 
 const BIN = fileURLToPath(new URL('../../packages/server/bin/switchboard.js', import.meta.url));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { RedisClusterSet } from '@switchboard/test-helpers/redis-cluster';
 import { HubProcess } from '../helpers/hub-process.ts';
-import { RedisClusterSet } from '../helpers/redis-cluster.ts';
 import { ClusterSubscriber, publishMany, type Seen } from './subscribers.ts';
 
 const positions = (seen: readonly Seen[]) =>

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { cli, RedisSentinelSet } from '@switchboard/test-helpers/redis-sentinel';
+import { untilAsync } from '@switchboard/test-helpers/wait';
 import { HubProcess } from '../helpers/hub-process.ts';
-import { cli, RedisSentinelSet } from '../helpers/redis-sentinel.ts';
-import { untilAsync } from '../helpers/wait.ts';
 import { ClusterSubscriber, publishMany, type Seen } from './subscribers.ts';
 
 const positions = (seen: readonly Seen[]) =>

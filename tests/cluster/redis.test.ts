@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { freePort, RedisServer } from '@switchboard/test-helpers/redis-server';
 import { HubProcess } from '../helpers/hub-process.ts';
-import { freePort, RedisServer } from '../helpers/redis-server.ts';
 import { ClusterSubscriber, publishMany, type Seen } from './subscribers.ts';
 
 const positions = (seen: readonly Seen[]) =>

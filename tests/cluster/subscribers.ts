@@ -1,7 +1,7 @@
+import { until } from '@switchboard/test-helpers/wait';
 import WebSocket from 'ws';
 import type { HubProcess } from '../helpers/hub-process.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
-import { until } from '../helpers/wait.ts';
 import { WsTestClient } from '../helpers/ws-client.ts';
 
 /** A position and payload as a subscriber saw it. */

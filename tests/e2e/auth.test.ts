@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { until, untilAsync } from '@switchboard/test-helpers/wait';
 import { exportJWK } from 'jose';
 import { DEFAULTS } from '../../packages/server/src/config/defaults.ts';
 import { createLogger } from '../../packages/server/src/observability/logger.ts';
@@ -14,7 +15,6 @@ import { ecPair, sign, TEST_SECRET } from '../helpers/jwt.ts';
 import { metric } from '../helpers/metrics.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
 import { tryUpgrade } from '../helpers/upgrade.ts';
-import { until, untilAsync } from '../helpers/wait.ts';
 import { WsTestClient } from '../helpers/ws-client.ts';
 
 describe('auth over WebSocket and SSE (HMAC key)', () => {

@@ -3,11 +3,11 @@
 // repeated across the renewals — and coded refusals for what the token does not allow.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { until } from '@switchboard/test-helpers/wait';
 import { Client, type Message, SwitchboardClientError } from '../../packages/client/src/index.ts';
 import { type Front, startFront } from '../helpers/front.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { sign, TEST_SECRET } from '../helpers/jwt.ts';
-import { until } from '../helpers/wait.ts';
 
 const FAST = { backoff: { minDelayMs: 20, maxDelayMs: 200 }, tokenRefreshMarginMs: 500 } as const;
 

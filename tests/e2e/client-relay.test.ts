@@ -4,6 +4,7 @@
 // over to a new one mid-stream lose and repeat nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { until } from '@switchboard/test-helpers/wait';
 import { Client, type Message, type SubscribedEvent } from '../../packages/client/src/index.ts';
 import {
   holdForLife,
@@ -15,7 +16,6 @@ import { Relay } from '../../packages/client/src/share/relay.ts';
 import { tabLinkConnector } from '../../packages/client/src/share/tab-link.ts';
 import { type Front, startFront } from '../helpers/front.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { until } from '../helpers/wait.ts';
 
 const FAST = { backoff: { minDelayMs: 10, maxDelayMs: 100 } };
 

@@ -4,6 +4,7 @@
 // `recovered: false`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { until } from '@switchboard/test-helpers/wait';
 import {
   Client,
   type ClientStateEvent,
@@ -14,7 +15,6 @@ import {
 import { createMemoryEngine, MemoryCluster } from '../../packages/server/src/engine/memory/index.ts';
 import { type Front, startFront } from '../helpers/front.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { until } from '../helpers/wait.ts';
 
 type Kind = 'websocket' | 'sse';
 const FAST = { backoff: { minDelayMs: 20, maxDelayMs: 200 } } as const;

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { connect as tcpConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { until } from '@switchboard/test-helpers/wait';
 import WebSocket from 'ws';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { confusedKey, rsaPair, sign, unsigned } from '../helpers/jwt.ts';
 import { metric } from '../helpers/metrics.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
 import { tryUpgrade } from '../helpers/upgrade.ts';
-import { until } from '../helpers/wait.ts';
 import { type Frame, WsTestClient } from '../helpers/ws-client.ts';
 
 const ALLOWED = 'http://allowed.test';

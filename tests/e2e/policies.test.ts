@@ -3,6 +3,7 @@
 // promises, and a fast reader on the same channel gets every publication, in order.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { until } from '@switchboard/test-helpers/wait';
 import { encodeCursor } from '../../packages/protocol/src/cursor.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import {
@@ -17,7 +18,6 @@ import {
 } from '../helpers/policies.ts';
 import type { SlowReader } from '../helpers/slow-reader.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
-import { until } from '../helpers/wait.ts';
 import { WsTestClient } from '../helpers/ws-client.ts';
 
 /** 3,000 × 8 KiB = 24 MiB through the channel: several times what the kernel buffers of one socket hold. */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { until } from '@switchboard/test-helpers/wait';
 import { HubProcess } from '../helpers/hub-process.ts';
 import {
   OTHERS,
@@ -13,7 +14,6 @@ import {
   SWITCHBOARD_REDIS,
   SWITCHBOARD_SERVER,
 } from '../helpers/service-links.ts';
-import { until } from '../helpers/wait.ts';
 
 const BIN = fileURLToPath(new URL('../../packages/server/bin/switchboard.js', import.meta.url));
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { until } from './wait.ts';
+import { until } from '@switchboard/test-helpers/wait';
 
 const BIN = fileURLToPath(new URL('../../packages/server/bin/switchboard.js', import.meta.url));
 export const NODE_API_KEY = 'cluster-test-key-0123456789';

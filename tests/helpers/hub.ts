@@ -1,7 +1,7 @@
+import type { Engine } from '@switchboard/engine-kit';
 import pino from 'pino';
 import { DEFAULTS } from '../../packages/server/src/config/defaults.ts';
 import type { Config } from '../../packages/server/src/config/types.ts';
-import type { Engine } from '../../packages/server/src/engine/types.ts';
 import { type RunningServer, startServer } from '../../packages/server/src/server.ts';
 
 export const TEST_API_KEY = 'test-key-0123456789';

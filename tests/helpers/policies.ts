@@ -1,10 +1,11 @@
 // Shared pieces of the delivery-policy tests: a hot channel fed by a pipelined client publisher, a fast reader
 // on either transport, and a probe of how many bytes the hub holds for one connection.
+
+import { until } from '@switchboard/test-helpers/wait';
 import type { Session } from '../../packages/server/src/core/session.ts';
 import type { TestHub } from './hub.ts';
 import { SlowReader } from './slow-reader.ts';
 import { SseTestClient } from './sse-client.ts';
-import { until } from './wait.ts';
 import { WsTestClient } from './ws-client.ts';
 
 export type TransportKind = 'websocket' | 'sse';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { until } from './wait.ts';
+import { until } from '@switchboard/test-helpers/wait';
 
 export type Frame = Record<string, any> & { type: string };
 

@@ -1,5 +1,5 @@
 import { type IncomingMessage, request } from 'node:http';
-import { until } from './wait.ts';
+import { until } from '@switchboard/test-helpers/wait';
 
 export interface SseEvent {
   event: string;

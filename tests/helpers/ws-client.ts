@@ -1,5 +1,5 @@
+import { until } from '@switchboard/test-helpers/wait';
 import WebSocket from 'ws';
-import { until } from './wait.ts';
 
 export type Frame = Record<string, any> & { type: string };
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ClientCommand } from '@switchboard/protocol';
 import { Calls } from './calls.ts';
-import type { OutgoingCommand } from './frames.ts';
 import type { Transport } from './transport/types.ts';
 
 /** A transport that only records what it is given (Calls never reads anything else from it). */
-function recorder(): Transport & { sent: OutgoingCommand[] } {
-  const sent: OutgoingCommand[] = [];
+function recorder(): Transport & { sent: ClientCommand[] } {
+  const sent: ClientCommand[] = [];
   return {
     kind: 'websocket',
     fixedChannels: false,

@@ -1,10 +1,10 @@
-import type { CommandId } from '@switchboard/protocol';
+import type { ClientCommand, CommandId } from '@switchboard/protocol';
 import { SwitchboardClientError } from './errors.ts';
-import type { CommandBody, OutgoingCommand, ReplyFrame } from './frames.ts';
+import type { CommandBody, ReplyFrame } from './frames.ts';
 import type { Transport } from './transport/types.ts';
 
 interface Pending {
-  readonly command: OutgoingCommand;
+  readonly command: ClientCommand;
   readonly resolve: (frame: ReplyFrame) => void;
   readonly reject: (err: SwitchboardClientError) => void;
   readonly timer: ReturnType<typeof setTimeout>;
@@ -37,7 +37,7 @@ export class Calls {
       );
     }
     const id = this.#nextId++;
-    const command = { ...body, id } as OutgoingCommand;
+    const command = { ...body, id } as ClientCommand;
     return new Promise<ReplyFrame>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);

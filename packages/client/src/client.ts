@@ -1,4 +1,10 @@
-import { type ClientInfo, channelError, type Position } from '@switchboard/protocol';
+import {
+  CLOSE_CODES,
+  type ClientInfo,
+  channelError,
+  type Position,
+  type ServerFrame,
+} from '@switchboard/protocol';
 import { backoffDelay } from './backoff.ts';
 import { Calls } from './calls.ts';
 import {
@@ -13,17 +19,22 @@ import {
   type Timer,
   timer,
 } from './client-options.ts';
-import type { TransportChoice } from './defaults.ts';
 import { Emitter } from './emitter.ts';
 import { SwitchboardClientError } from './errors.ts';
-import type { CommandBody, IncomingFrame, ReplyFrame } from './frames.ts';
+import type { CommandBody, ReplyFrame } from './frames.ts';
 import { SilenceWatch } from './silence.ts';
+import { Subscribes } from './subscribes.ts';
 import { Subscription, type SubscriptionControl, type SubscriptionOwner } from './subscription.ts';
 import { type TokenOption, Tokens } from './tokens.ts';
+import { TransportPolicy } from './transport/policy.ts';
 import { openSse } from './transport/sse.ts';
 import type { CloseInfo, Transport, TransportDeps, TransportKind } from './transport/types.ts';
 import { openWebSocket } from './transport/websocket.ts';
 import type { CallOptions, HistoryOptions, HistoryResult, Published } from './types.ts';
+
+/** A connection the client gives up on (no `connected` in time, silence) ends as a missed heartbeat would. */
+const HEARTBEAT_TIMEOUT = CLOSE_CODES.heartbeat_timeout.code;
+const UNAUTHORIZED = CLOSE_CODES.unauthorized.code;
 
 /** Options of `client.subscribe`. */
 export interface SubscribeOptions {
@@ -49,27 +60,20 @@ export type {
  */
 export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   readonly #base: string;
-  readonly #choice: TransportChoice;
   readonly #deps: TransportDeps;
   readonly #tokens: Tokens;
   readonly #calls: Calls;
   readonly #connector: Connector;
-  readonly #o: ResolvedOptions;
+  readonly #options: ResolvedOptions;
+  readonly #policy: TransportPolicy;
+  readonly #subscribes = new Subscribes();
   readonly #subs = new Map<string, { sub: Subscription<unknown>; control: SubscriptionControl }>();
-  /** Subscribe command ids in flight → channel; and the latest one per channel (an older one's error is stale). */
-  readonly #subscribeIds = new Map<string, string>();
-  readonly #latestSubscribe = new Map<string, string>();
-  readonly #subTokens = new Map<string, TokenOption>();
   #state: ClientState = 'disconnected';
   #transport: Transport | undefined;
   #ready = false;
   #gen = 0;
   #attempt = 0;
   #refusals = 0;
-  #nextSubscribeId = 1;
-  #wsEverConnected = false;
-  #wsFailures = 0;
-  #useSse = false;
   #waitingForChannels = false;
   #reopenQueued = false;
   #silence: SilenceWatch | undefined;
@@ -82,8 +86,8 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   constructor(url: string, options: ClientOptions = {}) {
     super();
     this.#base = baseUrl(url);
-    this.#o = resolveOptions(options);
-    this.#choice = this.#o.transport;
+    this.#options = resolveOptions(options);
+    this.#policy = new TransportPolicy(this.#options.transport, this.#options.autoFallbackAfter);
     const g = globalThis as Partial<TransportDeps>;
     this.#deps = {
       WebSocket: options.WebSocket ?? g.WebSocket,
@@ -93,8 +97,8 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     this.#tokens = new Tokens(options.token);
     this.#connector =
       options.connector ?? ((kind, params) => (kind === 'sse' ? openSse : openWebSocket)(params));
-    this.#calls = new Calls(this.#o.maxPendingCalls);
-    if (this.#o.autoConnect) this.connect();
+    this.#calls = new Calls(this.#options.maxPendingCalls);
+    if (this.#options.autoConnect) this.connect();
   }
 
   get state(): ClientState {
@@ -144,7 +148,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
       entry = { sub, control: control! };
       this.#subs.set(channel, entry);
     }
-    if (options.token !== undefined) this.#subTokens.set(channel, options.token);
+    if (options.token !== undefined) this.#subscribes.setToken(channel, options.token);
     entry.sub.subscribe();
     return entry.sub as Subscription<T>;
   }
@@ -201,18 +205,13 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   }
 
   wantUnsubscribe(channel: string): void {
-    this.#latestSubscribe.delete(channel);
+    this.#subscribes.forget(channel);
     const t = this.#transport;
     if (t?.fixedChannels) this.#queueReopen();
     else if (t !== undefined && this.#ready) t.send({ type: 'unsubscribe', channel });
   }
 
   // ---- Connection life ----
-
-  #pickKind(): TransportKind {
-    if (this.#choice !== 'auto') return this.#choice;
-    return this.#useSse ? 'sse' : 'websocket';
-  }
 
   #active(): [string, SubscriptionControl][] {
     const out: [string, SubscriptionControl][] = [];
@@ -232,7 +231,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
       return this.#retry('token_error');
     }
     if (gen !== this.#gen || this.#state === 'disconnected') return;
-    const kind = this.#pickKind();
+    const kind = this.#policy.next();
     const active = this.#active();
     if (kind === 'sse' && active.length === 0) {
       // A stream needs at least one channel: it opens with the first subscription.
@@ -248,7 +247,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
         token: kind === 'sse' ? token : undefined,
         channels,
         deps: this.#deps,
-        maxEventBytes: this.#o.maxEventBytes,
+        maxEventBytes: this.#options.maxEventBytes,
         handlers: {
           frame: (f) => this.#onFrame(gen, f),
           alive: () => {
@@ -262,10 +261,10 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
       return this.#retry('connection_lost');
     }
     this.#transport = transport;
-    this.#connectTimer = timer(() => this.#fail(gen, 'connect_timeout'), this.#o.connectTimeoutMs);
+    this.#connectTimer = timer(() => this.#fail(gen, 'connect_timeout'), this.#options.connectTimeoutMs);
   }
 
-  #onFrame(gen: number, frame: IncomingFrame): void {
+  #onFrame(gen: number, frame: ServerFrame): void {
     // A reply settles its call whatever connection it came on (an SSE reply is an HTTP answer of its own).
     if ('id' in frame && frame.id !== undefined && this.#calls.settle(frame as ReplyFrame)) return;
     if (gen !== this.#gen) return;
@@ -282,23 +281,14 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
       case 'message':
       case 'join':
       case 'leave':
-        if (frame.type === 'subscribed' && typeof frame.id === 'string') {
-          this.#subscribeIds.delete(frame.id);
-          if (this.#latestSubscribe.get(frame.channel) === frame.id)
-            this.#latestSubscribe.delete(frame.channel);
-        }
+        if (frame.type === 'subscribed') this.#subscribes.subscribed(frame);
         this.#subs.get(frame.channel)?.control.frame(frame);
         return;
       case 'error': {
-        const channel = typeof frame.id === 'string' ? this.#subscribeIds.get(frame.id) : undefined;
-        if (channel !== undefined) {
-          this.#subscribeIds.delete(frame.id as string);
-          // An error for a subscribe that an unsubscribe and a newer subscribe overtook says nothing now.
-          if (this.#latestSubscribe.get(channel) === frame.id) {
-            this.#latestSubscribe.delete(channel);
-            this.#subs.get(channel)?.control.refused(frame.code, frame.message);
-          }
-        } else this.emit('error', new SwitchboardClientError(frame.code, frame.message, frame.channel));
+        const refused = this.#subscribes.refused(frame);
+        if (refused === undefined)
+          this.emit('error', new SwitchboardClientError(frame.code, frame.message, frame.channel));
+        else if (refused.latest) this.#subs.get(refused.channel)?.control.refused(frame.code, frame.message);
         return;
       }
     }
@@ -308,7 +298,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     try {
       const token = await this.#tokens.current();
       if (token === undefined || gen !== this.#gen) return;
-      const reply = await this.#calls.call({ type: 'auth', token }, this.#o.connectTimeoutMs, t);
+      const reply = await this.#calls.call({ type: 'auth', token }, this.#options.connectTimeoutMs, t);
       if (gen !== this.#gen || reply.type !== 'authed') return;
       this.#scheduleRefresh(gen, t, reply.expiresAt);
       this.#established(gen, t);
@@ -326,12 +316,12 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   #scheduleRefresh(gen: number, t: Transport, expiresAt: number | null): void {
     clearTimeout(this.#refreshTimer);
     if (expiresAt === null) return;
-    const delay = Math.max(0, expiresAt - Date.now() - this.#o.tokenRefreshMarginMs);
+    const delay = Math.max(0, expiresAt - Date.now() - this.#options.tokenRefreshMarginMs);
     this.#refreshTimer = timer(async () => {
       try {
         const token = await this.#tokens.fresh();
         if (token === undefined || gen !== this.#gen) return;
-        const reply = await this.#calls.call({ type: 'auth', token }, this.#o.callTimeoutMs, t);
+        const reply = await this.#calls.call({ type: 'auth', token }, this.#options.callTimeoutMs, t);
         if (reply.type === 'authed' && gen === this.#gen) this.#scheduleRefresh(gen, t, reply.expiresAt);
       } catch (err) {
         // Not fatal: the hub ends the connection with 4006 when the old token runs out, and the client
@@ -350,7 +340,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     this.#ready = true;
     this.#attempt = 0;
     this.#refusals = 0;
-    if (t.kind === 'websocket') this.#wsEverConnected = true;
+    this.#policy.connected(t.kind);
     if (this.#state !== 'connected') this.#move('connected', 'connected');
     this.emit('connected', { client: this.#clientId!, transport: this.#kind! });
     if (!t.fixedChannels)
@@ -359,31 +349,8 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   }
 
   #sendSubscribe(t: Transport, channel: string, control: SubscriptionControl): void {
-    const id = `s${this.#nextSubscribeId++}`;
-    this.#subscribeIds.set(id, channel);
-    this.#latestSubscribe.set(channel, id);
-    const since = control.resumePosition();
-    const command =
-      since === undefined
-        ? { type: 'subscribe' as const, id, channel }
-        : { type: 'subscribe' as const, id, channel, since };
-    const token = this.#subTokens.get(channel);
-    if (token === undefined) return t.send(command);
     const gen = this.#gen;
-    Promise.resolve(typeof token === 'string' ? token : token()).then(
-      (value) => {
-        // Sent only if nothing overtook it meanwhile (a reconnect, an unsubscribe, a newer subscribe).
-        if (gen === this.#gen && this.#latestSubscribe.get(channel) === id)
-          t.send({ ...command, token: value });
-      },
-      (err: unknown) => {
-        if (gen !== this.#gen || this.#latestSubscribe.get(channel) !== id) return;
-        this.#latestSubscribe.delete(channel);
-        this.#subs
-          .get(channel)
-          ?.control.refused('unauthorized', `the subscription token callback failed: ${String(err)}`);
-      },
-    );
+    this.#subscribes.send(t, channel, control, () => gen === this.#gen);
   }
 
   /** SSE: the channel set changed, so the stream is replaced (once per tick) by one resuming every channel. */
@@ -404,16 +371,19 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     this.#silence?.stop();
     // 0: a link with no heartbeats to watch (the tab-sharing link, which learns of a dead leader otherwise).
     if (heartbeat <= 0) return;
-    const watch = new SilenceWatch(heartbeat * this.#o.silenceFactor + this.#o.silenceGraceMs, () => {
-      const t = this.#transport;
-      if (gen !== this.#gen) return;
-      if (t === undefined || t.seesHeartbeats || !this.#ready) return this.#fail(gen, 'silence');
-      // A native EventSource hides the hub's heartbeat comments: ask the hub whether the stream is alive.
-      this.#calls.call({ type: 'ping' }, this.#o.silenceGraceMs + heartbeat, t).then(
-        () => gen === this.#gen && watch.start(),
-        () => this.#fail(gen, 'silence'),
-      );
-    });
+    const watch = new SilenceWatch(
+      heartbeat * this.#options.silenceFactor + this.#options.silenceGraceMs,
+      () => {
+        const t = this.#transport;
+        if (gen !== this.#gen) return;
+        if (t === undefined || t.seesHeartbeats || !this.#ready) return this.#fail(gen, 'silence');
+        // A native EventSource hides the hub's heartbeat comments: ask the hub whether the stream is alive.
+        this.#calls.call({ type: 'ping' }, this.#options.silenceGraceMs + heartbeat, t).then(
+          () => gen === this.#gen && watch.start(),
+          () => this.#fail(gen, 'silence'),
+        );
+      },
+    );
     this.#silence = watch;
     watch.start();
   }
@@ -424,7 +394,11 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     const t = this.#transport;
     const before = !this.#ready;
     this.#closeTransport();
-    this.#afterClose(t, { code: 4002, reason, reconnect: true, beforeConnected: before }, reason);
+    this.#afterClose(
+      t,
+      { code: HEARTBEAT_TIMEOUT, reason, reconnect: true, beforeConnected: before },
+      reason,
+    );
   }
 
   #onClosed(gen: number, info: CloseInfo): void {
@@ -437,21 +411,20 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
   #afterClose(t: Transport, info: CloseInfo, reason: ClientReason): void {
     if (t.kind === 'websocket') this.#calls.failSentOn(t);
     for (const { control } of this.#subs.values()) control.connectionLost();
-    if (info.code === 4006) this.#tokens.invalidate();
-    if (this.#choice === 'auto' && t.kind === 'websocket' && info.beforeConnected && !this.#wsEverConnected) {
-      if (++this.#wsFailures >= this.#o.autoFallbackAfter) {
-        this.#useSse = true;
-        return this.#retry(reason, info.code, true);
-      }
-    }
-    if (info.code === 4501 && this.#tokens.renewable && this.#refusals++ < 1) {
+    if (info.code === CLOSE_CODES.token_expired.code) this.#tokens.invalidate();
+    if (this.#policy.ended(t.kind, info.beforeConnected)) return this.#retry(reason, info.code, true);
+    if (info.code === UNAUTHORIZED && this.#tokens.renewable && this.#refusals++ < 1) {
       this.#tokens.invalidate();
       return this.#retry('unauthorized', info.code);
     }
     if (!info.reconnect) {
       this.#drop();
       this.#calls.failAll(`the hub closed the connection (${info.code} ${info.reason})`);
-      return this.#move('disconnected', info.code === 4501 ? 'unauthorized' : 'server_disconnect', info.code);
+      return this.#move(
+        'disconnected',
+        info.code === UNAUTHORIZED ? 'unauthorized' : 'server_disconnect',
+        info.code,
+      );
     }
     this.#retry(reason, info.code);
   }
@@ -460,7 +433,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     if (this.#state === 'disconnected') return;
     if (this.#state === 'connected') this.#move('connecting', reason, code);
     clearTimeout(this.#retryTimer);
-    const delay = immediately ? 0 : backoffDelay(this.#attempt++, this.#o.backoff);
+    const delay = immediately ? 0 : backoffDelay(this.#attempt++, this.#options.backoff);
     this.#retryTimer = timer(() => {
       this.#retryTimer = undefined;
       void this.#open();
@@ -474,8 +447,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     this.#silence?.stop();
     this.#silence = undefined;
     clearTimeout(this.#refreshTimer);
-    this.#subscribeIds.clear();
-    this.#latestSubscribe.clear();
+    this.#subscribes.clear();
     const t = this.#transport;
     this.#transport = undefined;
     t?.close();
@@ -504,7 +476,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
         return Promise.reject(new SwitchboardClientError('invalid_channel', problem, body.channel));
     }
     const t = this.#ready ? this.#transport : undefined;
-    return this.#calls.call(body, options.timeoutMs ?? this.#o.callTimeoutMs, t);
+    return this.#calls.call(body, options.timeoutMs ?? this.#options.callTimeoutMs, t);
   }
 
   #expect<K extends ReplyFrame['type']>(frame: ReplyFrame, type: K): Extract<ReplyFrame, { type: K }> {

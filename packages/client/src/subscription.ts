@@ -1,7 +1,6 @@
-import type { ClientInfo, ErrorCode, Position } from '@switchboard/protocol';
+import type { ClientInfo, ErrorCode, Position, ServerFrame } from '@switchboard/protocol';
 import { Emitter } from './emitter.ts';
 import { SwitchboardClientError } from './errors.ts';
-import type { IncomingFrame } from './frames.ts';
 import type { CallOptions, HistoryOptions, HistoryResult, Published } from './types.ts';
 
 export type SubscriptionState = 'unsubscribed' | 'subscribing' | 'subscribed';
@@ -73,7 +72,7 @@ export interface SubscriptionOwner {
 export interface SubscriptionControl {
   /** The position to resume after, recorded as what this (re)subscription asked for. */
   resumePosition(): Position | undefined;
-  frame(frame: IncomingFrame): void;
+  frame(frame: ServerFrame): void;
   connectionLost(): void;
   refused(code: ErrorCode, message: string): void;
 }
@@ -181,7 +180,7 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
     return this.#owner.presence(this.channel, options);
   }
 
-  #frame(frame: IncomingFrame): void {
+  #frame(frame: ServerFrame): void {
     if (this.#state === 'unsubscribed') return;
     switch (frame.type) {
       case 'subscribed': {

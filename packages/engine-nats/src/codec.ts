@@ -1,6 +1,6 @@
 import { headers, type MsgHdrs } from '@nats-io/nats-core';
+import type { HistoryPolicy, Publication } from '@switchboard/engine-kit';
 import type { ClientInfo } from '@switchboard/protocol';
-import type { HistoryPolicy, Publication } from '@switchboard/server';
 
 // How a publication travels on NATS. The same headers and body go into the history stream and onto the live
 // subject, so a node decodes both the same way. Headers carry the position and the channel's history policy (so

@@ -6,14 +6,14 @@ import {
   StorageType,
   type StoredMsg,
 } from '@nats-io/jetstream';
-import { type ClientInfo, newEpoch, type Position } from '@switchboard/protocol';
 import type {
   HistoryPolicy,
   HistoryQuery,
   HistoryResult,
   HistoryStore,
   Publication,
-} from '@switchboard/server';
+} from '@switchboard/engine-kit';
+import { type ClientInfo, newEpoch, type Position } from '@switchboard/protocol';
 import {
   decodePublication,
   MARKER_POLICY,

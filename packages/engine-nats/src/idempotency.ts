@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
-import { EngineError, type Publication, type PublishResult } from '@switchboard/server';
+import { EngineError, type Publication, type PublishResult } from '@switchboard/engine-kit';
 import { apiErrorCode, WRONG_LAST_SEQUENCE } from './link.ts';
 
 type Stored =

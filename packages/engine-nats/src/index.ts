@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { type Engine, EngineError, SwitchboardError } from '@switchboard/server';
+import { type Engine, EngineError, SwitchboardError } from '@switchboard/engine-kit';
 import { NatsBroker } from './broker.ts';
 import { JetStreamHistory } from './history.ts';
 import { KvIdempotency } from './idempotency.ts';

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { EngineError } from '@switchboard/server';
+import { EngineError } from '@switchboard/engine-kit';
 import type { NatsEngineConfig } from './url.ts';
 
 /** JetStream's error code for a failed `Nats-Expected-Last-Subject-Sequence` (another node appended first). */

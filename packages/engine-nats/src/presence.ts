@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import type { PresenceEntry, PresenceStore } from '@switchboard/server';
+import type { PresenceEntry, PresenceStore } from '@switchboard/engine-kit';
 import type { NatsLink } from './link.ts';
 import { scan } from './scan.ts';
 import type { Names } from './subjects.ts';

@@ -1,4 +1,4 @@
-import { parseDuration, SwitchboardError } from '@switchboard/server';
+import { parseDuration, SwitchboardError } from '@switchboard/engine-kit';
 
 /** Everything the NATS engine reads from its URL, validated, with every default filled in. */
 export interface NatsEngineConfig {

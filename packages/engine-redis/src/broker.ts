@@ -1,18 +1,57 @@
+import {
+  type Broker,
+  type BrokerHandler,
+  EngineError,
+  type HistoryStore,
+  type PublishOptions,
+  type PublishResult,
+  Sequencer,
+} from '@switchboard/engine-kit';
 import { type ClientInfo, newEpoch } from '@switchboard/protocol';
-import type {
-  Broker,
-  BrokerHandler,
-  HistoryStore,
-  PublishOptions,
-  PublishResult,
-} from '@switchboard/server/engine/types';
-import { EngineError } from '@switchboard/server/errors';
 import { decodeMessage, decodePublication, encodeMember } from './codec.ts';
-import { type Commands, unavailable, within } from './connection.ts';
-import { Delivery } from './delivery.ts';
+import type { Commands } from './commands.ts';
+import { unavailable, within } from './connection.ts';
 import { channelKeys, channelOfPubsub } from './keys.ts';
 import type { Link } from './link.ts';
 import { PUBLISH } from './scripts.ts';
+
+/**
+ * The publish script's keys and arguments for one publication. `target` is the pub/sub channel it goes out on:
+ * the channel's own, unless a test sends it where no node listens.
+ */
+export function publishCall(
+  prefix: string,
+  channel: string,
+  data: string,
+  options: PublishOptions,
+  command: 'SPUBLISH' | 'PUBLISH',
+  target: string = channelKeys(prefix, channel).pubsub,
+): { keys: string[]; args: string[] } {
+  const k = channelKeys(prefix, channel);
+  const key = options.idempotencyKey;
+  return {
+    keys: [k.meta, k.stream, key === undefined ? k.idem : k.idem + key],
+    args: [
+      newEpoch(),
+      data,
+      options.info === undefined ? '' : JSON.stringify(options.info),
+      String(options.history.size),
+      String(Math.max(1, options.history.ttlMs)),
+      String(Math.max(1, options.history.metaTtlMs)),
+      key === undefined ? '0' : String(Math.max(1, options.idempotencyTtlMs ?? 300_000)),
+      target,
+      command,
+    ],
+  };
+}
+
+/** The publish script's reply: `[duplicate 0|1, the publication as codec.ts encodes it]`. */
+export function publishResult(channel: string, reply: unknown): PublishResult {
+  const [duplicate, encoded] = Array.isArray(reply) ? reply : [];
+  const publication = typeof encoded === 'string' ? decodePublication(channel, encoded) : undefined;
+  if (publication === undefined) throw new EngineError('unexpected reply from Redis');
+  return { publication, duplicate: Number(duplicate) === 1 };
+}
 
 export interface RedisBrokerOptions {
   readonly prefix: string;
@@ -28,15 +67,17 @@ export interface RedisBrokerOptions {
  *
  * node-redis resubscribes the channels it holds by itself after a reconnection; this class keeps the channels
  * the hub asked for (`#wanted`), subscribes any that could not be subscribed while Redis was away (or all of
- * them, when a Sentinel failover moved the link to a new client), and then has `Delivery` hand the hub what
- * the lost connection missed.
+ * them, when a Sentinel failover moved the link to a new client), and then has its `Sequencer` hand the hub
+ * what the lost connection missed. Everything that arrives goes through the sequencer, which fills any gap
+ * from the stream before handing on anything later: Redis pub/sub is at most once.
  */
 export class RedisBroker implements Broker {
   readonly #cmd: Commands;
   readonly #sub: Link;
   readonly #options: RedisBrokerOptions;
   readonly #history: HistoryStore;
-  readonly #delivery: Delivery;
+  readonly #sequencer: Sequencer;
+  #handler: BrokerHandler | undefined;
   readonly #guard: () => void;
   /** Channels with local subscribers. */
   readonly #wanted = new Set<string>();
@@ -56,8 +97,10 @@ export class RedisBroker implements Broker {
       return; // not ours (another writer on our prefix): nothing a subscriber could use
     }
     if (decoded === undefined) return;
-    if (decoded.kind === 'publication') this.#delivery.onPublication(decoded.publication);
-    else this.#delivery.onMember(decoded.kind, channel, decoded.client);
+    if (decoded.kind === 'publication') return this.#sequencer.offer(decoded.publication);
+    if (!this.#sequencer.watching(channel)) return;
+    if (decoded.kind === 'join') this.#handler?.onJoin(channel, decoded.client);
+    else this.#handler?.onLeave(channel, decoded.client);
   };
 
   constructor(
@@ -72,7 +115,7 @@ export class RedisBroker implements Broker {
     this.#history = history;
     this.#options = options;
     this.#guard = guard;
-    this.#delivery = new Delivery(history);
+    this.#sequencer = new Sequencer(history);
     this.#publishCommand = options.sharded ? 'SPUBLISH' : 'PUBLISH';
   }
 
@@ -86,37 +129,19 @@ export class RedisBroker implements Broker {
       this.#holding.clear();
     }
     await Promise.allSettled([...this.#wanted].filter((c) => !this.#held.has(c)).map((c) => this.#hold(c)));
-    this.#delivery.resync();
+    this.#sequencer.resync();
   }
 
   async start(handler: BrokerHandler): Promise<void> {
     this.#guard();
-    this.#delivery.handler = handler;
+    this.#handler = handler;
+    this.#sequencer.output = handler;
   }
 
   async publish(channel: string, data: string, options: PublishOptions): Promise<PublishResult> {
     this.#guard();
-    const k = channelKeys(this.#options.prefix, channel);
-    const key = options.idempotencyKey;
-    const reply = await this.#cmd.run(
-      PUBLISH,
-      [k.meta, k.stream, key === undefined ? k.idem : k.idem + key],
-      [
-        newEpoch(),
-        data,
-        options.info === undefined ? '' : JSON.stringify(options.info),
-        String(options.history.size),
-        String(Math.max(1, options.history.ttlMs)),
-        String(Math.max(1, options.history.metaTtlMs)),
-        key === undefined ? '0' : String(Math.max(1, options.idempotencyTtlMs ?? 300_000)),
-        k.pubsub,
-        this.#publishCommand,
-      ],
-    );
-    const [duplicate, encoded] = Array.isArray(reply) ? reply : [];
-    const publication = typeof encoded === 'string' ? decodePublication(channel, encoded) : undefined;
-    if (publication === undefined) throw new EngineError('unexpected reply from Redis');
-    return { publication, duplicate: Number(duplicate) === 1 };
+    const call = publishCall(this.#options.prefix, channel, data, options, this.#publishCommand);
+    return publishResult(channel, await this.#cmd.run(PUBLISH, call.keys, call.args));
   }
 
   publishJoin(channel: string, client: ClientInfo): Promise<void> {
@@ -136,11 +161,11 @@ export class RedisBroker implements Broker {
   async subscribe(channel: string): Promise<void> {
     this.#guard();
     this.#wanted.add(channel);
-    this.#delivery.watch(channel);
+    this.#sequencer.watch(channel);
     await this.#hold(channel);
     try {
       // Where catch-up starts if the connection breaks before any publication arrives.
-      this.#delivery.notePosition(channel, await this.#history.top(channel));
+      this.#sequencer.notePosition(channel, await this.#history.top(channel));
     } catch {
       // Redis went away just now: resync after the reconnection starts from the first publication seen.
     }
@@ -148,7 +173,7 @@ export class RedisBroker implements Broker {
 
   async unsubscribe(channel: string): Promise<void> {
     this.#wanted.delete(channel);
-    this.#delivery.unwatch(channel);
+    this.#sequencer.unwatch(channel);
     if (!this.#held.delete(channel)) return;
     // Not awaited: node-redis queues pub/sub commands while disconnected, and a broker call must not hang. A stray
     // message for the channel meanwhile is ignored (it is no longer watched).
@@ -198,6 +223,6 @@ export class RedisBroker implements Broker {
   async close(): Promise<void> {
     this.#wanted.clear();
     this.#held.clear();
-    this.#delivery.clear();
+    this.#sequencer.clear();
   }
 }

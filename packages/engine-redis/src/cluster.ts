@@ -1,4 +1,4 @@
-import { EngineError } from '@switchboard/server/errors';
+import { EngineError } from '@switchboard/engine-kit';
 import { createCluster, type RedisClusterType } from 'redis';
 import { backoff, type Client, within } from './connection.ts';
 import { type Link, LinkEvents, type PubSub } from './link.ts';

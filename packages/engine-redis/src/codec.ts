@@ -1,5 +1,5 @@
+import type { Publication } from '@switchboard/engine-kit';
 import type { ClientInfo } from '@switchboard/protocol';
-import type { Publication } from '@switchboard/server/engine/types';
 
 /**
  * The messages nodes exchange over pub/sub, built by the Lua scripts (publications) or by `encodeMember`

@@ -1,12 +1,7 @@
+import type { HistoryQuery, HistoryResult, HistoryStore, Publication } from '@switchboard/engine-kit';
+import { EngineError } from '@switchboard/engine-kit';
 import { newEpoch, type Position } from '@switchboard/protocol';
-import type {
-  HistoryQuery,
-  HistoryResult,
-  HistoryStore,
-  Publication,
-} from '@switchboard/server/engine/types';
-import { EngineError } from '@switchboard/server/errors';
-import type { Commands } from './connection.ts';
+import type { Commands } from './commands.ts';
 import { channelKeys } from './keys.ts';
 import { READ } from './scripts.ts';
 

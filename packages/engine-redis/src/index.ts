@@ -1,14 +1,14 @@
-import type { Engine } from '@switchboard/server/engine/types';
-import { EngineError } from '@switchboard/server/errors';
+import { type Engine, EngineError, type EngineLog } from '@switchboard/engine-kit';
 import { RedisBroker } from './broker.ts';
 import { ClusterLink } from './cluster.ts';
-import { Commands } from './connection.ts';
+import { Commands } from './commands.ts';
 import { RedisHistory } from './history.ts';
 import { DirectLink, type Link } from './link.ts';
 import { parseRedisUrl, type RedisEngineOptions } from './options.ts';
 import { RedisPresence } from './presence.ts';
 import { SentinelLink, Sentinels } from './sentinel.ts';
 
+export type { EngineLog } from '@switchboard/engine-kit';
 export { channelKeys } from './keys.ts';
 export {
   parseRedisUrl,
@@ -17,12 +17,6 @@ export {
   type RedisNode,
   type SentinelTarget,
 } from './options.ts';
-
-/** Where the engine reports connection losses and recoveries (a pino logger fits). */
-export interface EngineLog {
-  warn(context: object, message: string): void;
-  info(context: object, message: string): void;
-}
 
 export interface RedisEngineHooks {
   readonly log?: EngineLog;

@@ -1,4 +1,4 @@
-import { SwitchboardError } from '@switchboard/server/errors';
+import { SwitchboardError } from '@switchboard/engine-kit';
 
 /** One Redis or Sentinel address. */
 export interface RedisNode {

@@ -1,5 +1,5 @@
-import type { PresenceEntry, PresenceStore } from '@switchboard/server/engine/types';
-import type { Commands } from './connection.ts';
+import type { PresenceEntry, PresenceStore } from '@switchboard/engine-kit';
+import type { Commands } from './commands.ts';
 import { channelKeys } from './keys.ts';
 import { PRESENCE_ADD, PRESENCE_LIST, PRESENCE_REMOVE } from './scripts.ts';
 

@@ -1,4 +1,4 @@
-import { EngineError } from '@switchboard/server/errors';
+import { EngineError } from '@switchboard/engine-kit';
 import { createClient } from 'redis';
 import { backoff, type Client, connect, discard, open, unavailable, within } from './connection.ts';
 import { type Link, LinkEvents, type PubSub } from './link.ts';

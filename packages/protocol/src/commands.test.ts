@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_TOKEN_LENGTH, parseCommand } from './commands.ts';
+import { MAX_TOKEN_LENGTH, parseCommand, validateCommand } from './commands.ts';
 
 const limits = { maxChannelLength: 20, maxHistoryLimit: 100 };
 
@@ -103,5 +103,25 @@ describe('command parser', () => {
         assert.equal(r.error.id, id, text);
       }
     }
+  });
+
+  it('validates a value already parsed from JSON exactly as it parses the text', () => {
+    const texts = [
+      '{"type":"publish","id":"p1","channel":"a","data":{"x":[1,2]},"idempotencyKey":"k"}',
+      '{"type":"history","channel":"a","since":{"epoch":"e1","offset":3},"limit":500}',
+      '{"type":"auth","token":"a.b.c"}',
+      '{"type":"ping"}',
+      'null',
+      '[1]',
+      '{"type":"x","id":7}',
+      '{"type":"subscribe","id":2,"channel":"a b"}',
+      '{"type":"publish","id":2,"channel":"a"}',
+    ];
+    for (const text of texts)
+      assert.deepEqual(validateCommand(JSON.parse(text), limits), parseCommand(text, limits), text);
+    assert.deepEqual(validateCommand({ type: 'history', channel: 'a', limit: 500 }, limits), {
+      ok: true,
+      command: { type: 'history', channel: 'a', limit: 100 },
+    });
   });
 });

@@ -63,6 +63,14 @@ export function parseCommand(text: string, limits: CommandLimits): ParseResult {
   } catch {
     return fail('invalid_json', 'frame is not valid JSON');
   }
+  return validateCommand(raw, limits);
+}
+
+/**
+ * Checks a value already parsed from JSON (an HTTP request's body) as a command: exactly `parseCommand`'s checks
+ * and results, without serializing and parsing it again.
+ */
+export function validateCommand(raw: unknown, limits: CommandLimits): ParseResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return fail('bad_request', 'a command must be a JSON object');
   }

@@ -1,27 +1,9 @@
-import { CLOSE_CODES, type CloseReason, type ErrorCode, statusOf } from '@switchboard/protocol';
+import { SwitchboardError } from '@switchboard/engine-kit';
+import { CLOSE_CODES, type CloseReason } from '@switchboard/protocol';
 
-/**
- * The one error base of the hub. `code` is stable and documented (docs/protocol.md); `message` is safe to send
- * to clients (it never carries a stack, a token or a raw exception message). `status` answers HTTP requests.
- */
-export class SwitchboardError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SwitchboardError';
-    this.code = code;
-    this.status = statusOf(code);
-  }
-}
-
-/** An engine could not do what it was asked; `unavailable` when the backend is unreachable. */
-export class EngineError extends SwitchboardError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('unavailable', message, options);
-    this.name = 'EngineError';
-  }
-}
+// The error base lives in the engine kit, which engines depend on instead of the server; the hub's code
+// imports it from here, next to what the hub adds to it.
+export { EngineError, SwitchboardError } from '@switchboard/engine-kit';
 
 /** Normalizes anything thrown into a SwitchboardError; unknown errors become `internal` with a generic message. */
 export function toSwitchboardError(err: unknown): SwitchboardError {

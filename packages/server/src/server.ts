@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Engine } from '@switchboard/engine-kit';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/index.ts';
 import { TicketStore } from './auth/tickets.ts';
 import type { Config } from './config/types.ts';
 import { SwitchboardNode } from './core/node.ts';
+import { SseEndpoint } from './endpoints/sse.ts';
+import { WebSocketEndpoint } from './endpoints/websocket.ts';
 import { createEngine } from './engine/create.ts';
-import type { Engine } from './engine/types.ts';
 import { disconnectFor } from './errors.ts';
 import { Api } from './http/api.ts';
 import { Guard } from './http/guard.ts';
 import { createHttpServer } from './http/server.ts';
 import { Metrics } from './observability/metrics.ts';
-import { SseEndpoint } from './transport/sse-endpoint.ts';
-import { WebSocketEndpoint } from './transport/websocket-endpoint.ts';
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */

@@ -1,5 +1,4 @@
-import type { Position } from '@switchboard/protocol';
-import type { IncomingFrame, OutgoingCommand } from '../frames.ts';
+import type { ClientCommand, Position, ServerFrame } from '@switchboard/protocol';
 
 /**
  * What tabs and the relay (the one hub connection of an origin, in a SharedWorker or the leader tab) say to each
@@ -18,12 +17,12 @@ export type TabMessage =
        */
       readonly channels?: readonly { readonly channel: string; readonly since: Position | undefined }[];
     }
-  | { readonly t: 'cmd'; readonly tab: string; readonly cmd: OutgoingCommand }
+  | { readonly t: 'cmd'; readonly tab: string; readonly cmd: ClientCommand }
   /** The tab is going away (page hide): the relay forgets it at once instead of when its lock is released. */
   | { readonly t: 'bye'; readonly tab: string };
 
 export type RelayMessage =
-  | { readonly t: 'frame'; readonly tab: string; readonly frame: IncomingFrame }
+  | { readonly t: 'frame'; readonly tab: string; readonly frame: ServerFrame }
   /** The relay ends the tab's link (its hub connection went away, or the tab fell too far behind). */
   | { readonly t: 'drop'; readonly tab: string; readonly code: number; readonly reason: string }
   /** A new relay took over (leader mode): every tab re-opens its link to it. */

@@ -1,7 +1,13 @@
-import type { CommandId, MessageFrame, Position } from '@switchboard/protocol';
+import {
+  CLOSE_CODES,
+  type ClientCommand,
+  type CommandId,
+  type MessageFrame,
+  type Position,
+  type ServerFrame,
+} from '@switchboard/protocol';
 import type { Client } from '../client.ts';
 import { SwitchboardClientError } from '../errors.ts';
-import type { IncomingFrame, OutgoingCommand } from '../frames.ts';
 import type { Message, SubscribedEvent, Subscription } from '../subscription.ts';
 import { locks, type RelayMessage, type TabMessage } from './messages.ts';
 
@@ -126,12 +132,12 @@ export class Relay {
     this.#post({ t: 'drop', tab: id, code, reason });
   }
 
-  #send(tab: string, frame: IncomingFrame): void {
+  #send(tab: string, frame: ServerFrame): void {
     this.#post({ t: 'frame', tab, frame });
   }
 
-  #command(id: string, tab: Tab, cmd: OutgoingCommand): void {
-    const reply = (frame: IncomingFrame) => this.#send(id, frame);
+  #command(id: string, tab: Tab, cmd: ClientCommand): void {
+    const reply = (frame: ServerFrame) => this.#send(id, frame);
     const withId = cmd.id === undefined ? {} : { id: cmd.id };
     const fail = (err: unknown) => {
       const e =
@@ -254,7 +260,7 @@ export class Relay {
           if (ts === undefined) continue;
           // The hub could not resume the shared subscription: each tab resumes on its own (and hears so).
           if (ts.phase !== 'waiting' && event.recovered === false) {
-            this.#drop(id, 4004, 'the hub could not resume the channel');
+            this.#drop(id, CLOSE_CODES.reconnect_requested.code, 'the hub could not resume the channel');
           } else if (ts.phase === 'waiting') void this.#catchUp(id, tab, ts, up);
         }
       }),
@@ -265,7 +271,7 @@ export class Relay {
     return up;
   }
 
-  #fanout(channel: string, frame: IncomingFrame): void {
+  #fanout(channel: string, frame: ServerFrame): void {
     for (const [id, tab] of this.#tabs) if (tab.subs.get(channel)?.phase === 'live') this.#send(id, frame);
   }
 
@@ -283,7 +289,7 @@ export class Relay {
       if (ts === undefined) continue;
       if (ts.phase !== 'live') {
         ts.held.push(frame);
-        if (ts.held.length > MAX_HELD) this.#drop(id, 4001, 'slow_consumer');
+        if (ts.held.length > MAX_HELD) this.#drop(id, CLOSE_CODES.slow_consumer.code, 'slow_consumer');
         continue;
       }
       this.#write(id, ts, frame);

@@ -1,5 +1,12 @@
-import { encodeCursor, normalizeChannels, type Position } from '@switchboard/protocol';
-import { type IncomingFrame, type OutgoingCommand, parseFrame } from '../frames.ts';
+import {
+  CLOSE_CODES,
+  type ClientCommand,
+  encodeCursor,
+  normalizeChannels,
+  type Position,
+  type ServerFrame,
+} from '@switchboard/protocol';
+import { parseFrame } from '../frames.ts';
 import { type Reader, readWithEventSource, readWithFetch } from './sse-readers.ts';
 import type { OpenParams, Transport } from './types.ts';
 
@@ -9,6 +16,9 @@ import type { OpenParams, Transport } from './types.ts';
  * subscription wants; the client does not report that `recovered: false`, since it asked for nothing.
  */
 export const NO_POSITION: Position = { epoch: '0', offset: 0 };
+
+/** The standard close code of a link that broke without a close (RFC 6455): a stream that just ended. */
+const ABNORMAL_CLOSURE = 1006;
 
 /** `GET /sse?channel=…[&since=cursor]` for a channel set and its resume positions. */
 export function sseUrl(base: string, channels: OpenParams['channels']): string {
@@ -59,10 +69,15 @@ export function openSse(params: OpenParams): Transport {
     done = true;
     if (refused !== undefined) {
       // Refused before the stream started: 401/403 need new credentials; 4xx would fail the same way again.
-      const code = refused.status === 401 ? 4501 : refused.status === 403 ? 4502 : 4500;
+      const code =
+        refused.status === 401
+          ? CLOSE_CODES.unauthorized.code
+          : refused.status === 403
+            ? CLOSE_CODES.forbidden.code
+            : CLOSE_CODES.bad_request.code;
       const retry = refused.status >= 500 || refused.status === 429 || refused.status === 408;
       return handlers.closed({
-        code: retry ? 4005 : code,
+        code: retry ? CLOSE_CODES.connection_limit.code : code,
         reason: refused.code ?? `http_${refused.status}`,
         reconnect: retry,
         beforeConnected: true,
@@ -71,7 +86,12 @@ export function openSse(params: OpenParams): Transport {
     if (disconnect !== undefined) {
       return handlers.closed({ ...disconnect, beforeConnected: !connected });
     }
-    handlers.closed({ code: 1006, reason: 'stream ended', reconnect: true, beforeConnected: !connected });
+    handlers.closed({
+      code: ABNORMAL_CLOSURE,
+      reason: 'stream ended',
+      reconnect: true,
+      beforeConnected: !connected,
+    });
   };
 
   // A token needs a header, which only a fetch-based reader can send; otherwise the platform's EventSource.
@@ -86,10 +106,10 @@ export function openSse(params: OpenParams): Transport {
     throw new TypeError('SSE needs fetch or EventSource: pass one in the client options');
   }
 
-  const reply = (frame: IncomingFrame) => {
+  const reply = (frame: ServerFrame) => {
     if (!done || 'id' in frame) handlers.frame(frame);
   };
-  const fail = (command: OutgoingCommand, code: 'unavailable' | 'not_found', message: string) => {
+  const fail = (command: ClientCommand, code: 'unavailable' | 'not_found', message: string) => {
     if (command.id !== undefined) reply({ type: 'error', id: command.id, code, message });
   };
 

@@ -1,5 +1,4 @@
-import type { Position } from '@switchboard/protocol';
-import type { IncomingFrame, OutgoingCommand } from '../frames.ts';
+import type { ClientCommand, Position, ServerFrame } from '@switchboard/protocol';
 
 export type TransportKind = 'websocket' | 'sse';
 
@@ -14,7 +13,7 @@ export interface CloseInfo {
 
 /** What a transport reports to the client. A transport calls `closed` at most once, and never after `close()`. */
 export interface TransportHandlers {
-  frame(frame: IncomingFrame): void;
+  frame(frame: ServerFrame): void;
   /** Any sign of life from the hub, frames and SSE heartbeat comments alike: resets the silence timer. */
   alive(): void;
   closed(info: CloseInfo): void;
@@ -30,7 +29,7 @@ export interface Transport {
   readonly fixedChannels: boolean;
   /** False when heartbeats are invisible (a native EventSource hides SSE comments): silence is probed with `ping`. */
   readonly seesHeartbeats: boolean;
-  send(command: OutgoingCommand): void;
+  send(command: ClientCommand): void;
   /** Ends the transport without calling `closed`. Idempotent. */
   close(): void;
 }

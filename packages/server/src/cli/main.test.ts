@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loaderWithoutPackages } from '@switchboard/test-helpers/missing-package';
 import pino from 'pino';
 import { DEFAULTS } from '../config/defaults.ts';
 import type { Config } from '../config/types.ts';
 import { banner, displayHost } from './banner.ts';
-import { type CliIo, run, type Started } from './main.ts';
+import { BENCH_PACKAGE, type CliIo, run, type Started } from './main.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
@@ -254,7 +255,7 @@ describe('switchboard (spawned): exit statuses', () => {
 });
 
 /** An in-process CLI with a fake hub: records output, exits and shutdowns. */
-function harness(start?: CliIo['start']) {
+function harness(start?: CliIo['start'], load?: CliIo['load']) {
   const out: string[] = [];
   const err: string[] = [];
   const exits: number[] = [];
@@ -285,6 +286,7 @@ function harness(start?: CliIo['start']) {
         calls.started.push(config);
         return fake;
       }),
+    ...(load === undefined ? {} : { load }),
   };
   return {
     run: (...args: string[]) => run(['node', 'switchboard', ...args], io),
@@ -359,6 +361,39 @@ describe('switchboard serve (in process, fake hub)', () => {
     assert.equal(await h.run('serve', '--history-size', '-1'), 2);
     assert.equal(h.calls.started.length, 0);
     assert.match(h.err.join(''), /flag --history-size: must be an integer >= 0, got "-1"/);
+  });
+});
+
+describe('switchboard bench (in process)', () => {
+  it('runs the load generator when it is installed, with the arguments given', async () => {
+    const loaded: string[] = [];
+    const seen: string[][] = [];
+    const h = harness(undefined, async (name) => {
+      loaded.push(name);
+      return {
+        runBenchCli: async (args: string[]) => {
+          seen.push(args);
+          return 3;
+        },
+      };
+    });
+    assert.equal(await h.run('bench', '--scenario', 'fanout'), 3);
+    assert.deepEqual(loaded, [BENCH_PACKAGE]);
+    assert.deepEqual(seen, [['--scenario', 'fanout']]);
+  });
+
+  it('says how to install it when it is not installed, and exits 1', async () => {
+    const { load, cleanup } = await loaderWithoutPackages();
+    try {
+      const h = harness(undefined, load);
+      assert.equal(await h.run('bench'), 1);
+      assert.equal(
+        h.err.join(''),
+        'switchboard: bench needs the load generator, @switchboard/bench, which is not installed: npm install @switchboard/bench\n',
+      );
+    } finally {
+      cleanup();
+    }
   });
 });
 

@@ -7,8 +7,10 @@ import type { Logger } from 'pino';
 import { type Env, setAt } from '../config/env.ts';
 import { ConfigError, type RawConfig, type Resolved, resolveConfig } from '../config/load.ts';
 import { redactConfig } from '../config/redact.ts';
+
 import type { Config } from '../config/types.ts';
 import { createLogger } from '../observability/logger.ts';
+import { importPackage, notInstalled, type PackageLoader } from '../optional.ts';
 import { banner, type Listening } from './banner.ts';
 
 /** What `serve` needs of a started server (a subset of server.ts's RunningServer). */
@@ -31,7 +33,17 @@ export interface CliIo {
   readonly start: Start;
   /** Where `serve` logs; by default pino, JSON lines on stdout, at `log.level`. */
   readonly logger: (config: Config) => Logger;
+  /** Loads an optional package by name (`bench` loads the load generator); by default `import()`. */
+  readonly load: PackageLoader;
 }
+
+/** The load generator's entry point, as `switchboard bench` uses it. */
+interface BenchPackage {
+  runBenchCli(args: string[]): Promise<number>;
+}
+
+/** The load generator: not a dependency of the hub, loaded by `switchboard bench` when installed. */
+export const BENCH_PACKAGE = '@switchboard/bench';
 
 const defaultIo: CliIo = {
   env: process.env,
@@ -41,6 +53,7 @@ const defaultIo: CliIo = {
   signals: process,
   start: async (config, options) => (await import('../server.ts')).startServer(config, options),
   logger: (config) => createLogger(config.log.level),
+  load: importPackage,
 };
 
 /** Commander option name → raw option path. Only options given on the command line are passed on. */
@@ -168,9 +181,7 @@ export async function run(
     .allowExcessArguments()
     .argument('[options...]', 'options of the load generator')
     .action(async (args: string[]) => {
-      // Loaded only when asked for: the generator is not part of the hub's start-up.
-      const { runBenchCli } = await import('@switchboard/bench');
-      status = await runBenchCli(args);
+      status = await bench(args, io);
     });
 
   try {
@@ -184,6 +195,21 @@ export async function run(
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     throw err;
   }
+}
+
+/** `switchboard bench`: the load generator, loaded only when asked for and only if it is installed. */
+async function bench(args: string[], io: CliIo): Promise<number> {
+  let pkg: BenchPackage;
+  try {
+    pkg = (await io.load(BENCH_PACKAGE)) as BenchPackage;
+  } catch (err) {
+    if (!notInstalled(err, BENCH_PACKAGE)) throw err;
+    io.stderr(
+      `switchboard: bench needs the load generator, ${BENCH_PACKAGE}, which is not installed: npm install ${BENCH_PACKAGE}\n`,
+    );
+    return 1;
+  }
+  return pkg.runBenchCli(args);
 }
 
 function checkConfig(cmd: Command, io: CliIo): number {

@@ -1,8 +1,9 @@
 // The value types of configuration leaves, as zod schemas that take raw input (JSON values, or the strings of
 // environment variables and command-line flags) to normalized values. Every schema writes its own message, so a
 // mistake reads the same whichever source it came from; secret values are never echoed.
+
+import { formatDuration, formatSize, type Parsed, parseDuration, parseSize } from '@switchboard/engine-kit';
 import * as z from 'zod';
-import { formatDuration, formatSize, type Parsed, parseDuration, parseSize } from './units.ts';
 
 /** The longest delay Node.js timers accept (2³¹−1 ms, about 24.8 days); longer ones silently fire after 1ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;

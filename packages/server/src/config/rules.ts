@@ -1,9 +1,10 @@
 // Combinations of values that cannot work together. Each rule names the `Config` paths it reads, so a rule is
 // skipped when one of them was itself invalid (its message would only repeat that mistake).
+
+import { formatDuration, formatSize } from '@switchboard/engine-kit';
 import { loadKey } from '../auth/keys.ts';
 import { CHANNEL_RULES, type ChannelPath, resolveNamespace } from './namespaces.ts';
 import type { ChannelConfig, Config } from './types.ts';
-import { formatDuration, formatSize } from './units.ts';
 
 /** Renders the option at a `Config` path for a message: raw name, value, and (when loading) where it came from. */
 export type Describe = (config: Config, path: string) => string;

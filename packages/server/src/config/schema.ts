@@ -2,6 +2,8 @@
 // option maps onto the resolved `Config`. SPEC is keyed by `Config`'s own keys, so the compiler checks that every
 // field of `Config` has exactly one raw option of the right type; the zod schema and the FIELDS list (environment
 // variable names, flags, docs) are derived from it.
+
+import { formatDuration, formatSize } from '@switchboard/engine-kit';
 import * as z from 'zod';
 import { KNOWN_ALGORITHMS } from '../auth/keys.ts';
 import { originEntryError } from '../auth/origins.ts';
@@ -27,7 +29,6 @@ import {
 import { namespacesSchema } from './namespaces.ts';
 import { type Describe, RULES } from './rules.ts';
 import { type ChannelConfig, type Config, DELIVERY_POLICIES, type NamespaceMap } from './types.ts';
-import { formatDuration, formatSize } from './units.ts';
 
 /** How a leaf's value is written back for people (messages, `check-config`, docs). */
 export type Kind = 'duration' | 'size' | 'secret' | 'url' | 'plain';

@@ -10,7 +10,6 @@
 //   S_SERVICE_PORT_<NAME>=N (named ports)  S_PORT_N_P_PROTO=p, S_PORT_N_P_PORT=N, S_PORT_N_P_ADDR=ip
 // An IPv6 `ip` is bracketed in the URLs. P is TCP, UDP or SCTP.
 import { isIP } from 'node:net';
-import type { Env } from './env.ts';
 
 /** S_SERVICE_HOST for an S under the hub's prefix: S is what a Service name (a DNS label) becomes. */
 const HOST = /^(SWITCHBOARD(?:_[A-Z0-9]+)*)_SERVICE_HOST$/;
@@ -28,7 +27,7 @@ const LINK_URL = /^(tcp|udp|sctp):\/\/(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):(\d{1,5
  * variable the pod spec sets over a link's name (`SWITCHBOARD_SERVER_PORT=3000` beside a Service
  * `switchboard-server`) stays the pod spec's.
  */
-export function serviceLinks(env: Env): ReadonlyMap<string, string> {
+export function serviceLinks(env: Readonly<Record<string, string | undefined>>): ReadonlyMap<string, string> {
   const services: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     const s = HOST.exec(name)?.[1];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { HistoryQuery, HistoryResult, HistoryStore, Publication } from '@switchboard/engine-kit';
 import type { Position } from '@switchboard/protocol';
-import type { HistoryQuery, HistoryResult, HistoryStore, Publication } from '../engine/types.ts';
 import { startingPoint } from './catch-up.ts';
 
 const pub = (offset: number): Publication => ({

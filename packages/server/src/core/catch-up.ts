@@ -1,5 +1,5 @@
+import type { HistoryStore, Publication } from '@switchboard/engine-kit';
 import type { Position } from '@switchboard/protocol';
-import type { HistoryStore, Publication } from '../engine/types.ts';
 
 /** Where a new subscription starts, and what it is sent before live publications. */
 export interface StartingPoint {

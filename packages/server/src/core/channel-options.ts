@@ -1,36 +1,25 @@
 import { namespaceOf, resolveNamespace } from '../config/namespaces.ts';
-import type { Config, DeliveryPolicy } from '../config/types.ts';
-import type { HistoryPolicy } from '../engine/types.ts';
+import type { ChannelConfig, Config } from '../config/types.ts';
 
-/** How a subscription is fed when its subscriber falls behind; see core/delivery. */
-export interface DeliveryOptions {
-  readonly policy: DeliveryPolicy;
+/** How a subscription is fed when its subscriber falls behind (see core/delivery), as the namespace set it. */
+export interface DeliveryOptions extends Omit<ChannelConfig['delivery'], 'conflateKey' | 'maxRate'> {
   /** `latest` only: the top-level data field whose values conflate separately; null for one latest value. */
   readonly conflateKey: string | null;
-  /** Publications (drop-oldest) or keys (keyed latest) held per subscriber while it is behind. */
-  readonly queueSize: number;
-  /** Most deliveries per second per subscriber; 0 for no cap. */
+  /** Most deliveries per second per subscriber; 0 for no cap (always 0 for `all`). */
   readonly maxRate: number;
 }
 
-/** What a channel does: resolved once per namespace, so every part of the hub asks the same place. */
-export interface ChannelOptions {
+/**
+ * What a channel does: its namespace's `ChannelConfig` (config/types.ts documents each option), resolved once
+ * against the default namespace and the hub-wide settings, so every part of the hub asks the same place.
+ */
+export interface ChannelOptions extends Omit<ChannelConfig, 'anonymous' | 'maxMessageBytes' | 'delivery'> {
   /** The namespace's name; `''` for the default namespace. */
   readonly namespace: string;
-  readonly history: HistoryPolicy;
-  readonly presence: boolean;
-  readonly joinLeave: boolean;
-  readonly clientPublish: boolean;
-  /** A publishing client receives its own publications. */
-  readonly echo: boolean;
-  /** Anonymous connections may subscribe (contract D: read by authentication as well). */
+  /** Anonymous connections may subscribe: the namespace allows it and the hub lets them in at all. */
   readonly anonymous: boolean;
-  /** Most subscribers per channel on this node; 0 for no limit. */
-  readonly maxSubscribers: number;
-  /** Largest payload, in bytes (the namespace's own, else the hub-wide limit). */
+  /** Largest payload, in bytes: the namespace's own, else `limits.maxMessageBytes`. */
   readonly maxMessageBytes: number;
-  /** A new subscriber without a recovered resume gets the latest publication first. */
-  readonly lastValue: boolean;
   readonly delivery: DeliveryOptions;
 }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Position, ServerFrame } from '@switchboard/protocol';
-import type { HistoryQuery, HistoryResult, HistoryStore, Publication } from '../engine/types.ts';
+import type { Publication } from '@switchboard/engine-kit';
+import type { ServerFrame } from '@switchboard/protocol';
 import { Hub } from './hub.ts';
-import type { PreparedPublication } from './prepared.ts';
+import type { PreparedFrame, PreparedPublication } from './prepared.ts';
 import { Subscription, type SubscriptionOwner } from './subscription.ts';
 
 const EPOCH = 'e1';
@@ -15,32 +15,16 @@ const pub = (offset: number, epoch = EPOCH): Publication => ({
   time: 0,
 });
 
-/** A history of publications 1..n for channel `c`, readable after a position (an in-process store, no I/O). */
-class ArrayHistory implements HistoryStore {
-  readonly pubs: Publication[] = [];
-  failing = false;
-  async top(): Promise<Position> {
-    return { epoch: EPOCH, offset: this.pubs.at(-1)?.offset ?? 0 };
-  }
-  async read(_channel: string, query: HistoryQuery): Promise<HistoryResult> {
-    if (this.failing) throw new Error('history down');
-    const since = query.since?.offset ?? 0;
-    const first = this.pubs[0]?.offset ?? 1;
-    return {
-      top: await this.top(),
-      publications: this.pubs.filter((p) => p.offset > since),
-      recovered: since + 1 >= first,
-    };
-  }
-  async remove(): Promise<void> {}
-}
-
 class Collector implements SubscriptionOwner {
   readonly id = 'x';
   readonly got: number[] = [];
   overflowed = false;
   sendPublication(p: PreparedPublication): void {
     this.got.push(p.publication.offset);
+  }
+  readonly prepared: PreparedFrame[] = [];
+  sendPrepared(frame: PreparedFrame): void {
+    this.prepared.push(frame);
   }
   send(_frame: ServerFrame): void {}
   overflow(): void {
@@ -50,63 +34,50 @@ class Collector implements SubscriptionOwner {
   waitDrain(): void {}
 }
 
-function setup() {
-  const history = new ArrayHistory();
-  const unfilled: string[] = [];
-  const hub = new Hub(history, {
-    onGapUnfilled: (_c, _f, reason) => unfilled.push(reason),
-    onFanout: () => {},
-  });
-  const owner = new Collector();
-  const sub = new Subscription('c', owner);
-  hub.add(sub);
-  sub.goLive({ epoch: EPOCH, offset: 0 }, []);
-  return { history, hub, owner, sub, unfilled };
-}
-
-const tick = () => new Promise((r) => setImmediate(r));
-
 describe('Hub', () => {
-  it('delivers in order and drops duplicates from the broker', () => {
-    const { hub, owner } = setup();
-    for (const o of [1, 2, 2, 3, 1]) hub.onPublication(pub(o));
-    assert.deepEqual(owner.got, [1, 2, 3]);
-  });
-
-  it('fills a gap from history before delivering anything newer', async () => {
-    const { hub, history, owner, unfilled } = setup();
-    for (let o = 1; o <= 6; o++) history.pubs.push(pub(o));
+  it('hands each publication to every subscriber of its channel, prepared once for all of them', () => {
+    const fanouts: number[] = [];
+    const hub = new Hub({ onFanout: (n) => fanouts.push(n) });
+    const seen: PreparedPublication[] = [];
+    class Shared extends Collector {
+      override sendPublication(p: PreparedPublication): void {
+        seen.push(p);
+      }
+    }
+    const a = new Subscription('c', new Shared());
+    const b = new Subscription('c', new Shared());
+    const other = new Subscription('d', new Shared());
+    for (const s of [a, b, other]) {
+      hub.add(s);
+      s.goLive({ epoch: EPOCH, offset: 0 }, []);
+    }
     hub.onPublication(pub(1));
-    hub.onPublication(pub(4)); // 2 and 3 were lost by the broker
-    hub.onPublication(pub(5)); // arrives while the gap is being filled: must wait
-    assert.deepEqual(owner.got, [1]);
-    await tick();
-    hub.onPublication(pub(6));
-    assert.deepEqual(owner.got, [1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(unfilled, []);
+    hub.onPublication({ ...pub(1), channel: 'nobody' });
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0], seen[1]);
+    assert.deepEqual(fanouts, [2]);
   });
 
-  it('reports a gap history cannot fill, and goes on', async () => {
-    const { hub, history, owner, unfilled } = setup();
-    hub.onPublication(pub(1));
-    history.failing = true;
-    hub.onPublication(pub(5));
-    await tick();
-    assert.deepEqual(owner.got, [1, 5]);
-    assert.equal(unfilled.length, 1);
-  });
-
-  it('accepts a new epoch as a fresh stream', () => {
-    const { hub, owner } = setup();
-    hub.onPublication(pub(7));
-    hub.onPublication(pub(1, 'e2'));
-    hub.onPublication(pub(2, 'e2'));
-    assert.deepEqual(owner.got, [7, 1, 2]);
+  it('serializes a broadcast frame once for every live subscriber, and sends none to one still subscribing', () => {
+    const hub = new Hub({ onFanout: () => {} });
+    const [a, b, joining] = [new Collector(), new Collector(), new Collector()];
+    for (const owner of [a, b]) {
+      const s = new Subscription('c', owner);
+      hub.add(s);
+      s.goLive({ epoch: EPOCH, offset: 0 }, []);
+    }
+    hub.add(new Subscription('c', joining));
+    const client = { client: 'x', user: null };
+    hub.broadcast('c', { type: 'join', channel: 'c', client });
+    hub.broadcast('nobody', { type: 'join', channel: 'nobody', client });
+    assert.equal(a.prepared.length, 1);
+    assert.equal(a.prepared[0], b.prepared[0]);
+    assert.equal(a.prepared[0]!.json, '{"type":"join","channel":"c","client":{"client":"x","user":null}}');
+    assert.equal(joining.prepared.length, 0);
   });
 
   it('reports first and last subscribers so the broker subscribes once per channel', () => {
-    const history = new ArrayHistory();
-    const hub = new Hub(history, { onGapUnfilled: () => {}, onFanout: () => {} });
+    const hub = new Hub({ onFanout: () => {} });
     const a = new Subscription('c', new Collector());
     const b = new Subscription('c', new Collector());
     assert.equal(hub.add(a), true);

@@ -1,18 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { type ClientInfo, channelError, type ServerFrame } from '@switchboard/protocol';
+import type {
+  Engine,
+  HistoryQuery,
+  HistoryResult,
+  PresenceEntry,
+  PublishResult,
+  Resync,
+} from '@switchboard/engine-kit';
+import { type ClientInfo, channelError, type SubscribedFrame } from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import { Access } from '../auth/access.ts';
 import { ANONYMOUS, type Authenticator, type Identity } from '../auth/types.ts';
 import type { Config } from '../config/types.ts';
-import type { Engine, HistoryQuery, HistoryResult, PresenceEntry, PublishResult } from '../engine/types.ts';
-import { type Disconnect, SwitchboardError } from '../errors.ts';
+import { type Disconnect, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Transport } from '../transport/types.ts';
+import { startingPoint } from './catch-up.ts';
 import { type ChannelOptions, channelOptionsFrom } from './channel-options.ts';
-import { highWaterFor } from './delivery/gate.ts';
+import { effectiveRate, highWaterFor } from './delivery/gate.ts';
+import type { Member, SessionHost, SubscribeRequest } from './host.ts';
 import { Hub } from './hub.ts';
+import { Payload } from './payload.ts';
+import { prepareAll } from './prepared.ts';
+import { errorFrame, type ReplySink } from './reply.ts';
 import { Session } from './session.ts';
-import type { Subscription } from './subscription.ts';
+import { Sessions } from './sessions.ts';
+import { Subscription } from './subscription.ts';
 
 /** How often live presence entries are re-added, as a fraction of their time to live. */
 const PRESENCE_TTL_MS = 60_000;
@@ -28,9 +41,10 @@ export interface NodeOptions {
 
 /**
  * The orchestrator: owns the engine, the hub and the sessions, and is the one place that turns a client's or a
- * backend's intent (publish, subscribe, presence, disconnect) into engine and hub calls.
+ * backend's intent (publish, subscribe, presence, disconnect) into engine and hub calls. Sessions see it through
+ * `SessionHost` only.
  */
-export class SwitchboardNode {
+export class SwitchboardNode implements SessionHost {
   readonly engine: Engine;
   readonly config: Config;
   readonly logger: Logger;
@@ -41,8 +55,7 @@ export class SwitchboardNode {
   readonly access: Access;
   /** Bytes a connection may have queued before `latest` / `drop-oldest` subscriptions hold publications back. */
   readonly deliveryHighWater: number;
-  readonly #sessions = new Map<string, Session>();
-  readonly #byUser = new Map<string, Set<Session>>();
+  readonly #sessions = new Sessions();
   readonly #brokerOps = new Map<string, Promise<void>>();
   #presenceTimer: NodeJS.Timeout | undefined;
   #draining = false;
@@ -56,23 +69,31 @@ export class SwitchboardNode {
     this.authenticator = options.authenticator;
     this.access = new Access(options.config, this.channelOptions);
     this.deliveryHighWater = highWaterFor(options.config.limits.maxOutgoingBytes);
-    this.hub = new Hub(this.engine.history, {
-      onGapUnfilled: (channel, from, reason) => {
-        this.metrics.gapsUnfilled.inc();
-        this.logger.warn({ channel, from, reason }, 'stream gap could not be filled from history');
-      },
-      onFanout: (n) => this.metrics.deliveries.inc(n),
-    });
+    this.hub = new Hub({ onFanout: (n) => this.metrics.deliveries.inc(n) });
   }
 
   async start(): Promise<void> {
     await this.engine.broker.start({
       onPublication: (p) => this.hub.onPublication(p),
-      onJoin: (channel, client) => this.hub.broadcast(channel, { type: 'join', channel, client }, sendTo),
-      onLeave: (channel, client) => this.hub.broadcast(channel, { type: 'leave', channel, client }, sendTo),
+      onJoin: (channel, client) => this.hub.broadcast(channel, { type: 'join', channel, client }),
+      onLeave: (channel, client) => this.hub.broadcast(channel, { type: 'leave', channel, client }),
+      onResync: (channel, r) => this.#resynced(channel, r),
     });
     this.#presenceTimer = setInterval(() => this.#refreshPresence(), PRESENCE_REFRESH_MS);
     this.#presenceTimer.unref();
+  }
+
+  /** The engine caught a channel up from history; one it could not make whole is counted and logged. */
+  #resynced(channel: string, r: Resync): void {
+    const context = { channel, cause: r.cause, from: r.from, overflowed: r.overflowed };
+    if (!r.recovered) {
+      this.metrics.gapsUnfilled.inc();
+      this.logger.warn({ ...context, reason: r.reason }, 'stream gap could not be filled from history');
+    } else if (r.overflowed) {
+      this.logger.info(context, 'live publications outran a catch-up from history; read them from history');
+    } else {
+      this.logger.debug(context, 'caught up from history');
+    }
   }
 
   get draining(): boolean {
@@ -92,34 +113,16 @@ export class SwitchboardNode {
 
   createSession(transport: Transport, identity: Identity = ANONYMOUS): Session {
     const session = new Session(this, transport, randomUUID(), identity);
-    this.#sessions.set(session.id, session);
-    this.#index(session, session.user);
+    this.#sessions.add(session);
     return session;
   }
 
-  /** A session's user changed (its first `auth`): keeps disconnect-by-user finding it. */
-  identified(session: Session, previousUser: string | null): void {
-    this.#unindex(session, previousUser);
-    this.#index(session, session.user);
+  identified(sessionId: string, previousUser: string | null): void {
+    this.#sessions.identified(sessionId, previousUser);
   }
 
-  unregister(session: Session): void {
-    this.#sessions.delete(session.id);
-    this.#unindex(session, session.user);
-  }
-
-  #index(session: Session, user: string | null): void {
-    if (user === null) return;
-    const set = this.#byUser.get(user);
-    if (set === undefined) this.#byUser.set(user, new Set([session]));
-    else set.add(session);
-  }
-
-  #unindex(session: Session, user: string | null): void {
-    if (user === null) return;
-    const set = this.#byUser.get(user);
-    set?.delete(session);
-    if (set?.size === 0) this.#byUser.delete(user);
+  unregister(sessionId: string): void {
+    this.#sessions.remove(sessionId);
   }
 
   /** Bytes queued on every connection of this node and not yet sent: the hub's outgoing memory. */
@@ -135,23 +138,14 @@ export class SwitchboardNode {
 
   /** Ends the matching connections on this node; returns how many. */
   disconnect(target: { client?: string; user?: string }, d: Disconnect): number {
-    const matches: Session[] = [];
-    if (target.client !== undefined) {
-      const s = this.#sessions.get(target.client);
-      if (s !== undefined && (target.user === undefined || s.user === target.user)) matches.push(s);
-    } else if (target.user !== undefined) {
-      matches.push(...(this.#byUser.get(target.user) ?? []));
-    }
-    for (const s of matches) s.disconnect(d);
-    return matches.length;
+    return this.#sessions.disconnect(target, d);
   }
 
   // ---- Channels ----
 
   /**
-   * Whether `user` may subscribe to `channel` now, by its namespace: anonymous access, the subscriber limit, and
-   * whether the policy can honour a requested `rate`.
-   * Throws the coded refusal. Both transports ask before subscribing (SSE before its stream starts).
+   * Whether a subscriber may join `channel` now, by its namespace: the subscriber limit, and whether the policy
+   * can honour a requested `rate`. Throws the coded refusal. SSE asks before its stream starts; `join` again.
    */
   admit(channel: string, rate?: number): void {
     const options = this.channelOptions(channel);
@@ -164,13 +158,95 @@ export class SwitchboardNode {
       throw new SwitchboardError('channel_full', 'the channel has its most subscribers on this node');
   }
 
+  /**
+   * The subscribe orchestration. Joins the hub _first_ (the broker subscribes the node on the channel's first
+   * local subscriber), so nothing published from then on is missed, then reads where the subscriber starts
+   * (its resume position, or the last value); `subscribed` is answered with the stream's position, the missed
+   * publications are written, then whatever arrived live meanwhile, with no gap and no duplicate. Where the
+   * namespace has presence, the subscriber joins it. `since: null` means the client asked to resume from a
+   * position that could not be read: `recovered: false`.
+   */
+  async join(member: Member, request: SubscribeRequest, reply: ReplySink): Promise<boolean> {
+    const { channel, id, since, rate } = request;
+    const refuse = (err: unknown): false => {
+      const e = toSwitchboardError(err);
+      reply.reply(errorFrame(id, e.code, e.message, channel));
+      return false;
+    };
+    try {
+      this.admit(channel, rate);
+    } catch (err) {
+      return refuse(err);
+    }
+    const options = this.channelOptions(channel);
+    const { delivery } = options;
+    const effective = effectiveRate(delivery.maxRate, rate);
+    const sub = new Subscription(channel, member, {
+      gate:
+        delivery.policy === 'all'
+          ? null
+          : {
+              policy: delivery.policy,
+              conflateKey: delivery.conflateKey,
+              queueSize: delivery.queueSize,
+              rate: effective,
+              highWater: this.deliveryHighWater,
+            },
+      skipOwn: !options.echo,
+      highWater: this.deliveryHighWater,
+    });
+    member.hold(sub);
+    try {
+      await this.#attach(sub);
+      const start = await startingPoint(this.engine.history, channel, since, options.lastValue);
+      if (!member.open) return false;
+      if (sub.state !== 'subscribing') {
+        // Unsubscribed (or overflowed) before the subscription completed: the subscribe still gets its answer.
+        return refuse(new SwitchboardError('not_subscribed', 'the subscription ended before it completed'));
+      }
+      member.resumeFrom(channel, start.start);
+      const frame: SubscribedFrame = {
+        type: 'subscribed',
+        ...(id === undefined ? {} : { id }),
+        channel,
+        epoch: start.top.epoch,
+        offset: start.top.offset,
+        recoverable: options.history.size > 0,
+        ...(since === undefined ? {} : { recovered: start.recovered }),
+        ...(delivery.policy === 'all' ? {} : { delivery: delivery.policy }),
+        ...(effective > 0 ? { rate: effective } : {}),
+      };
+      reply.reply(frame);
+      sub.goLive(start.start, prepareAll(start.missed));
+      if (options.presence) {
+        sub.joinedPresence = true;
+        this.presenceJoin(channel, member.clientInfo, options.joinLeave);
+      }
+      return true;
+    } catch (err) {
+      member.release(sub);
+      sub.close();
+      this.#detach(sub);
+      this.logFailure('subscribe failed', err, { channel, client: member.id });
+      return refuse(err);
+    }
+  }
+
+  leave(member: Member, sub: Subscription): void {
+    sub.close();
+    this.#detach(sub);
+    const options = this.channelOptions(sub.channel);
+    if (sub.joinedPresence && options.presence)
+      this.presenceLeave(sub.channel, member.clientInfo, options.joinLeave);
+  }
+
   /** Joins the hub; the first local subscriber of a channel subscribes the node through the broker. */
-  async attach(sub: Subscription): Promise<void> {
+  async #attach(sub: Subscription): Promise<void> {
     if (this.hub.add(sub)) this.#chain(sub.channel, () => this.engine.broker.subscribe(sub.channel));
     await this.#brokerOps.get(sub.channel);
   }
 
-  detach(sub: Subscription): void {
+  #detach(sub: Subscription): void {
     if (this.hub.remove(sub)) this.#chain(sub.channel, () => this.engine.broker.unsubscribe(sub.channel));
   }
 
@@ -280,27 +356,5 @@ export class SwitchboardNode {
     this.#draining = true;
     clearInterval(this.#presenceTimer);
     await this.engine.close();
-  }
-}
-
-function sendTo(sub: Subscription, frame: ServerFrame): void {
-  sub.owner.send(frame);
-}
-
-/** A payload serialized once: its JSON text and UTF-8 size. */
-export class Payload {
-  readonly json: string;
-  readonly bytes: number;
-
-  private constructor(json: string) {
-    this.json = json;
-    this.bytes = Buffer.byteLength(json);
-  }
-
-  /** Serializes `data`; refuses what JSON cannot carry (`undefined`, a function). */
-  static of(data: unknown): Payload {
-    const json = JSON.stringify(data);
-    if (json === undefined) throw new SwitchboardError('bad_request', 'data must be a JSON value');
-    return new Payload(json);
   }
 }

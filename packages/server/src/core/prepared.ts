@@ -1,29 +1,87 @@
-import { encodeSseData } from '@switchboard/protocol';
-import type { Publication } from '../engine/types.ts';
-import { encodeTextFrame } from '../transport/ws-frame.ts';
+import type { Publication } from '@switchboard/engine-kit';
+import type { ServerFrame } from '@switchboard/protocol';
 import { topLevelField } from './delivery/conflate-key.ts';
 
 /**
- * One publication, serialized once for every subscriber on this node.
+ * One wire format's bytes for a frame prepared once for many connections. Transports define their encoders
+ * (the WebSocket text frame, the SSE event, …) with `defineEncoder`; a prepared frame builds each encoder's bytes
+ * the first time a connection of that format needs them and keeps them in the encoder's slot, so every other
+ * connection gets the same buffer. A new format (binary frames, another dialect) is one more encoder.
  *
- * The frame JSON is built once per publication; each transport's bytes are built the first time a subscriber of
- * that transport needs them and then shared: every WebSocket subscriber gets the same frame buffer, every SSE
- * subscriber the same `data:` block. Nothing here is per subscriber.
+ * `T` is what the encoder can encode: any prepared frame, or only publications.
  */
-export class PreparedPublication {
-  readonly publication: Publication;
-  /** `{"type":"message",...}` as JSON text. */
+export interface Encoder<T extends Prepared = Prepared> {
+  readonly name: string;
+  /** Where prepared frames keep this encoder's bytes. */
+  readonly slot: number;
+  readonly encode: (frame: T) => Buffer;
+}
+
+let nextSlot = 0;
+
+/** Registers a wire format: call once per format, at module load, and keep the encoder. */
+export function defineEncoder<T extends Prepared>(name: string, encode: (frame: T) => Buffer): Encoder<T> {
+  return { name, slot: nextSlot++, encode };
+}
+
+/** A frame serialized once: its type, its JSON text, and each encoder's bytes, built on first use. */
+export abstract class Prepared {
+  readonly type: ServerFrame['type'];
+  /** The frame as JSON text. */
   readonly json: string;
-  #wsFrame: Buffer | undefined;
-  #sseData: Buffer | undefined;
-  #sseSingle: Buffer | undefined;
-  #sseSingleKey: string | undefined;
+  // The first format asked for is kept in two fields (most publications on a node go out in one format), the
+  // others by slot: one publication allocates nothing for its encodings but their bytes.
+  #firstSlot = -1;
+  #first: Buffer | undefined;
+  #others: (Buffer | undefined)[] | undefined;
+
+  protected constructor(type: ServerFrame['type'], json: string) {
+    this.type = type;
+    this.json = json;
+  }
+
+  /** This frame in `encoder`'s format; built once, then the same buffer for every connection. */
+  bytes<T extends Prepared>(this: T, encoder: Encoder<T>): Buffer {
+    const self = this as Prepared;
+    if (self.#firstSlot === encoder.slot) return self.#first!;
+    const known = self.#others?.[encoder.slot];
+    if (known !== undefined) return known;
+    // An encoder may build on another's bytes (the SSE event on its data block): store after it returns.
+    const bytes = encoder.encode(this);
+    if (self.#firstSlot === -1) {
+      self.#firstSlot = encoder.slot;
+      self.#first = bytes;
+    } else {
+      self.#others ??= [];
+      self.#others[encoder.slot] = bytes;
+    }
+    return bytes;
+  }
+}
+
+/** A frame other than a publication, sent to many connections (a `join` or `leave` to a channel's subscribers). */
+export class PreparedFrame extends Prepared {
+  readonly frame: ServerFrame;
+
+  constructor(frame: ServerFrame) {
+    super(frame.type, JSON.stringify(frame));
+    this.frame = frame;
+  }
+}
+
+/**
+ * One publication, serialized once for every subscriber on this node: the `message` frame's JSON is built by
+ * splicing the payload text into a template (never re-serialized), and each transport's bytes are built once and
+ * shared. Nothing here is per subscriber.
+ */
+export class PreparedPublication extends Prepared {
+  readonly publication: Publication;
   /** The conflation key's value, found once for every lagging subscriber of a keyed `latest` channel. */
   #conflation: { readonly field: string; readonly value: string | undefined } | undefined;
 
   constructor(publication: Publication) {
+    super('message', messageFrameJson(publication));
     this.publication = publication;
-    this.json = messageFrameJson(publication);
   }
 
   /** The JSON text of the data's top-level `field` (a `latest` channel's `conflateKey`), or undefined. */
@@ -32,31 +90,6 @@ export class PreparedPublication {
       this.#conflation = { field, value: topLevelField(this.publication.data, field) };
     return this.#conflation.value;
   }
-
-  /** The complete WebSocket text frame. */
-  get wsFrame(): Buffer {
-    this.#wsFrame ??= encodeTextFrame(this.json);
-    return this.#wsFrame;
-  }
-
-  /** The SSE `data:` lines and terminating blank line (no `id:`; streams prepend their own cursor). */
-  get sseData(): Buffer {
-    this.#sseData ??= Buffer.from(encodeSseData(this.json));
-    return this.#sseData;
-  }
-
-  /**
-   * The whole SSE event for a single-channel stream whose cursors start with `prefix`: `id:` is then the prefix
-   * and this publication's position, the same for every such stream of the channel, so it is built once.
-   */
-  sseEventWithCursor(prefix: string): Buffer {
-    if (this.#sseSingleKey !== prefix || this.#sseSingle === undefined) {
-      const p = this.publication;
-      this.#sseSingle = Buffer.concat([Buffer.from(`id: ${prefix}.${p.epoch}-${p.offset}\n`), this.sseData]);
-      this.#sseSingleKey = prefix;
-    }
-    return this.#sseSingle;
-  }
 }
 
 /** The `message` frame's JSON text; `data` is spliced in as the JSON text the engine carries. */
@@ -64,4 +97,11 @@ export function messageFrameJson(p: Publication): string {
   let json = `{"type":"message","channel":${JSON.stringify(p.channel)},"epoch":"${p.epoch}","offset":${p.offset}`;
   if (p.info !== undefined) json += `,"info":${JSON.stringify(p.info)}`;
   return `${json},"data":${p.data}}`;
+}
+
+/** Every publication prepared (the missed ones a subscription writes first). */
+export function prepareAll(publications: Iterable<Publication>): PreparedPublication[] {
+  const out: PreparedPublication[] = [];
+  for (const p of publications) out.push(new PreparedPublication(p));
+  return out;
 }

@@ -1,8 +1,9 @@
-import type { AuthCommand, ClientInfo, CommandId, ServerFrame } from '@switchboard/protocol';
+import type { AuthCommand, ClientInfo, CommandId } from '@switchboard/protocol';
 import type { Refusal } from '../auth/access.ts';
 import { type Authenticator, type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import type { Config } from '../config/types.ts';
 import { anonymousAnywhere } from './channel-options.ts';
+import type { ReplySink } from './reply.ts';
 import { SessionIdentity } from './session-identity.ts';
 
 const NEEDS_SUBSCRIPTION_TOKEN: Refusal = {
@@ -12,9 +13,11 @@ const NEEDS_SUBSCRIPTION_TOKEN: Refusal = {
 
 /** What a session's credentials need of the session. */
 export interface CredentialsHost {
-  send(frame: ServerFrame): void;
-  /** A credential was refused: `error` `unauthorized`, then close 4501. */
-  refuse(id: CommandId | undefined): void;
+  /**
+   * A credential was refused: `error` `unauthorized` (into `reply`, the refused command's answer; else to the
+   * connection), then close 4501.
+   */
+  refuse(id: CommandId | undefined, reply?: ReplySink): void;
   /** The token expired without a refresh: close 4006. */
   expire(): void;
   /** The identity was replaced by an `auth` (first one or refresh). */
@@ -68,12 +71,12 @@ export class SessionCredentials {
     return this.#authenticating;
   }
 
-  /** Runs an `auth` command once every earlier one is done. */
-  async auth(command: AuthCommand): Promise<void> {
+  /** Runs an `auth` command once every earlier one is done; its answer (`authed`, or a refusal) goes to `reply`. */
+  async auth(command: AuthCommand, reply: ReplySink): Promise<void> {
     const previous = this.#authenticating;
     const current = (async () => {
       await previous;
-      await this.#verify(command);
+      await this.#verify(command, reply);
     })();
     this.#authenticating = current;
     await current;
@@ -84,22 +87,23 @@ export class SessionCredentials {
    * Verifies a connection token; a later `auth` refreshes it (same user only). A refused token ends the
    * connection: a client holding a bad token cannot fix it by retrying on the same connection.
    */
-  async #verify(command: AuthCommand): Promise<void> {
+  async #verify(command: AuthCommand, reply: ReplySink): Promise<void> {
     let identity: Identity;
     try {
       identity = await this.#authenticator.verifyConnection(command.token);
     } catch {
       // The authenticator refuses every bad token the same way and logs only a reason code.
-      return this.#host.refuse(command.id);
+      return this.#host.refuse(command.id, reply);
     }
     // The session may have closed while the token was verified: arm nothing for it.
     if (this.#stopped) return;
     const previous = this.identity;
-    if (previous.authenticated && previous.user !== identity.user) return this.#host.refuse(command.id);
+    if (previous.authenticated && previous.user !== identity.user)
+      return this.#host.refuse(command.id, reply);
     clearTimeout(this.#connectTimer);
     this.#identity.replace(identity);
     this.#host.changed(previous);
-    this.#host.send({
+    reply.reply({
       type: 'authed',
       ...(command.id === undefined ? {} : { id: command.id }),
       user: identity.user,

@@ -50,12 +50,12 @@ export class SessionIdentity {
       this.#timer = setTimeout(this.#onExpire, 0);
     } else {
       // Timers longer than MAX_TIMER_MS would fire at once; wait in steps instead.
-      this.#timer = setTimeout(() => this.#arm2(), Math.min(wait, MAX_TIMER_MS));
+      this.#timer = setTimeout(() => this.#expireOrWait(), Math.min(wait, MAX_TIMER_MS));
     }
     this.#timer.unref();
   }
 
-  #arm2(): void {
+  #expireOrWait(): void {
     const at = this.#identity.expiresAt;
     if (at !== null && at <= Date.now()) this.#onExpire();
     else this.#arm();

@@ -3,63 +3,60 @@ import type {
   ClientInfo,
   CommandId,
   ErrorCode,
-  ErrorFrame,
   HistoryCommand,
   Position,
   PublishCommand,
   ServerFrame,
-  SubscribedFrame,
 } from '@switchboard/protocol';
 import type { Action } from '../auth/access.ts';
 import { type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
 import { bucketFor, type TokenBucket } from '../limits/rate.ts';
 import type { Transport } from '../transport/types.ts';
-import { startingPoint } from './catch-up.ts';
-import { effectiveRate } from './delivery/gate.ts';
-import type { SwitchboardNode } from './node.ts';
-import type { PreparedPublication } from './prepared.ts';
+import type { Member, SessionHost, SubscribeRequest } from './host.ts';
+import type { PreparedFrame, PreparedPublication } from './prepared.ts';
+import { errorFrame, type ReplySink } from './reply.ts';
 import { SessionCredentials } from './session-credentials.ts';
-import { type Drainable, prepareAll, Subscription, type SubscriptionOwner } from './subscription.ts';
+import type { Drainable, Subscription } from './subscription.ts';
 
 /**
  * One client connection, whatever its transport: its subscriptions, its commands and its life cycle.
  *
- * States: `open` -> `closed`, moved only by `#end`. A session writes only to its transport and asks only its node.
+ * States: `open` -> `closed`, moved only by `#end`. A session writes only to its transport, answers each command
+ * into the reply sink it came with, and sees its node only through `SessionHost`.
  */
-export class Session implements SubscriptionOwner {
+export class Session implements Member {
   readonly id: string;
   readonly transport: Transport;
   readonly connectedAt = Date.now();
+  /** Replies that go to the connection itself (WebSocket commands, an SSE stream's own subscribes). */
+  readonly connection: ReplySink = { reply: (frame) => this.send(frame) };
   #state: 'open' | 'closed' = 'open';
-  readonly #node: SwitchboardNode;
+  readonly #host: SessionHost;
   readonly #subs = new Map<string, Subscription>();
   readonly #credentials: SessionCredentials;
   readonly #commands: TokenBucket | null;
   readonly #publishes: TokenBucket | null;
   /** Gated subscriptions waiting for the transport to drain; one transport listener serves them all. */
   readonly #drainWaiters = new Set<Drainable>();
-  /** Subscriptions that joined presence (so leaving announces a leave). */
-  readonly #inPresence = new Set<Subscription>();
 
-  constructor(node: SwitchboardNode, transport: Transport, id: string, identity: Identity) {
-    this.#node = node;
+  constructor(host: SessionHost, transport: Transport, id: string, identity: Identity) {
+    this.#host = host;
     this.transport = transport;
     this.id = id;
     this.#credentials = new SessionCredentials(
       {
-        send: (frame) => this.send(frame),
-        refuse: (commandId) => this.#refuseCredentials(commandId),
+        refuse: (commandId, reply) => this.#refuseCredentials(commandId, reply ?? this.connection),
         expire: () => this.disconnect(disconnectFor('token_expired')),
         changed: (previous) => this.#identityChanged(previous),
       },
-      node.authenticator,
-      node.config,
+      host.authenticator,
+      host.config,
       id,
       identity,
       transport.kind,
     );
-    const { limits } = node.config;
+    const { limits } = host.config;
     const now = Date.now();
     this.#commands = transport.kind === 'websocket' ? bucketFor(limits.commandRate, now) : null;
     this.#publishes = bucketFor(limits.publishRate, now);
@@ -67,6 +64,10 @@ export class Session implements SubscriptionOwner {
 
   get state(): 'open' | 'closed' {
     return this.#state;
+  }
+
+  get open(): boolean {
+    return this.#state === 'open';
   }
 
   get user(): string | null {
@@ -89,10 +90,14 @@ export class Session implements SubscriptionOwner {
     return this.#subs.keys();
   }
 
-  // ---- SubscriptionOwner ----
+  // ---- Member (what the node and the subscriptions see) ----
 
   sendPublication(prepared: PreparedPublication): void {
     this.transport.sendPublication(prepared);
+  }
+
+  sendPrepared(frame: PreparedFrame): void {
+    if (this.#state === 'open') this.transport.sendPrepared(frame);
   }
 
   overflow(): void {
@@ -114,15 +119,28 @@ export class Session implements SubscriptionOwner {
     for (const w of waiters) w.drained();
   }
 
-  // ---- Commands (WebSocket) ----
+  hold(sub: Subscription): void {
+    this.#subs.set(sub.channel, sub);
+  }
 
-  async handle(command: ClientCommand): Promise<void> {
+  release(sub: Subscription): void {
+    if (this.#subs.get(sub.channel) === sub) this.#subs.delete(sub.channel);
+  }
+
+  resumeFrom(channel: string, position: Position): void {
+    this.transport.resumeFrom?.(channel, position);
+  }
+
+  // ---- Commands ----
+
+  /** Runs one command; its answer goes to `reply` (the connection, or an HTTP response). */
+  async handle(command: ClientCommand, reply: ReplySink): Promise<void> {
     if (this.#state !== 'open') return;
     if (this.#commands !== null && !this.#commands.take(Date.now())) {
-      this.#node.metrics.rateLimited.inc({ limit: 'command' });
-      return this.error(command.id, 'too_many_requests', 'too many commands; slow down');
+      this.#host.metrics.rateLimited.inc({ limit: 'command' });
+      return this.#fail(reply, command.id, 'too_many_requests', 'too many commands; slow down');
     }
-    if (command.type === 'auth') return this.#credentials.auth(command);
+    if (command.type === 'auth') return this.#credentials.auth(command, this.#answering(reply));
     const pending = this.#credentials.pending;
     if (pending !== undefined) {
       await pending;
@@ -130,164 +148,93 @@ export class Session implements SubscriptionOwner {
     }
     switch (command.type) {
       case 'ping':
-        this.send(command.id === undefined ? { type: 'pong' } : { type: 'pong', id: command.id });
+        return this.#answer(
+          reply,
+          command.id === undefined ? { type: 'pong' } : { type: 'pong', id: command.id },
+        );
+      case 'subscribe': {
+        const { type: _type, ...request } = command;
+        await this.subscribe(request, reply);
         return;
-      case 'subscribe':
-        await this.subscribe(command.channel, command.since, command.id, command.token, command.rate);
-        return;
+      }
       case 'unsubscribe':
-        await this.unsubscribe(command.channel, command.id);
-        return;
+        return this.unsubscribe(command.channel, command.id, reply);
       case 'publish':
-        await this.#publish(command);
-        return;
+        return this.#publish(command, reply);
       case 'history':
-        await this.#history(command);
-        return;
+        return this.#history(command, reply);
       case 'presence':
-        await this.#presence(command.channel, command.id);
-        return;
+        return this.#presence(command.channel, command.id, reply);
     }
   }
 
   /**
-   * Subscribes, optionally resuming after `since`. Sends `subscribed`, then (when recovered) every publication
-   * after `since`, then live ones: no gap and no duplicate, because the subscription joins the hub first and
-   * holds live publications until the history read tells it where the stream stands.
-   * `since: null` means the client asked to resume from a position that could not be read: `recovered: false`.
-   * Where the namespace has `lastValue`, a subscription that did not recover gets the latest publication first.
-   * `rate` asks for at most that many deliveries per second (never more than the namespace's cap).
-   * Resolves true once live, false when refused or failed (the client got an `error` frame saying why).
+   * Subscribes, optionally resuming after `request.since`: `subscribed`, then (when recovered) every publication
+   * after `since`, then live ones, with no gap and no duplicate (the node's `join`). The session checks what is
+   * its own first: the per-connection limit and the subscription's credentials. Resolves true once live, false
+   * when refused or failed (the answer said why).
    */
-  async subscribe(
-    channel: string,
-    since: Position | null | undefined,
-    id?: CommandId,
-    token?: string,
-    rate?: number,
-  ): Promise<boolean> {
-    if (!this.#roomFor(channel, id)) return false;
-    const { access } = this.#node;
+  async subscribe(request: SubscribeRequest, reply: ReplySink = this.connection): Promise<boolean> {
+    const { channel, id } = request;
+    if (!this.#roomFor(channel, id, reply)) return false;
+    const { access } = this.#host;
     // Synchronous unless a subscription token must be verified, so a subscribe followed at once by an
     // unsubscribe still finds the subscription registered.
     const needsToken = access.needsSubscriptionToken(channel);
     const refusal = needsToken
-      ? await this.#credentials.checkSubscriptionToken(channel, token)
+      ? await this.#credentials.checkSubscriptionToken(channel, request.token)
       : access.check(this.identity, 'subscribe', channel);
     if (this.#state !== 'open') return false;
     if (refusal !== null) {
-      this.error(id, refusal.code, refusal.message, channel);
+      this.#fail(reply, id, refusal.code, refusal.message, channel);
       return false;
     }
     // Checked again: another subscribe may have completed while the token was being verified.
-    if (needsToken && !this.#roomFor(channel, id)) return false;
-    try {
-      this.#node.admit(channel, rate);
-    } catch (err) {
-      const e = toSwitchboardError(err);
-      this.error(id, e.code, e.message, channel);
-      return false;
-    }
-    const options = this.#node.channelOptions(channel);
-    const { delivery } = options;
-    const effective = effectiveRate(delivery.maxRate, rate);
-    const sub = new Subscription(channel, this, {
-      gate:
-        delivery.policy === 'all'
-          ? null
-          : {
-              policy: delivery.policy,
-              conflateKey: delivery.conflateKey,
-              queueSize: delivery.queueSize,
-              rate: effective,
-              highWater: this.#node.deliveryHighWater,
-            },
-      skipOwn: !options.echo,
-      highWater: this.#node.deliveryHighWater,
-    });
-    this.#subs.set(channel, sub);
-    try {
-      await this.#node.attach(sub);
-      const { top, recovered, start, missed } = await startingPoint(
-        this.#node.engine.history,
-        channel,
-        since,
-        options.lastValue,
-      );
-      if (this.#state !== 'open') return false;
-      if (sub.state !== 'subscribing') {
-        // Unsubscribed (or overflowed) before the subscription completed: the subscribe still gets its answer.
-        this.error(id, 'not_subscribed', 'the subscription ended before it completed', channel);
-        return false;
-      }
-      this.#node.hub.notePosition(channel, top);
-      this.transport.resumeFrom?.(channel, start);
-      const frame: SubscribedFrame = {
-        type: 'subscribed',
-        ...(id === undefined ? {} : { id }),
-        channel,
-        epoch: top.epoch,
-        offset: top.offset,
-        recoverable: options.history.size > 0,
-        ...(since === undefined ? {} : { recovered }),
-        ...(delivery.policy === 'all' ? {} : { delivery: delivery.policy }),
-        ...(effective > 0 ? { rate: effective } : {}),
-      };
-      this.send(frame);
-      sub.goLive(start, prepareAll(missed));
-      if (options.presence) {
-        this.#inPresence.add(sub);
-        this.#node.presenceJoin(channel, this.clientInfo, options.joinLeave);
-      }
-      return true;
-    } catch (err) {
-      if (this.#subs.get(channel) === sub) this.#subs.delete(channel);
-      sub.close();
-      this.#node.detach(sub);
-      const e = toSwitchboardError(err);
-      this.#node.logFailure('subscribe failed', err, { channel, client: this.id });
-      this.error(id, e.code, e.message, channel);
-      return false;
-    }
+    if (needsToken && !this.#roomFor(channel, id, reply)) return false;
+    return this.#host.join(this, request, this.#answering(reply));
   }
 
   /** Whether `channel` can be added: not subscribed yet, and under the per-connection limit (else answered). */
-  #roomFor(channel: string, id: CommandId | undefined): boolean {
+  #roomFor(channel: string, id: CommandId | undefined, reply: ReplySink): boolean {
     if (this.#subs.has(channel)) {
-      this.error(id, 'already_subscribed', 'already subscribed to this channel', channel);
+      this.#fail(reply, id, 'already_subscribed', 'already subscribed to this channel', channel);
       return false;
     }
-    if (this.#subs.size >= this.#node.config.limits.maxChannelsPerConnection) {
-      this.error(id, 'too_many_channels', 'channel limit for this connection reached', channel);
+    if (this.#subs.size >= this.#host.config.limits.maxChannelsPerConnection) {
+      this.#fail(reply, id, 'too_many_channels', 'channel limit for this connection reached', channel);
       return false;
     }
     return true;
   }
 
-  async unsubscribe(channel: string, id?: CommandId): Promise<void> {
+  unsubscribe(channel: string, id?: CommandId, reply: ReplySink = this.connection): void {
     const sub = this.#subs.get(channel);
-    if (sub === undefined) return this.error(id, 'not_subscribed', 'not subscribed to this channel', channel);
+    if (sub === undefined)
+      return this.#fail(reply, id, 'not_subscribed', 'not subscribed to this channel', channel);
     this.#drop(sub);
-    this.send(id === undefined ? { type: 'unsubscribed', channel } : { type: 'unsubscribed', id, channel });
+    this.#answer(
+      reply,
+      id === undefined ? { type: 'unsubscribed', channel } : { type: 'unsubscribed', id, channel },
+    );
   }
 
-  async #publish(command: PublishCommand): Promise<void> {
+  async #publish(command: PublishCommand, reply: ReplySink): Promise<void> {
     const { channel, id } = command;
-    if (!this.#node.channelOptions(channel).clientPublish) {
-      return this.error(id, 'forbidden', 'clients may not publish to this channel', channel);
+    if (!this.#host.channelOptions(channel).clientPublish) {
+      return this.#fail(reply, id, 'forbidden', 'clients may not publish to this channel', channel);
     }
-    if (this.#refused('publish', channel, id)) return;
+    if (this.#refused('publish', channel, id, reply)) return;
     if (this.#publishes !== null && !this.#publishes.take(Date.now())) {
-      this.#node.metrics.rateLimited.inc({ limit: 'publish' });
-      return this.error(id, 'too_many_requests', 'too many publishes; slow down', channel);
+      this.#host.metrics.rateLimited.inc({ limit: 'publish' });
+      return this.#fail(reply, id, 'too_many_requests', 'too many publishes; slow down', channel);
     }
     try {
       const options =
         command.idempotencyKey === undefined
           ? { info: this.clientInfo }
           : { info: this.clientInfo, idempotencyKey: command.idempotencyKey };
-      const { publication } = await this.#node.publish(channel, command.data, options, 'client');
-      this.send({
+      const { publication } = await this.#host.publish(channel, command.data, options, 'client');
+      this.#answer(reply, {
         type: 'published',
         ...(id === undefined ? {} : { id }),
         channel,
@@ -295,21 +242,20 @@ export class Session implements SubscriptionOwner {
         offset: publication.offset,
       });
     } catch (err) {
-      const e = toSwitchboardError(err);
-      this.error(id, e.code, e.message, channel);
+      this.#failWith(reply, id, err, channel);
     }
   }
 
-  async #history(command: HistoryCommand): Promise<void> {
+  async #history(command: HistoryCommand, reply: ReplySink): Promise<void> {
     const { channel, id } = command;
-    if (this.#refused('subscribe', channel, id)) return;
+    if (this.#refused('subscribe', channel, id, reply)) return;
     try {
       const query = {
         ...(command.since ? { since: command.since } : {}),
         ...(command.limit === undefined ? {} : { limit: command.limit }),
       };
-      const result = await this.#node.history(channel, query);
-      this.send({
+      const result = await this.#host.history(channel, query);
+      this.#answer(reply, {
         type: 'history',
         ...(id === undefined ? {} : { id }),
         channel,
@@ -324,29 +270,27 @@ export class Session implements SubscriptionOwner {
         })),
       });
     } catch (err) {
-      const e = toSwitchboardError(err);
-      this.error(id, e.code, e.message, channel);
+      this.#failWith(reply, id, err, channel);
     }
   }
 
-  async #presence(channel: string, id: CommandId | undefined): Promise<void> {
-    if (this.#refused('presence', channel, id)) return;
+  async #presence(channel: string, id: CommandId | undefined, reply: ReplySink): Promise<void> {
+    if (this.#refused('presence', channel, id, reply)) return;
     try {
-      const clients = await this.#node.presence(channel);
-      this.send({ type: 'presence', ...(id === undefined ? {} : { id }), channel, clients });
+      const clients = await this.#host.presence(channel);
+      this.#answer(reply, { type: 'presence', ...(id === undefined ? {} : { id }), channel, clients });
     } catch (err) {
-      const e = toSwitchboardError(err);
-      this.error(id, e.code, e.message, channel);
+      this.#failWith(reply, id, err, channel);
     }
   }
 
   // ---- Credentials ----
 
-  /** Whether `action` on `channel` is refused to this connection (and if so, says why to the client). */
-  #refused(action: Action, channel: string, id: CommandId | undefined): boolean {
-    const refusal = this.#node.access.check(this.identity, action, channel);
+  /** Whether `action` on `channel` is refused to this connection (and if so, says why into `reply`). */
+  #refused(action: Action, channel: string, id: CommandId | undefined, reply: ReplySink): boolean {
+    const refusal = this.#host.access.check(this.identity, action, channel);
     if (refusal === null) return false;
-    this.error(id, refusal.code, refusal.message, channel);
+    this.#fail(reply, id, refusal.code, refusal.message, channel);
     return true;
   }
 
@@ -356,9 +300,9 @@ export class Session implements SubscriptionOwner {
    */
   #identityChanged(previous: Identity): void {
     if (this.#state !== 'open') return;
-    if (previous.user !== this.user) this.#node.identified(this, previous.user);
+    if (previous.user !== this.user) this.#host.identified(this.id, previous.user);
     const infoChanged = previous.user !== this.user || previous.info !== this.identity.info;
-    const { access } = this.#node;
+    const { access } = this.#host;
     for (const sub of [...this.#subs.values()]) {
       if (sub.state !== 'live') continue;
       if (!access.needsSubscriptionToken(sub.channel)) {
@@ -370,33 +314,58 @@ export class Session implements SubscriptionOwner {
           continue;
         }
       }
-      const options = this.#node.channelOptions(sub.channel);
-      if (infoChanged && options.presence) this.#node.presenceJoin(sub.channel, this.clientInfo, false);
+      if (infoChanged && this.#host.channelOptions(sub.channel).presence)
+        this.#host.presenceJoin(sub.channel, this.clientInfo, false);
     }
   }
 
-  #refuseCredentials(id: CommandId | undefined): void {
-    this.#node.metrics.refused.inc({ reason: 'unauthorized' });
-    this.error(id, 'unauthorized', UNAUTHORIZED_MESSAGE);
+  #refuseCredentials(id: CommandId | undefined, reply: ReplySink): void {
+    this.#host.metrics.refused.inc({ reason: 'unauthorized' });
+    this.#fail(reply, id, 'unauthorized', UNAUTHORIZED_MESSAGE);
     this.disconnect(disconnectFor('unauthorized'));
   }
 
   // ---- Output ----
 
+  /** Writes a frame to the connection (nothing once closed). */
   send(frame: ServerFrame): void {
     if (this.#state === 'open') this.transport.send(frame);
   }
 
+  /** An `error` frame to the connection, about no command (or a command it could not read). */
   error(id: CommandId | undefined, code: ErrorCode, message: string, channel?: string): void {
-    const frame: ErrorFrame = {
-      type: 'error',
-      ...(id === undefined ? {} : { id }),
-      code,
-      message,
-      ...(channel === undefined ? {} : { channel }),
+    this.#fail(this.connection, id, code, message, channel);
+  }
+
+  /** A command's answer; none once the session closed (a closed session answers nothing). */
+  #answer(reply: ReplySink, frame: ServerFrame): void {
+    if (this.#state === 'open') reply.reply(frame);
+  }
+
+  /** `reply` as the node or the credentials answer into it: only while the session is open, errors counted. */
+  #answering(reply: ReplySink): ReplySink {
+    return {
+      reply: (frame) => {
+        if (frame.type === 'error') this.#host.metrics.errors.inc({ code: frame.code });
+        this.#answer(reply, frame);
+      },
     };
-    this.#node.metrics.errors.inc({ code });
-    this.send(frame);
+  }
+
+  #fail(
+    reply: ReplySink,
+    id: CommandId | undefined,
+    code: ErrorCode,
+    message: string,
+    channel?: string,
+  ): void {
+    this.#host.metrics.errors.inc({ code });
+    this.#answer(reply, errorFrame(id, code, message, channel));
+  }
+
+  #failWith(reply: ReplySink, id: CommandId | undefined, err: unknown, channel: string): void {
+    const e = toSwitchboardError(err);
+    this.#fail(reply, id, e.code, e.message, channel);
   }
 
   // ---- Life cycle ----
@@ -404,7 +373,7 @@ export class Session implements SubscriptionOwner {
   /** The hub ends the connection: the transport says why, then closes. */
   disconnect(d: Disconnect): void {
     if (this.#state !== 'open') return;
-    this.#node.metrics.disconnects.inc({ reason: d.reason });
+    this.#host.metrics.disconnects.inc({ reason: d.reason });
     this.transport.close(d);
     this.#end();
   }
@@ -421,17 +390,11 @@ export class Session implements SubscriptionOwner {
     this.#drainWaiters.clear();
     this.transport.onDrain(null);
     for (const sub of this.#subs.values()) this.#drop(sub);
-    this.#node.unregister(this);
+    this.#host.unregister(this.id);
   }
 
   #drop(sub: Subscription): void {
-    // Joined presence once `subscribed` was sent, even while it was still catching up from history.
-    const wasLive = this.#inPresence.delete(sub);
-    sub.close();
     this.#subs.delete(sub.channel);
-    this.#node.detach(sub);
-    const options = this.#node.channelOptions(sub.channel);
-    if (wasLive && options.presence)
-      this.#node.presenceLeave(sub.channel, this.clientInfo, options.joinLeave);
+    this.#host.leave(this, sub);
   }
 }

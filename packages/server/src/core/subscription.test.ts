@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Publication } from '@switchboard/engine-kit';
 import type { ServerFrame } from '@switchboard/protocol';
-import type { Publication } from '../engine/types.ts';
-import { PreparedPublication } from './prepared.ts';
+import { type PreparedFrame, PreparedPublication } from './prepared.ts';
 import { type Drainable, Subscription, type SubscriptionOwner } from './subscription.ts';
 
 const prepared = (offset: number, client?: string): PreparedPublication => {
@@ -31,6 +31,9 @@ class Connection implements SubscriptionOwner {
   sendPublication(p: PreparedPublication): void {
     this.got.push(p.publication.offset);
     this.writableBytes += this.bytesPerWrite;
+  }
+  sendPrepared(frame: PreparedFrame): void {
+    this.got.push(frame.type);
   }
   send(frame: ServerFrame): void {
     if (frame.type === 'skipped') this.got.push(`skipped ${frame.count}`);

@@ -1,14 +1,15 @@
 import type { Position, ServerFrame } from '@switchboard/protocol';
-import type { Publication } from '../engine/types.ts';
 import type { DeliveryOptions } from './channel-options.ts';
 import { DeliveryGate } from './delivery/gate.ts';
-import { PreparedPublication } from './prepared.ts';
+import type { PreparedFrame, PreparedPublication } from './prepared.ts';
 
 /** What a subscription writes to: the session's transport, seen through the session. */
 export interface SubscriptionOwner {
   readonly id: string;
   sendPublication(prepared: PreparedPublication): void;
-  /** A frame other than a publication (join / leave). */
+  /** A frame prepared once for every subscriber of the channel (join / leave). */
+  sendPrepared(frame: PreparedFrame): void;
+  /** A frame for this subscriber alone (`skipped`). */
   send(frame: ServerFrame): void;
   /** The subscription could not keep its promise (its catch-up buffer overflowed): end the connection. */
   overflow(): void;
@@ -54,6 +55,8 @@ export class Subscription {
   readonly channel: string;
   readonly owner: SubscriptionOwner;
   state: 'subscribing' | 'live' | 'closed' = 'subscribing';
+  /** Joined the channel's presence once `subscribed` was sent (even while still catching up): leaving removes it. */
+  joinedPresence = false;
   // The last position written, as two fields to avoid an allocation per delivery.
   #epoch = '';
   #offset = -1;
@@ -181,10 +184,4 @@ export class Subscription {
     if (this.#gate === null) this.owner.sendPublication(prepared);
     else this.#gate.offer(prepared);
   }
-}
-
-export function prepareAll(publications: Iterable<Publication>): PreparedPublication[] {
-  const out: PreparedPublication[] = [];
-  for (const p of publications) out.push(new PreparedPublication(p));
-  return out;
 }

@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Publication } from '@switchboard/engine-kit';
 import { parsePosition } from '@switchboard/protocol';
 import { claimsIdentity } from '../auth/claims.ts';
 import type { TicketStore } from '../auth/tickets.ts';
-import { Payload, type SwitchboardNode } from '../core/node.ts';
-import type { Publication } from '../engine/types.ts';
+import type { SwitchboardNode } from '../core/node.ts';
+import { Payload } from '../core/payload.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import { KeyedLimiter } from '../limits/rate.ts';
 import { readJsonBody } from './body.ts';

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { SwitchboardNode } from '../core/node.ts';
-import type { SseEndpoint } from '../transport/sse-endpoint.ts';
-import type { WebSocketEndpoint } from '../transport/websocket-endpoint.ts';
+import type { SseEndpoint } from '../endpoints/sse.ts';
+import type { WebSocketEndpoint } from '../endpoints/websocket.ts';
 import type { Api } from './api.ts';
 import { applyCors } from './cors.ts';
 import type { Guard } from './guard.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { until } from '../../../../tests/helpers/wait.ts';
+import { until } from '@switchboard/test-helpers/wait';
 import { HEARTBEAT_SLICES, HeartbeatWheel } from './heartbeat.ts';
 
 describe('HeartbeatWheel', () => {

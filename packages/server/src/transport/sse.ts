@@ -1,21 +1,21 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {
-  type CommandId,
   cursorPrefix,
   cursorSegment,
   encodeSseData,
   type Position,
   type ServerFrame,
 } from '@switchboard/protocol';
-import type { PreparedPublication } from '../core/prepared.ts';
+import type { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
+import { SSE_EVENT, SSE_MESSAGE_DATA, SSE_SINGLE_CHANNEL } from './encoders.ts';
 import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 
 /**
- * A Server-Sent Events stream as a write-only transport.
+ * A Server-Sent Events stream's bytes.
  *
  * Each frame is one event: `event:` is the frame type (left out for `message`, so `onmessage` fires) and `data:`
  * the frame JSON. Publications carry `id:` = the cursor over every channel of the stream, so a native
@@ -37,8 +37,6 @@ export class SseTransport implements Transport {
   #closed = false;
   /** Single-channel streams: the last publication written, turned into a segment only when a cursor is asked for. */
   #lastSingle: Position | undefined;
-  /** Replies owed to `POST /sse/command` requests, by the command id they run under (see sse-command.ts). */
-  readonly #replies = new Map<CommandId, (frame: ServerFrame | undefined) => void>();
 
   constructor(
     res: ServerResponse,
@@ -90,27 +88,7 @@ export class SseTransport implements Transport {
     if (i !== undefined) this.#segments[i] = cursorSegment(position);
   }
 
-  /** The frame answering command `id` goes to `deliver` (an HTTP response) instead of the stream. */
-  captureReply(id: CommandId, deliver: (frame: ServerFrame | undefined) => void): void {
-    this.#replies.set(id, deliver);
-  }
-
-  /** Stops waiting for the reply to `id`, telling the waiter there is none. */
-  releaseReply(id: CommandId): void {
-    const deliver = this.#replies.get(id);
-    if (deliver === undefined) return;
-    this.#replies.delete(id);
-    deliver(undefined);
-  }
-
   send(frame: ServerFrame): void {
-    if ('id' in frame && frame.id !== undefined && this.#replies.size > 0) {
-      const deliver = this.#replies.get(frame.id);
-      if (deliver !== undefined) {
-        this.#replies.delete(frame.id);
-        return deliver(frame);
-      }
-    }
     let out = frame.type === 'message' ? '' : `event: ${frame.type}\n`;
     if (frame.type === 'subscribed') {
       const id = this.cursor();
@@ -125,7 +103,7 @@ export class SseTransport implements Transport {
     if (segments.length === 1) {
       // The cursor is the publication's own position: the whole event is shared by every such stream.
       this.#lastSingle = p;
-      this.#write(prepared.sseEventWithCursor(this.#prefix));
+      this.#write(prepared.bytes(SSE_SINGLE_CHANNEL));
       return;
     }
     const i = this.#index.get(p.channel);
@@ -133,7 +111,11 @@ export class SseTransport implements Transport {
     segments[i] = `${p.epoch}-${p.offset}`;
     const id = this.cursor();
     if (id !== null) this.#write(Buffer.from(`id: ${id}\n`));
-    this.#write(prepared.sseData);
+    this.#write(prepared.bytes(SSE_MESSAGE_DATA));
+  }
+
+  sendPrepared(frame: PreparedFrame): void {
+    this.#write(frame.bytes(SSE_EVENT));
   }
 
   /** A comment line that keeps proxies and the client's silence timer from closing an idle stream. */

@@ -1,15 +1,18 @@
 import type { Position, ServerFrame } from '@switchboard/protocol';
-import type { PreparedPublication } from '../core/prepared.ts';
+import type { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
 
 /**
- * What a session writes to. Write-only: a transport turns frames into bytes on its socket and never decides
- * anything about channels. Reads (WebSocket commands) flow the other way, from the transport into the session.
+ * What a session writes to: one connection's bytes. A transport turns frames into bytes on its socket (framing,
+ * coalescing, the outgoing bound, heartbeats) and never decides anything about channels or commands. What the
+ * client sends comes in through the endpoint that accepted the connection (endpoints/), not through here.
  */
 export interface Transport {
   readonly kind: 'websocket' | 'sse';
-  /** Writes one frame. Cold path: serialized here. */
+  /** Writes one frame. Cold path: serialized here, for this connection alone. */
   send(frame: ServerFrame): void;
+  /** Writes a frame prepared once for many connections (join, leave), in this transport's format. */
+  sendPrepared(frame: PreparedFrame): void;
   /** Writes a publication using its shared, pre-built bytes. Hot path: no JSON work, no per-call allocation. */
   sendPublication(prepared: PreparedPublication): void;
   /**

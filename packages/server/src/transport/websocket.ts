@@ -1,9 +1,10 @@
 import type { Socket } from 'node:net';
 import type { ServerFrame } from '@switchboard/protocol';
 import WebSocket from 'ws';
-import type { PreparedPublication } from '../core/prepared.ts';
+import type { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
+import { WEBSOCKET_JSON } from './encoders.ts';
 import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 import { encodeTextFrame } from './ws-frame.ts';
@@ -12,7 +13,7 @@ import { encodeTextFrame } from './ws-frame.ts';
 const SLOW_CLOSE_GRACE_MS = 1_000;
 
 /**
- * A WebSocket connection as a write-only transport. `ws` parses incoming frames and runs the close handshake
+ * A WebSocket connection's bytes. `ws` parses incoming frames and runs the close handshake
  * and control frames; data frames are written straight to the socket we own from the upgrade, so one
  * publication's frame bytes are shared by every subscriber. Per-message deflate is off, so `ws` never queues
  * a frame of its own and our writes and its writes cannot interleave mid-frame. What one turn of the event loop
@@ -46,8 +47,12 @@ export class WebSocketTransport implements Transport {
     this.#write(encodeTextFrame(JSON.stringify(frame)));
   }
 
+  sendPrepared(frame: PreparedFrame): void {
+    this.#write(frame.bytes(WEBSOCKET_JSON));
+  }
+
   sendPublication(prepared: PreparedPublication): void {
-    this.#write(prepared.wsFrame);
+    this.#write(prepared.bytes(WEBSOCKET_JSON));
   }
 
   /**

@@ -1,6 +1,12 @@
+import type {
+  BrokerHandler,
+  PresenceEntry,
+  Publication,
+  PublishOptions,
+  PublishResult,
+} from '@switchboard/engine-kit';
 import type { ClientInfo } from '@switchboard/protocol';
 import { EngineError } from '../../errors.ts';
-import type { BrokerHandler, PresenceEntry, Publication, PublishOptions, PublishResult } from '../types.ts';
 import { MemoryStream } from './stream.ts';
 
 /** Most idempotency keys remembered at once; the oldest are forgotten first past this. */

@@ -1,17 +1,18 @@
+import {
+  type Broker,
+  type BrokerHandler,
+  type Engine,
+  type HistoryQuery,
+  type HistoryResult,
+  type HistoryStore,
+  type PresenceEntry,
+  type PresenceStore,
+  type PublishOptions,
+  type PublishResult,
+  Sequencer,
+} from '@switchboard/engine-kit';
 import type { ClientInfo } from '@switchboard/protocol';
 import { EngineError } from '../../errors.ts';
-import type {
-  Broker,
-  BrokerHandler,
-  Engine,
-  HistoryQuery,
-  HistoryResult,
-  HistoryStore,
-  PresenceEntry,
-  PresenceStore,
-  PublishOptions,
-  PublishResult,
-} from '../types.ts';
 import { MemoryCluster, type MemoryMember } from './cluster.ts';
 
 export { MAX_IDEMPOTENCY_KEYS, MemoryCluster, type MemoryMember } from './cluster.ts';
@@ -30,20 +31,51 @@ export interface MemoryEngine extends Engine {
 /**
  * The in-memory engine: one node, no setup. History lives as long as the process, so a restart starts every
  * channel in a new epoch (clients then learn `recovered: false`). Publish, append and delivery happen in one
- * synchronous step, which gives every guarantee of the engine interfaces trivially.
+ * synchronous step. Deliveries still go through a `Sequencer`, like every engine's: over a shared cluster a node
+ * can be made to miss some (`cluster.dropNext`), and it fills them from history as Redis and NATS nodes do.
  */
 export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEngine {
   const cluster = options.cluster ?? new MemoryCluster();
-  const member: MemoryMember = { channels: new Set(), handler: undefined };
   let closed = false;
   const guard = () => {
     if (closed) throw new EngineError('the engine is closed');
   };
+  const history: HistoryStore = {
+    async top(channel: string) {
+      guard();
+      cluster.check();
+      const stream = cluster.stream(channel, Date.now());
+      stream.touched = Date.now();
+      return stream.position;
+    },
+    async read(channel: string, query: HistoryQuery): Promise<HistoryResult> {
+      guard();
+      cluster.check();
+      return cluster.stream(channel, Date.now()).read(query, Date.now());
+    },
+    async remove(channel: string) {
+      guard();
+      cluster.check();
+      cluster.removeStream(channel);
+    },
+  };
+  const sequencer = new Sequencer(history);
+  let handler: BrokerHandler | undefined;
+  const member: MemoryMember = {
+    channels: new Set(),
+    handler: {
+      onPublication: (p) => sequencer.offer(p),
+      onJoin: (channel, client) => handler?.onJoin(channel, client),
+      onLeave: (channel, client) => handler?.onLeave(channel, client),
+      onResync: (channel, resync) => handler?.onResync(channel, resync),
+    },
+  };
 
   const broker: Broker = {
-    async start(handler: BrokerHandler) {
+    async start(h: BrokerHandler) {
       guard();
-      member.handler = handler;
+      handler = h;
+      sequencer.output = h;
       cluster.join(member);
     },
     async publish(channel: string, data: string, opts: PublishOptions): Promise<PublishResult> {
@@ -62,33 +94,17 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
       guard();
       cluster.check();
       member.channels.add(channel);
+      sequencer.watch(channel);
+      sequencer.notePosition(channel, cluster.stream(channel, Date.now()).position);
     },
     async unsubscribe(channel: string) {
       member.channels.delete(channel);
+      sequencer.unwatch(channel);
     },
     async close() {
       member.channels.clear();
+      sequencer.clear();
       cluster.leave(member);
-    },
-  };
-
-  const history: HistoryStore = {
-    async top(channel: string) {
-      guard();
-      cluster.check();
-      const stream = cluster.stream(channel, Date.now());
-      stream.touched = Date.now();
-      return stream.position;
-    },
-    async read(channel: string, query: HistoryQuery): Promise<HistoryResult> {
-      guard();
-      cluster.check();
-      return cluster.stream(channel, Date.now()).read(query, Date.now());
-    },
-    async remove(channel: string) {
-      guard();
-      cluster.check();
-      cluster.removeStream(channel);
     },
   };
 

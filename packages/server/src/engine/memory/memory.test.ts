@@ -1,15 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { engineConformance, Recorder } from '../conformance.ts';
-import type { Engine, PublishOptions } from '../types.ts';
-import { createMemoryEngine, MAX_IDEMPOTENCY_KEYS, MemoryCluster } from './index.ts';
+import type { Engine, PublishOptions } from '@switchboard/engine-kit';
+import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
+import { until } from '@switchboard/test-helpers/wait';
+import { createMemoryEngine, MAX_IDEMPOTENCY_KEYS, MemoryCluster, type MemoryEngine } from './index.ts';
 
+const conformanceCluster = new MemoryCluster();
+const conformanceNodes: MemoryEngine[] = [];
 engineConformance('memory', {
   async createNodes(n: number): Promise<Engine[]> {
-    const cluster = new MemoryCluster();
-    return Array.from({ length: n }, () => createMemoryEngine({ cluster }));
+    const nodes = Array.from({ length: n }, () => createMemoryEngine({ cluster: conformanceCluster }));
+    conformanceNodes.push(...nodes);
+    return nodes;
   },
   async cleanup() {},
+  // The cluster drops the publication on its way to every node subscribed to the channel.
+  async publishUnseen(channel, data, options) {
+    for (const node of conformanceNodes)
+      if (node.member.channels.has(channel)) conformanceCluster.dropNext(node.member, 1);
+    return (await conformanceNodes[0]!.broker.publish(channel, data, options)).publication;
+  },
 });
 
 const opts: PublishOptions = { history: { size: 10, ttlMs: 60_000, metaTtlMs: 60_000 } };
@@ -27,17 +37,28 @@ describe('memory engine', () => {
     await after.close();
   });
 
-  it('can make one node miss deliveries, as a broken broker connection would', async () => {
+  it('can make one node miss deliveries, as a broken broker connection would; the node fills them from history', async () => {
     const cluster = new MemoryCluster();
     const a = createMemoryEngine({ cluster });
     const rec = new Recorder();
     await a.broker.start(rec);
     await a.broker.subscribe('c');
     cluster.dropNext(a.member, 2);
-    for (let i = 1; i <= 4; i++) await a.broker.publish('c', String(i), opts);
+    await a.broker.publish('c', '1', opts);
+    await a.broker.publish('c', '2', opts);
+    assert.equal(rec.publications.length, 0, 'both deliveries were dropped');
+    for (let i = 3; i <= 4; i++) await a.broker.publish('c', String(i), opts);
+    await until(
+      () => rec.publications.length === 4,
+      () => `got ${rec.publications.map((p) => p.offset)}`,
+    );
     assert.deepEqual(
       rec.publications.map((p) => p.offset),
-      [3, 4],
+      [1, 2, 3, 4],
+    );
+    assert.deepEqual(
+      rec.resyncs.map(([, r]) => [r.cause, r.recovered]),
+      [['gap', true]],
     );
     await a.close();
   });

@@ -1,5 +1,5 @@
+import type { HistoryPolicy, HistoryQuery, HistoryResult, Publication } from '@switchboard/engine-kit';
 import { newEpoch, type Position } from '@switchboard/protocol';
-import type { HistoryPolicy, HistoryQuery, HistoryResult, Publication } from '../types.ts';
 
 const DEFAULT_META_TTL_MS = 24 * 60 * 60_000;
 

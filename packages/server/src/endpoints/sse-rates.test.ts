@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseRates } from './sse-endpoint.ts';
+import { parseRates } from './sse.ts';
 
 describe('parseRates (the SSE rate= parameter)', () => {
   const channels = ['quotes:AAPL', 'quotes:MSFT', 'news'];

@@ -2,15 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { Engine, PublishOptions } from '@switchboard/server';
-import { engineConformance, Recorder } from '@switchboard/server/engine/conformance';
-import { NatsServer } from '../../../tests/helpers/nats-server.ts';
-import { until } from '../../../tests/helpers/wait.ts';
-import { createNatsEngine } from './index.ts';
+import type { Engine, PublishOptions } from '@switchboard/engine-kit';
+import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
+import { NatsServer } from '@switchboard/test-helpers/nats-server';
+import { until } from '@switchboard/test-helpers/wait';
+import type { JetStreamHistory } from '../src/history.ts';
+import { createNatsEngine, type NatsEngine } from '../src/index.ts';
 
 // Started on first use, so a run that filters the suite out starts (and leaves) no server.
 let conformanceServer: Promise<NatsServer> | undefined;
 const opened: Engine[] = [];
+let appender: Promise<NatsEngine> | undefined;
 
 engineConformance('nats', {
   async createNodes(n: number): Promise<Engine[]> {
@@ -21,6 +23,17 @@ engineConformance('nats', {
     );
     opened.push(...engines);
     return engines;
+  },
+  // Appended to JetStream by another node as its publish does, without the live message that follows: what a
+  // message core NATS lost looks like to the nodes.
+  async publishUnseen(channel, data, options) {
+    appender ??= (async () => {
+      const engine = await createNatsEngine(`${(await conformanceServer!).url}?prefix=conf&timeout=3s`);
+      opened.push(engine);
+      return engine;
+    })();
+    const history = (await appender).history as JetStreamHistory;
+    return history.append(channel, data, options.history, options.info);
   },
   async cleanup() {
     for (const e of opened) await e.close();

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { engineConformance, Recorder } from '@switchboard/server/engine/conformance';
-import type { Engine, PublishOptions } from '@switchboard/server/engine/types';
-import { RedisServer } from '../../../tests/helpers/redis-server.ts';
-import { until } from '../../../tests/helpers/wait.ts';
-import { createRedisEngine, type RedisEngine } from './index.ts';
+import type { Engine, PublishOptions } from '@switchboard/engine-kit';
+import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
+import { RedisServer } from '@switchboard/test-helpers/redis-server';
+import { until } from '@switchboard/test-helpers/wait';
+import { createRedisEngine, type RedisEngine } from '../src/index.ts';
+import { unseenHarness } from './unseen.ts';
 
 const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 60_000 } };
 
 let conformanceRedis: RedisServer | undefined;
+const unseen = unseenHarness(async () => ({ url: conformanceRedis!.url }));
 const conformanceEngines: Engine[] = [];
 engineConformance('redis', {
   async createNodes(n: number): Promise<Engine[]> {
@@ -19,8 +21,10 @@ engineConformance('redis', {
     return nodes;
   },
   async cleanup() {
+    await unseen.close();
     await conformanceRedis?.stop();
   },
+  publishUnseen: unseen.publishUnseen,
 });
 
 describe('redis engine', () => {

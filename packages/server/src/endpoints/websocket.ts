@@ -6,9 +6,9 @@ import type { SwitchboardNode } from '../core/node.ts';
 import type { Session } from '../core/session.ts';
 import { disconnectFor } from '../errors.ts';
 import { rejectUpgrade } from '../http/respond.ts';
-import { HeartbeatWheel } from './heartbeat.ts';
-import { WebSocketTransport } from './websocket.ts';
-import { encodeTextFrame } from './ws-frame.ts';
+import { HeartbeatWheel } from '../transport/heartbeat.ts';
+import { WebSocketTransport } from '../transport/websocket.ts';
+import { encodeTextFrame } from '../transport/ws-frame.ts';
 
 /**
  * One heartbeat, one write: a control ping (answered by every conformant client with a pong) and a `ping` text
@@ -17,8 +17,9 @@ import { encodeTextFrame } from './ws-frame.ts';
 const HEARTBEAT = Buffer.concat([Buffer.from([0x89, 0x00]), encodeTextFrame('{"type":"ping"}')]);
 
 /**
- * Accepts WebSocket upgrades at `/ws` (through our HTTP server: `ws` runs without a server of its own), turns
- * incoming text frames into session commands, and keeps connections alive with heartbeats.
+ * Accepts WebSocket upgrades at `/ws` (through our HTTP server: `ws` runs without a server of its own), admits
+ * them (draining, the connection limit: refused before the upgrade), turns incoming text frames into session
+ * commands answered on the connection, and keeps connections alive with heartbeats.
  */
 export class WebSocketEndpoint {
   readonly #node: SwitchboardNode;
@@ -104,7 +105,7 @@ export class WebSocketEndpoint {
           const { code, message, id, channel } = parsed.error;
           return session.error(id, code, message, channel);
         }
-        session.handle(parsed.command).catch((err: unknown) => {
+        session.handle(parsed.command, session.connection).catch((err: unknown) => {
           this.#node.logFailure('command failed', err, { client: session.id });
           session.disconnect(disconnectFor('server_error'));
         });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ClientInfo } from '@switchboard/protocol';
-import type { BrokerHandler, Engine, HistoryPolicy, Publication, PublishOptions } from './types.ts';
+import type { BrokerHandler, Engine, HistoryPolicy, Publication, PublishOptions, Resync } from './types.ts';
 
 /**
  * How the suite gets engines: `createNodes(n)` returns n engines over ONE backend (n nodes of one hub);
@@ -11,6 +11,12 @@ import type { BrokerHandler, Engine, HistoryPolicy, Publication, PublishOptions 
 export interface EngineHarness {
   createNodes(n: number): Promise<Engine[]>;
   cleanup(): Promise<void>;
+  /**
+   * Appends a publication to `channel` exactly as `publish` does (next position, history), but its live delivery
+   * never reaches the nodes: what a lost pub/sub message or a broken subscriber connection does. Each engine
+   * makes that happen its own way, with its real backend (see the engines' tests).
+   */
+  publishUnseen(channel: string, data: string, options: PublishOptions): Promise<Publication>;
 }
 
 /** What a node's broker handed it, in order. */
@@ -18,8 +24,12 @@ export class Recorder implements BrokerHandler {
   readonly publications: Publication[] = [];
   readonly joins: Array<[string, ClientInfo]> = [];
   readonly leaves: Array<[string, ClientInfo]> = [];
+  readonly resyncs: Array<[string, Resync]> = [];
   onPublication(p: Publication): void {
     this.publications.push(p);
+  }
+  onResync(channel: string, resync: Resync): void {
+    this.resyncs.push([channel, resync]);
   }
   onJoin(channel: string, client: ClientInfo): void {
     this.joins.push([channel, client]);
@@ -51,6 +61,11 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 5_000)
 /**
  * The engine conformance suite: every guarantee the `Broker`, `HistoryStore` and `PresenceStore` doc comments
  * make, checked against real instances. Every engine (memory, Redis, NATS) runs exactly this.
+ *
+ * Gap filling belongs to the engine, not the hub: the suite checks that each node's handler gets every
+ * publication of a channel exactly once and in offset order even when live delivery loses some
+ * (`publishUnseen`), reorders them (concurrent publishers on every node), or cannot be made whole from history
+ * (`onResync` with `recovered: false`, then delivery goes on).
  */
 export function engineConformance(name: string, harness: EngineHarness): void {
   describe(`engine conformance: ${name}`, () => {
@@ -132,6 +147,81 @@ export function engineConformance(name: string, harness: EngineHarness): void {
         pa.map((p) => p[1]),
         Array.from({ length: 20 }, (_, i) => i + 1),
       );
+    });
+
+    it('hands each node every publication once, in offset order, under concurrent publishes from every node', async () => {
+      const c = ch('concurrent-fanout');
+      await a.broker.subscribe(c);
+      await b.broker.subscribe(c);
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).broker.publish(c, String(i), opts())),
+      );
+      await eventually(() => ra.on(c).length >= 200 && rb.on(c).length >= 200, 'delivery to both nodes');
+      await sleep(30);
+      for (const r of [ra, rb])
+        assert.deepEqual(
+          r.on(c).map((p) => p.offset),
+          Array.from({ length: 200 }, (_, i) => i + 1),
+        );
+      await a.broker.unsubscribe(c);
+      await b.broker.unsubscribe(c);
+    });
+
+    it('fills from history what live delivery lost, before handing on anything later', async () => {
+      const c = ch('lost');
+      await a.broker.subscribe(c);
+      await b.broker.subscribe(c);
+      await a.broker.publish(c, '1', opts());
+      await eventually(() => ra.on(c).length === 1 && rb.on(c).length === 1, 'the first delivery');
+      for (let i = 2; i <= 4; i++) await harness.publishUnseen(c, String(i), opts());
+      await b.broker.publish(c, '5', opts());
+      const resynced = (r: Recorder) => r.resyncs.some(([x]) => x === c);
+      await eventually(
+        () => ra.on(c).length >= 5 && rb.on(c).length >= 5 && resynced(ra) && resynced(rb),
+        'the lost ones, from history',
+      );
+      await sleep(30);
+      for (const r of [ra, rb]) {
+        assert.deepEqual(
+          r.on(c).map((p) => [p.offset, p.data]),
+          [1, 2, 3, 4, 5].map((i) => [i, String(i)]),
+        );
+        const resyncs = r.resyncs.filter(([x]) => x === c).map(([, resync]) => resync);
+        assert.ok(resyncs.length >= 1, 'the catch-up is reported');
+        assert.ok(
+          resyncs.every((x) => x.recovered),
+          `history held everything: ${JSON.stringify(resyncs)}`,
+        );
+      }
+      await a.broker.unsubscribe(c);
+      await b.broker.unsubscribe(c);
+    });
+
+    it('says recovered: false when history no longer holds what was lost, and goes on in order', async () => {
+      const c = ch('unrecoverable');
+      const small = opts({ size: 2 });
+      await b.broker.subscribe(c);
+      await a.broker.publish(c, '1', small);
+      await eventually(() => rb.on(c).length === 1, 'the first delivery');
+      for (let i = 2; i <= 5; i++) await harness.publishUnseen(c, String(i), small);
+      await a.broker.publish(c, '6', small); // history now holds only 5 and 6
+      await eventually(
+        () => rb.on(c).at(-1)?.offset === 6 && rb.resyncs.some(([x]) => x === c),
+        'delivery after the gap',
+      );
+      const offsets = rb.on(c).map((p) => p.offset);
+      assert.equal(offsets[0], 1);
+      assert.ok(
+        offsets.every((o, i) => i === 0 || o > offsets[i - 1]!),
+        `in offset order: ${offsets}`,
+      );
+      assert.ok(!offsets.includes(2) && !offsets.includes(3), `trimmed ones cannot come: ${offsets}`);
+      const resyncs = rb.resyncs.filter(([x]) => x === c).map(([, resync]) => resync);
+      assert.ok(
+        resyncs.some((x) => !x.recovered && x.from?.offset === 1),
+        `a resync from offset 1 that did not recover: ${JSON.stringify(resyncs)}`,
+      );
+      await b.broker.unsubscribe(c);
     });
 
     it('delivers nothing to a node that did not subscribe, or unsubscribed', async () => {

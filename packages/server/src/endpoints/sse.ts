@@ -16,8 +16,8 @@ import type { SwitchboardNode } from '../core/node.ts';
 import type { Session } from '../core/session.ts';
 import { disconnectFor, toSwitchboardError } from '../errors.ts';
 import { sendError } from '../http/respond.ts';
-import { HeartbeatWheel } from './heartbeat.ts';
-import { SseTransport } from './sse.ts';
+import { HeartbeatWheel } from '../transport/heartbeat.ts';
+import { SseTransport } from '../transport/sse.ts';
 import { SseCommands } from './sse-command.ts';
 
 /** Headers that keep an event stream flowing through browsers, proxies and CDNs. */
@@ -160,7 +160,7 @@ export class SseEndpoint {
     const session = node.createSession(transport, identity);
     this.#transports.set(transport, session);
     this.#heartbeats.add(transport);
-    const secret = this.commands.register(session, transport);
+    const secret = this.commands.register(session);
     res.on('close', () => {
       this.#transports.delete(transport);
       this.#heartbeats.delete(transport);
@@ -179,9 +179,15 @@ export class SseEndpoint {
     if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);
     // A stream's channels are fixed by its URL: if one cannot be subscribed (the engine is down), end the
     // stream with a reconnect code so the browser retries the whole set, instead of silently missing a channel.
-    const subscribing = channels.map((channel, i) =>
-      session.subscribe(channel, positions[i], undefined, undefined, rates.get(channel)),
-    );
+    const subscribing = channels.map((channel, i) => {
+      const since = positions[i];
+      const rate = rates.get(channel);
+      return session.subscribe({
+        channel,
+        ...(since === undefined ? {} : { since }),
+        ...(rate === undefined ? {} : { rate }),
+      });
+    });
     void Promise.all(subscribing).then((results) => {
       if (results.includes(false)) session.disconnect(disconnectFor('server_error'));
     });

@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { engineConformance, Recorder } from '@switchboard/server/engine/conformance';
-import type { Engine, Publication, PublishOptions } from '@switchboard/server/engine/types';
-import { RedisSentinelSet } from '../../../tests/helpers/redis-sentinel.ts';
-import { freePort } from '../../../tests/helpers/redis-server.ts';
-import { until, untilAsync } from '../../../tests/helpers/wait.ts';
-import { createRedisEngine, type RedisEngine } from './index.ts';
+import type { Engine, Publication, PublishOptions } from '@switchboard/engine-kit';
+import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
+import { RedisSentinelSet } from '@switchboard/test-helpers/redis-sentinel';
+import { freePort } from '@switchboard/test-helpers/redis-server';
+import { until, untilAsync } from '@switchboard/test-helpers/wait';
+import { createRedisEngine, type RedisEngine } from '../src/index.ts';
+import { unseenHarness } from './unseen.ts';
 
-// Real processes on free ports: one master, one replica, one sentinel (quorum 1). See tests/helpers/redis-sentinel.ts.
+// Real processes on free ports: one master, one replica, one sentinel (quorum 1). See packages/test-helpers/src/redis-sentinel.ts.
 const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 60_000 } };
 
 let conformanceSet: RedisSentinelSet | undefined;
+const unseen = unseenHarness(async () => ({
+  url: `redis://127.0.0.1:${await conformanceSet!.masterPort()}`,
+}));
 engineConformance('redis over sentinel', {
   async createNodes(n: number): Promise<Engine[]> {
     conformanceSet ??= await RedisSentinelSet.start();
@@ -18,8 +22,10 @@ engineConformance('redis over sentinel', {
     return Promise.all(Array.from({ length: n }, () => createRedisEngine(set.url())));
   },
   async cleanup() {
+    await unseen.close();
     await conformanceSet?.stop();
   },
+  publishUnseen: unseen.publishUnseen,
 });
 
 describe('redis engine over sentinel', () => {

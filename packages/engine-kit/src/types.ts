@@ -65,11 +65,45 @@ export interface HistoryResult {
   readonly recovered: boolean;
 }
 
+/** Why an engine read a channel's history to keep its delivery complete (see `Resync`). */
+export type ResyncCause =
+  /** A publication arrived past the next offset: the ones between were lost on the way. */
+  | 'gap'
+  /** A publication arrived in a new epoch past its offset 1: the stream was reset and the new one's start lost. */
+  | 'epoch'
+  /** The engine's connection came back after a loss: anything published meanwhile may be missing. */
+  | 'reconnect';
+
+/**
+ * The end of one catch-up from history on a channel: what the engine did when live delivery could not be trusted.
+ * Reported once per catch-up, after the publications it recovered were handed on.
+ */
+export interface Resync {
+  readonly cause: ResyncCause;
+  /** The last position handed on before it; undefined when none was known yet. */
+  readonly from: Position | undefined;
+  /**
+   * History's verdict on what was missed after `from`: false when it no longer holds all of it (trimmed by size or
+   * age, the stream lost to a new epoch), or could not be read within the engine's attempts. Delivery then goes on
+   * after the gap, and this node's subscribers see a jump in offsets; clients that resume later are told
+   * `recovered: false` by the subscribe itself.
+   */
+  readonly recovered: boolean;
+  /** Live publications arrived faster than the catch-up could hand them on, past the engine's bound: they were
+   * dropped and read again from history (so `recovered` covers them too). */
+  readonly overflowed: boolean;
+  /** With `recovered: false`: why, for logs. */
+  readonly reason?: string;
+}
+
 /** What the broker hands to this node. Called synchronously from the engine's delivery path; must not throw. */
 export interface BrokerHandler {
+  /** The channel's next publication on this node: each exactly once, in offset order (see `Broker`). */
   onPublication(publication: Publication): void;
   onJoin(channel: string, client: ClientInfo): void;
   onLeave(channel: string, client: ClientInfo): void;
+  /** A catch-up from history ended (see `Resync`); when it did not recover, the hub counts and logs the gap. */
+  onResync(channel: string, resync: Resync): void;
 }
 
 /**
@@ -79,9 +113,14 @@ export interface BrokerHandler {
  * - `publish` assigns the channel's next position (offset + 1 in the current epoch) and appends to history
  *   when `history.size > 0`, atomically with handing it to delivery: no two publications get one offset, and a
  *   publication is never delivered without being in history first.
- * - Per channel, each node receives publications in offset order. Across channels there is no order.
- * - Delivery to other nodes is at most once. A node that misses some (a broken broker connection) sees a gap in
- *   offsets; the hub then fills the gap from `HistoryStore.read`, so the broker need not retransmit.
+ * - **The engine owns complete, in-order delivery; the hub fills no gaps.** Per channel, each node's handler
+ *   gets every publication exactly once, in offset order, whatever the transport between nodes does (loses,
+ *   duplicates or reorders messages, breaks its connection). What live delivery lost the engine reads from its own
+ *   history before handing on anything later, and after its connection comes back it reads what was published
+ *   meanwhile even if nothing more is published. Where history no longer holds what was lost, it says so with
+ *   `onResync(…, { recovered: false })` and goes on after the gap. Engines get all of this from one `Sequencer`
+ *   (sequencer.ts): they feed it what arrives live and tell it when their connection came back. Across channels
+ *   there is no order.
  * - `publish` resolves once the publication is stored and handed to delivery, or rejects with an
  *   `EngineError` coded `unavailable` when the backend cannot be reached. It never hangs past its timeout.
  * - A node receives only channels it subscribed to. The hub calls `subscribe` when a channel gets its first
@@ -143,4 +182,10 @@ export interface Engine {
   /** True while the backend is reachable; `/readyz` reports it. */
   ready(): boolean;
   close(): Promise<void>;
+}
+
+/** What an engine may log through: connection losses and recoveries (the hub's pino logger fits). */
+export interface EngineLog {
+  warn(context: object, message: string): void;
+  info(context: object, message: string): void;
 }

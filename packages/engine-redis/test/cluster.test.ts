@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { engineConformance, Recorder } from '@switchboard/server/engine/conformance';
-import type { Engine, Publication, PublishOptions } from '@switchboard/server/engine/types';
-import { RedisClusterSet } from '../../../tests/helpers/redis-cluster.ts';
-import { cli } from '../../../tests/helpers/redis-sentinel.ts';
-import { until } from '../../../tests/helpers/wait.ts';
-import { createRedisEngine, type RedisEngine } from './index.ts';
+import type { Engine, Publication, PublishOptions } from '@switchboard/engine-kit';
+import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
+import { RedisClusterSet } from '@switchboard/test-helpers/redis-cluster';
+import { cli } from '@switchboard/test-helpers/redis-sentinel';
+import { until } from '@switchboard/test-helpers/wait';
+import { createRedisEngine, type RedisEngine } from '../src/index.ts';
+import { unseenHarness } from './unseen.ts';
 
-// A real three-master Redis Cluster on free ports (tests/helpers/redis-cluster.ts).
+// A real three-master Redis Cluster on free ports (packages/test-helpers/src/redis-cluster.ts).
 const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 60_000 } };
 
 let conformanceSet: RedisClusterSet | undefined;
+const unseen = unseenHarness(async () => ({ cluster: conformanceSet!.nodes.map((n) => n.port) }));
 engineConformance('redis cluster', {
   async createNodes(n: number): Promise<Engine[]> {
     conformanceSet ??= await RedisClusterSet.start();
@@ -18,8 +20,10 @@ engineConformance('redis cluster', {
     return Promise.all(Array.from({ length: n }, () => createRedisEngine(set.url())));
   },
   async cleanup() {
+    await unseen.close();
     await conformanceSet?.stop();
   },
+  publishUnseen: unseen.publishUnseen,
 });
 
 describe('redis engine over a Redis Cluster', () => {

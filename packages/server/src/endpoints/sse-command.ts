@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type CommandLimits, type ServerFrame, statusOf, validateCommand } from '@switchboard/protocol';
+import type { SwitchboardNode } from '../core/node.ts';
+import { errorFrame, type ReplySink } from '../core/reply.ts';
+import type { Session } from '../core/session.ts';
+import { toSwitchboardError } from '../errors.ts';
+import { readJsonBody } from '../http/body.ts';
+
+/** The header that names the stream a command belongs to. */
+export const SESSION_HEADER = 'x-switchboard-session';
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+/**
+ * `POST /sse/command`: the other half of an SSE connection. A stream's `connected` frame carries `session`, a
+ * random secret bound to that stream; a request with `X-Switchboard-Session: <secret>` and one client command as
+ * its JSON body runs that command through the stream's `Session`, the same path as a WebSocket command (so the
+ * same checks apply), with this request's response as the command's reply sink: it answers with the reply frame
+ * a WebSocket would get. Every answer is a frame; failures are `error` frames with their code's HTTP status.
+ * `subscribe`/`unsubscribe` are refused: a stream's channels are fixed by its URL.
+ */
+export class SseCommands {
+  readonly #node: SwitchboardNode;
+  readonly #limits: CommandLimits;
+  readonly #streams = new Map<string, Session>();
+
+  constructor(node: SwitchboardNode) {
+    this.#node = node;
+    const { limits } = node.config;
+    this.#limits = { maxChannelLength: limits.maxChannelLength, maxHistoryLimit: limits.maxHistoryLimit };
+  }
+
+  /** Binds a new secret to a stream's session; it is forgotten when the stream closes. */
+  register(session: Session): string {
+    // 144 bits from the CSPRNG: unguessable, and URL/header safe.
+    const secret = randomBytes(18).toString('base64url');
+    this.#streams.set(secret, session);
+    return secret;
+  }
+
+  unregister(secret: string): void {
+    this.#streams.delete(secret);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST')
+      return answer(res, errorFrame(undefined, 'method_not_allowed', 'use POST'), { allow: 'POST' });
+    const secret = req.headers[SESSION_HEADER];
+    const session = typeof secret === 'string' ? this.#streams.get(secret) : undefined;
+    if (session === undefined || session.state !== 'open') {
+      req.resume();
+      return answer(res, errorFrame(undefined, 'not_found', `no open SSE stream has this ${SESSION_HEADER}`));
+    }
+    let body: unknown;
+    try {
+      body = await readJsonBody(req, this.#node.config.limits.maxFrameBytes);
+    } catch (err) {
+      const e = toSwitchboardError(err);
+      return answer(res, errorFrame(undefined, e.code, e.message));
+    }
+    const parsed = validateCommand(body, this.#limits);
+    if (!parsed.ok) {
+      const { code, message, id, channel } = parsed.error;
+      return answer(res, errorFrame(id, code, message, channel));
+    }
+    const command = parsed.command;
+    if (command.type === 'subscribe' || command.type === 'unsubscribe') {
+      const message =
+        'an SSE stream has the channels of its URL: open a new stream (with since=) to change them';
+      return answer(res, errorFrame(command.id, 'bad_request', message, command.channel));
+    }
+    let answered = false;
+    const reply: ReplySink = {
+      reply: (frame) => {
+        answered = true;
+        answer(res, frame);
+      },
+    };
+    try {
+      await session.handle(command, reply);
+    } catch (err) {
+      this.#node.logFailure('sse command failed', err, { client: session.id });
+      if (!answered) answer(res, errorFrame(command.id, 'internal', 'internal error'));
+      return;
+    }
+    // Every command answers before `handle` resolves; a session that closed meanwhile answered nothing.
+    if (!answered) answer(res, errorFrame(command.id, 'not_found', 'the SSE stream closed'));
+  }
+}
+
+function answer(res: ServerResponse, frame: ServerFrame, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const status = frame.type === 'error' ? statusOf(frame.code) : 200;
+  const text = JSON.stringify(frame);
+  res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { cursorPrefix } from '@switchboard/protocol';
+import { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
+import { SSE_EVENT, SSE_MESSAGE_DATA, SSE_SINGLE_CHANNEL, WEBSOCKET_JSON } from './encoders.ts';
+
+// Literal fixtures: the exact bytes each transport writes for a prepared frame.
+const pub = new PreparedPublication({ channel: 'news', epoch: 'ab12', offset: 7, data: '"hi"', time: 1 });
+const MESSAGE = '{"type":"message","channel":"news","epoch":"ab12","offset":7,"data":"hi"}';
+const join = new PreparedFrame({ type: 'join', channel: 'news', client: { client: 'c1', user: null } });
+const JOIN = '{"type":"join","channel":"news","client":{"client":"c1","user":null}}';
+
+describe('transport encoders', () => {
+  it('WebSocket: one unmasked final text frame carrying the JSON', () => {
+    assert.equal(MESSAGE.length, 73);
+    assert.deepEqual(
+      pub.bytes(WEBSOCKET_JSON),
+      Buffer.concat([Buffer.from([0x81, 73]), Buffer.from(MESSAGE)]),
+    );
+    assert.deepEqual(
+      join.bytes(WEBSOCKET_JSON),
+      Buffer.concat([Buffer.from([0x81, JOIN.length]), Buffer.from(JOIN)]),
+    );
+  });
+
+  it('SSE: a publication is a default (message) event; other frames are named by their type', () => {
+    assert.equal(pub.bytes(SSE_MESSAGE_DATA).toString(), `data: ${MESSAGE}\n\n`);
+    assert.equal(join.bytes(SSE_EVENT).toString(), `event: join\ndata: ${JOIN}\n\n`);
+  });
+
+  it("SSE single-channel streams: the whole event, with the channel's cursor as id", () => {
+    const prefix = cursorPrefix(['news']);
+    assert.match(prefix, /^1\.[0-9a-z]+$/);
+    assert.equal(pub.bytes(SSE_SINGLE_CHANNEL).toString(), `id: ${prefix}.ab12-7\ndata: ${MESSAGE}\n\n`);
+    const other = new PreparedPublication({ channel: 'sport', epoch: 'cd', offset: 1, data: '1', time: 1 });
+    assert.equal(
+      other.bytes(SSE_SINGLE_CHANNEL).toString().split('\n')[0],
+      `id: ${cursorPrefix(['sport'])}.cd-1`,
+    );
+  });
+
+  it('SSE: a payload with line breaks in its JSON text still makes one data line per line', () => {
+    const p = new PreparedPublication({ channel: 'n', epoch: 'e', offset: 1, data: '{\n"a":1\n}', time: 1 });
+    assert.equal(
+      p.bytes(SSE_MESSAGE_DATA).toString(),
+      'data: {"type":"message","channel":"n","epoch":"e","offset":1,"data":{\ndata: "a":1\ndata: }}\n\n',
+    );
+  });
+});
