@@ -90,8 +90,9 @@ describe('redis engine delivery (between pub/sub and the hub)', () => {
     engine.cluster.setAvailable(false); // every history read now fails at once, as an offline connection does
     delivery.onPublication(fresh[1]!);
     delivery.onPublication(fresh[2]!);
-    // The event loop keeps turning meanwhile (a timer fires), and nothing is handed on out of order.
-    await new Promise((r) => setTimeout(r, 50));
+    // Past two of Delivery's retry intervals (200 ms): at least one timed retry has run and failed meanwhile,
+    // and nothing was handed on out of order.
+    await new Promise((r) => setTimeout(r, 2 * 200 + 100));
     assert.deepEqual(offsets(rec), [1]);
     engine.cluster.setAvailable(true);
     await until(
