@@ -208,8 +208,14 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly TransportKin
       const greedy = await slowReader(hub, kind, channel, 50);
       assert.equal(greedy.frames.find((f) => f.type === 'subscribed')!.rate, 20);
       const start = Date.now();
+      // One publication every 5 ms or so for over a second, far faster than either cap: a `latest` reader then
+      // gets one delivery per interval of its rate, so a cap of 20/s and one of 50/s deliver clearly different
+      // numbers (a single burst would not tell them apart: it is one delivery and the latest after it).
       const count = 200;
-      await publishBurst(hub, channel, count, (i) => ({ i }));
+      for (let i = 1; i <= count; i++) {
+        await hub.publish(channel, { i });
+        await new Promise((r) => setTimeout(r, 5));
+      }
       await until(
         () => slow.messages(channel).at(-1)?.offset === count,
         () => `last offset ${slow.messages(channel).at(-1)?.offset}`,
