@@ -14,6 +14,15 @@ export function generatorLimited(r: ScenarioResult): boolean {
   );
 }
 
+/**
+ * The marks after a figure: `*` when it is a floor (above), `?` when it is a maximum a second step at the same
+ * rate did not confirm (files written before that check have no `unconfirmed` list: nothing marked).
+ */
+export function marks(r: ScenarioResult, metric: string): string {
+  const unconfirmed = (r.unconfirmed as string[] | undefined)?.includes(metric) === true;
+  return `${generatorLimited(r) ? '*' : ''}${unconfirmed ? '?' : ''}`;
+}
+
 const key = (r: ScenarioResult): string => `${r.scenario}|${r.transport}|${r.requested}`;
 
 function rowsOf(results: ScenarioResult[]): Map<string, ScenarioResult[]> {
@@ -31,8 +40,7 @@ export function comparisonTable(results: ScenarioResult[], targets: string[]): s
     const cells = targets.map((t) => {
       const r = group.find((g) => g.target === t);
       if (r === undefined) return '';
-      const gen = generatorLimited(r) ? '*' : '';
-      return `${num(headline(r).value)}${gen}`;
+      return `${num(headline(r).value)}${marks(r, 'max_delivered_per_s')}`;
     });
     rows.push([first.scenario, num(first.requested), first.transport, h.unit, ...cells]);
   }
@@ -92,7 +100,7 @@ export function ratioTable(results: ScenarioResult[], hub = 'switchboard'): stri
         num(mine.requested),
         mine.transport,
         `${m.label} ${m.higherIsBetter ? '↑' : '↓'}`,
-        num(v),
+        `${num(v)}${marks(mine, m.metric)}`,
         ...cells,
       ]);
     }

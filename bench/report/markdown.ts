@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { num, renderTable, type ScenarioResult, STUCK_POLICIES } from '@switchboard/bench';
-import { generatorLimited, ratioTable } from './compare.ts';
+import { marks, ratioTable } from './compare.ts';
 
 interface RunFile {
   startedAt: string;
@@ -49,7 +49,7 @@ function byTarget(results: ScenarioResult[], scenario: string, metric: string, u
       const r = g.find((x) => x.target === t);
       const v = r?.metrics[metric];
       if (r === undefined) return '';
-      return v === undefined ? '—' : `${num(v)}${generatorLimited(r) ? '*' : ''}`;
+      return v === undefined ? '—' : `${num(v)}${marks(r, metric)}`;
     }),
   ]);
   return renderTable(['transport', 'subscribers', ...targets], body) + `\n\n(${unit})`;
@@ -144,8 +144,9 @@ function main(path: string): void {
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; ${run.pinning}.`,
   );
   out.push(
-    '`*`: the generator was at its limit (alone or with the hub): the figure is a floor for that hub.\n',
+    '`*`: the generator was at its limit (alone or with the hub): the figure is a floor for that hub.',
   );
+  out.push('`?`: a second step at that rate failed (or had no time to run): the maximum is unconfirmed.\n');
   const sections: Array<[string, string, string, string]> = [
     [
       'Fan-out: max delivered with p99 ≤ bound and nothing lost',

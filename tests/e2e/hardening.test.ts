@@ -242,37 +242,51 @@ describe('hardening', () => {
   });
 
   it('closes a slowloris upgrade with the header time-out', async () => {
-    const socket = tcpConnect(hub.port, '127.0.0.1');
+    // A hub of its own: a header time-out far below the request time-out, so the close can only be the former.
+    // Node checks for expired headers every headersTimeout / 4 (server.ts), so the cut comes within
+    // headersTimeout + that interval of the first byte; the bound adds 2 s for a loaded machine.
+    const headersTimeoutMs = 1_000;
+    const slow = await startTestHub({ server: { headersTimeoutMs, requestTimeoutMs: 20_000 } });
+    const socket = tcpConnect(slow.port, '127.0.0.1');
     let answer = '';
-    let closed = false;
+    let closedAt = 0;
     socket.setEncoding('utf8');
     socket.on('data', (c: string) => {
       answer += c;
     });
     socket.on('close', () => {
-      closed = true;
+      closedAt = performance.now();
     });
     socket.on('error', () => {
       // the hub may reset the socket while we are still writing: that is the point
     });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     const head = 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n';
     let i = 0;
-    // One byte every 100ms, never finishing the headers.
+    const started = performance.now();
+    // One byte every 100ms, never finishing the headers: never idle, so only the header time-out can end it.
     const drip = setInterval(() => {
       if (!socket.destroyed) socket.write(head[i++ % head.length]!);
     }, 100);
+    drip.unref();
+    const bound = headersTimeoutMs + headersTimeoutMs / 4 + 2_000;
     try {
       await until(
-        () => closed,
-        () => `still open, got ${JSON.stringify(answer)}`,
-        15_000,
+        () => closedAt > 0,
+        () =>
+          `still open ${bound} ms after the first byte (header time-out ${headersTimeoutMs} ms), got ${JSON.stringify(answer)}`,
+        bound,
       );
+      assert.match(answer, /^HTTP\/1\.1 408/);
+      assert.ok(
+        closedAt - started >= headersTimeoutMs - 50,
+        `closed after ${Math.round(closedAt - started)} ms, before the header time-out`,
+      );
+      assert.equal(await metric(slow.url, 'switchboard_refused_total', { reason: 'request_timeout' }), 1);
     } finally {
       clearInterval(drip);
+      await slow.shutdown();
     }
-    assert.match(answer, /^HTTP\/1\.1 408/);
-    assert.ok(i < 150, 'closed long before the drip ran out');
-    assert.ok((await metric(hub.url, 'switchboard_refused_total', { reason: 'request_timeout' })) >= 1);
   });
 
   it('refuses a compression bomb (per-message deflate on) and keeps serving others', async () => {

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { type IncomingMessage, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import { until, untilAsync } from '@switchboard/test-helpers/wait';
 import WebSocket from 'ws';
 import { startTestHub } from '../helpers/hub.ts';
+import { metric } from '../helpers/metrics.ts';
+import { SlowReader } from '../helpers/slow-reader.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
 import { WsTestClient } from '../helpers/ws-client.ts';
 
@@ -18,8 +21,18 @@ async function stuckWsReader(port: number, channel: string): Promise<Socket> {
   const payload = Buffer.from(JSON.stringify({ type: 'subscribe', channel }));
   const mask = Buffer.from([1, 2, 3, 4]);
   const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+  const subscribed = new Promise<void>((resolve) => {
+    let seen = '';
+    const onData = (d: Buffer): void => {
+      seen += d.toString('latin1');
+      if (!seen.includes('"type":"subscribed"')) return;
+      socket.off('data', onData);
+      resolve();
+    };
+    socket.on('data', onData);
+  });
   socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
-  await new Promise((r) => setTimeout(r, 100));
+  await subscribed;
   socket.pause(); // stop reading: the kernel buffers fill, then the hub's outgoing buffer
   return socket;
 }
@@ -58,6 +71,11 @@ describe('lifecycle and limits', () => {
       const healthy = await WsTestClient.connect(hub.wsUrl);
       const code = await silentClosed;
       assert.equal(code, 1006); // terminated: the hub does not wait for a close handshake from a dead peer
+      // No close frame says why: the hub's count does.
+      assert.equal(
+        await metric(hub.url, 'switchboard_disconnects_total', { reason: 'heartbeat_timeout' }),
+        1,
+      );
       await new Promise((r) => setTimeout(r, 300));
       const pong = await healthy.request({ type: 'ping' });
       assert.equal(pong.type, 'pong');
@@ -88,8 +106,11 @@ describe('lifecycle and limits', () => {
         req.on('error', () => resolve());
         req.end();
       });
-      await new Promise((r) => setTimeout(r, 200));
-      assert.equal(hub.node.connectionCount, 3);
+      await until(
+        () => hub.node.connectionCount === 3 && stuckSse !== undefined,
+        () =>
+          `${hub.node.connectionCount} connections, SSE stream ${stuckSse === undefined ? 'not ' : ''}open`,
+      );
       const payload = 'x'.repeat(16 * 1024);
       const total = 600; // ~10 MB: far past the kernel's socket buffers and the 64 KiB limit
       for (let i = 0; i < total; i++) await hub.publish('hot', { i, payload });
@@ -109,6 +130,45 @@ describe('lifecycle and limits', () => {
       );
       assert.equal(hub.node.connectionCount, 1);
       await fast.close();
+    } finally {
+      await hub.shutdown();
+    }
+  });
+
+  it('cuts a reader stuck on a quiet channel at a heartbeat: over the outgoing limit, with nothing more published', async () => {
+    // SSE: a paused WebSocket reader would be dropped for not answering pings first; an SSE stream has only
+    // the outgoing bound. Publications stop as soon as the hub holds more than the limit (but less than twice
+    // it, which would cut at once): from then on only the heartbeat writes to it and looks at its buffer.
+    const limits = { maxOutgoingBytes: 64 * 1024, maxOutgoingMs: 100 };
+    const heartbeat = { intervalMs: 300, timeoutMs: 200 };
+    const hub = await startTestHub({ limits, heartbeat });
+    try {
+      const reader = await SlowReader.sse(hub.url, '/sse?channel=quiet', 1);
+      reader.pause();
+      const payload = 'x'.repeat(16 * 1024);
+      let held = 0;
+      let published = 0;
+      while (held <= limits.maxOutgoingBytes) {
+        assert.ok(published < 2_000, `the hub held only ${held} bytes after ${published} publications`);
+        await hub.publish('quiet', { i: published++, payload });
+        held = await metric(hub.url, 'switchboard_outgoing_bytes');
+      }
+      assert.ok(
+        held < 2 * limits.maxOutgoingBytes,
+        `over twice the limit at once (${held} B): not the timed rule`,
+      );
+      assert.equal(await metric(hub.url, 'switchboard_disconnects_total', { reason: 'slow_consumer' }), 0);
+      // The next beat after maxOutgoingMs sees it; a beat reaches each stream once per interval.
+      await untilAsync(
+        async () =>
+          (await metric(hub.url, 'switchboard_disconnects_total', { reason: 'slow_consumer' })) === 1,
+        () =>
+          `no slow_consumer disconnect ${limits.maxOutgoingMs + 2 * heartbeat.intervalMs + 2_000} ms after the last publication (${held} B held)`,
+        limits.maxOutgoingMs + 2 * heartbeat.intervalMs + 2_000,
+      );
+      assert.equal(hub.node.connectionCount, 0);
+      reader.resume();
+      await reader.closed();
     } finally {
       await hub.shutdown();
     }

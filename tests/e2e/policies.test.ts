@@ -208,23 +208,40 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly TransportKin
       const greedy = await slowReader(hub, kind, channel, 50);
       assert.equal(greedy.frames.find((f) => f.type === 'subscribed')!.rate, 20);
       const start = Date.now();
+      // One publication every 5 ms or so for over a second, far faster than either cap: a `latest` reader then
+      // gets one delivery per interval of its rate, so a cap of 20/s and one of 50/s deliver clearly different
+      // numbers (a single burst would not tell them apart: it is one delivery and the latest after it).
       const count = 200;
-      await publishBurst(hub, channel, count, (i) => ({ i }));
+      for (let i = 1; i <= count; i++) {
+        await hub.publish(channel, { i });
+        await new Promise((r) => setTimeout(r, 5));
+      }
       await until(
         () => slow.messages(channel).at(-1)?.offset === count,
         () => `last offset ${slow.messages(channel).at(-1)?.offset}`,
         10_000,
       );
-      // Deliveries are at least 200 ms apart and all happen between the subscription and the last arrival, so
-      // however late they arrive this bounds their number (lateness only lowers it).
-      const elapsed = Date.now() - start;
-      const got = slow.messages(channel);
-      assert.ok(
-        got.length <= Math.floor((elapsed * 5) / 1000) + 1,
-        `${got.length} deliveries in ${elapsed} ms`,
+      await until(
+        () => greedy.messages(channel).at(-1)?.offset === count,
+        () => `greedy: last offset ${greedy.messages(channel).at(-1)?.offset}`,
+        10_000,
       );
-      assert.ok(got.length < count);
-      assertOrdered(got, 'capped reader');
+      // Deliveries at `rate` are at least 1/rate apart and all happen between the subscription and the last
+      // arrival, so however late they arrive this bounds their number (lateness only lowers it): the rate each
+      // subscriber got is read from what it received, not from what its `subscribed` frame says.
+      const elapsed = Date.now() - start;
+      for (const [reader, rate, name] of [
+        [slow, 5, 'asked 5/s'],
+        [greedy, 20, 'asked 50/s, capped at 20/s'],
+      ] as const) {
+        const got = reader.messages(channel);
+        assert.ok(
+          got.length <= Math.floor((elapsed * rate) / 1000) + 1,
+          `${name}: ${got.length} deliveries in ${elapsed} ms`,
+        );
+        assert.ok(got.length < count, `${name}: every publication delivered`);
+        assertOrdered(got, name);
+      }
       slow.close();
       greedy.close();
     });

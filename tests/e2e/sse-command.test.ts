@@ -36,8 +36,15 @@ describe('POST /sse/command', () => {
     await hub?.shutdown();
   });
 
-  it('the connected frame carries an unguessable session secret', () => {
+  it('the connected frame carries an unguessable session secret, one per stream', async () => {
     assert.match(session, /^[A-Za-z0-9_-]{24}$/);
+    const secrets = new Set([session]);
+    for (let i = 0; i < 3; i++) {
+      const other = await SseTestClient.open(`${hub.url}/sse?channel=room`);
+      secrets.add((await other.waitFor((e) => e.event === 'connected')).frame.session);
+      await other.close();
+    }
+    assert.equal(secrets.size, 4, `secrets repeated: ${[...secrets].join(' ')}`);
   });
 
   it('publish answers `published` with the command id, and the stream delivers the publication', async () => {

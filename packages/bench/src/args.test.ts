@@ -42,3 +42,9 @@ test('bad values are refused with ArgsError', () => {
   assert.throws(() => parseCommon(['--dialect', 'mqtt']), ArgsError);
   assert.throws(() => parseCommon(['--target', 'not a url']), ArgsError);
 });
+
+test('--fanout-sizes picks the fan-out sizes; a bad one is refused', () => {
+  assert.deepEqual(parseCommon(['--fanout-sizes', '1000, 10000']).common.profile.fanoutSizes, [1000, 10000]);
+  assert.deepEqual(FULL.fanoutSizes, [1_000, 10_000, 20_000], 'the shared default is left alone');
+  assert.throws(() => parseCommon(['--fanout-sizes', '1000,x']), /--fanout-sizes must be a positive integer/);
+});

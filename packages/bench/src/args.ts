@@ -19,6 +19,7 @@ export const OPTIONS = {
   transport: { type: 'string' },
   scenario: { type: 'string' },
   subscribers: { type: 'string' },
+  'fanout-sizes': { type: 'string' },
   quick: { type: 'boolean' },
   workers: { type: 'string' },
   pid: { type: 'string' },
@@ -35,6 +36,7 @@ export const USAGE = `options:
   --transport ws|sse|both   (default both)
   --scenario LIST        comma-separated: ${SCENARIOS.join(', ')} (default all but stuck)
   --subscribers N        subscribers for every scenario (fan-out runs this one size)
+  --fanout-sizes LIST    comma-separated fan-out sizes (default 1000,10000,20000; quick 1000)
   --quick                short steps and 1,000 subscribers (well under two minutes a target)
   --workers N            generator processes (default: one per core the generator may use, more for fds)
   --pid PID              the hub's process id, to read its memory and CPU (idle scenario, hub-bound checks)
@@ -93,6 +95,9 @@ export function parseCommon(argv: string[], extra: Record<string, { type: 'strin
   if (p99 !== undefined) profile.p99BoundMs = p99;
   const stepMs = positive('step-ms', str('step-ms'));
   if (stepMs !== undefined) profile.stepMs = stepMs;
+  const sizes = str('fanout-sizes');
+  if (sizes !== undefined)
+    profile.fanoutSizes = sizes.split(',').map((s) => positive('fanout-sizes', s.trim()) ?? 0);
   const target = str('target');
   let url: URL | undefined;
   if (target !== undefined) {

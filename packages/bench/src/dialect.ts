@@ -2,8 +2,6 @@
 // is confirmed, which number sequences a channel, and how to publish. Switchboard's protocol is the default;
 // nchan and Socket.IO are the peers the suite compares against.
 
-import { KEY_OFFSET, KEY_SEQ } from './scan.ts';
-
 export type Transport = 'ws' | 'sse';
 export type DialectName = 'switchboard' | 'nchan' | 'socketio';
 
@@ -24,8 +22,6 @@ export interface Dialect {
   ssePath(channel: string): string;
   /** True when a subscription is live once the handshake succeeds (no confirmation frame). */
   readonly readyOnHandshake: boolean;
-  /** The key of the number that increases by one per publication in a channel. */
-  readonly seqKey: Buffer;
   /**
    * For a WebSocket data message that is not a publication: `'subscribed'` when it confirms the subscription,
    * text messages to send back (a protocol-level ping, a handshake step), or null.
@@ -43,7 +39,6 @@ const switchboard: Dialect = {
   wsOpen: (channel) => [JSON.stringify({ type: 'subscribe', id: 1, channel })],
   ssePath: (channel) => `/sse?channel=${encodeURIComponent(channel)}`,
   readyOnHandshake: false,
-  seqKey: KEY_OFFSET,
   control: (text) => (text.includes('"type":"subscribed"') ? 'subscribed' : null),
   publish: (channel, data) => ({
     path: '/api/publish',
@@ -64,7 +59,6 @@ const nchan: Dialect = {
   wsOpen: () => [],
   ssePath: (channel) => `/sub?channel=${encodeURIComponent(channel)}`,
   readyOnHandshake: true,
-  seqKey: KEY_SEQ,
   control: () => null,
   publish: (channel, data) => ({ path: `/pub?channel=${encodeURIComponent(channel)}`, body: data }),
   broadcastRequest: () => {
@@ -83,7 +77,6 @@ const socketio: Dialect = {
     throw new Error('Socket.IO has no SSE transport');
   },
   readyOnHandshake: false,
-  seqKey: KEY_SEQ,
   control: (text, channel) => {
     if (text === '2') return ['3']; // Engine.IO ping → pong
     if (text.startsWith('0{')) return ['40']; // Engine.IO open → connect the default namespace

@@ -2,6 +2,7 @@
 
 import type { DialectName, Transport } from './dialect.ts';
 import type { HistogramPairs } from './histogram.ts';
+import type { SeqRanges } from './seq-set.ts';
 
 /** Which subscribers a worker opens: `count` of them, subscriber `i` on `channelOf(first + i)`. */
 export interface OpenSpec {
@@ -34,14 +35,22 @@ export interface OpenResult {
   ms: number;
 }
 
+/** The sequence numbers each channel accepted in a step (channels absent: nothing owed). */
+export type Expectation = Array<[channel: string, ranges: SeqRanges]>;
+
 export interface Snapshot {
   received: number;
   totalReceived: number;
   bytes: number;
-  lost: number;
+  /** Publications the live subscribers are owed by the current step and have not received (now). */
+  owed: number;
+  duplicates: number;
   reordered: number;
   dropped: number;
   latency: { pairs: HistogramPairs; max: number };
+  /** Publications received before their send time (the clocks disagree), and the most negative time, µs. */
+  negative: number;
+  minLatency: number;
   /** Live subscriptions now. */
   open: number;
   /** CPU time used since the last snapshot over the wall time since then (1 = one core busy). */
@@ -54,9 +63,11 @@ export interface Snapshot {
 export type Request =
   | { id: number; type: 'open'; spec: OpenSpec }
   | { id: number; type: 'snapshot' }
+  | { id: number; type: 'expect'; expected: Expectation }
   | { id: number; type: 'close' };
 
 export type Reply =
   | { id: number; type: 'open'; result: OpenResult }
   | { id: number; type: 'snapshot'; snapshot: Snapshot }
+  | { id: number; type: 'expect' }
   | { id: number; type: 'close' };

@@ -3,7 +3,7 @@
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { Histogram } from './histogram.ts';
-import type { OpenResult, OpenSpec, Reply, Request, Snapshot } from './ipc.ts';
+import type { Expectation, OpenResult, OpenSpec, Reply, Request, Snapshot } from './ipc.ts';
 
 type Pending = (reply: Reply) => void;
 
@@ -39,10 +39,15 @@ export interface PoolSnapshot {
   received: number;
   totalReceived: number;
   bytes: number;
-  lost: number;
+  /** Publications owed to live subscribers by the current step and not received (now, not a window). */
+  owed: number;
+  duplicates: number;
   reordered: number;
   dropped: number;
   latency: Histogram;
+  /** Publications received before their send time, and the most negative receive-minus-send time, µs. */
+  negative: number;
+  minLatency: number;
   open: number;
   /** Sum of the workers' CPU (1 = one core). */
   cpu: number;
@@ -124,10 +129,13 @@ export class WorkerPool {
       received: 0,
       totalReceived: 0,
       bytes: 0,
-      lost: 0,
+      owed: 0,
+      duplicates: 0,
       reordered: 0,
       dropped: 0,
       latency,
+      negative: 0,
+      minLatency: 0,
       open: 0,
       cpu: 0,
       maxWorkerCpu: 0,
@@ -140,9 +148,12 @@ export class WorkerPool {
       out.received += s.received;
       out.totalReceived += s.totalReceived;
       out.bytes += s.bytes;
-      out.lost += s.lost;
+      out.owed += s.owed;
+      out.duplicates += s.duplicates;
       out.reordered += s.reordered;
       out.dropped += s.dropped;
+      out.negative += s.negative;
+      out.minLatency = Math.min(out.minLatency, s.minLatency);
       out.open += s.open;
       out.cpu += s.cpu;
       out.maxWorkerCpu = Math.max(out.maxWorkerCpu, s.cpu);
@@ -151,6 +162,11 @@ export class WorkerPool {
       latency.merge(s.latency.pairs, s.latency.max);
     }
     return out;
+  }
+
+  /** Tells every subscriber what the step owes it (by channel): the workers' `owed` counts down from there. */
+  async expect(expected: Expectation): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.request<'expect'>({ type: 'expect', expected })));
   }
 
   /** Closes every subscriber (with a TCP reset) and waits until the workers have. */

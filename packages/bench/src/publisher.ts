@@ -4,8 +4,10 @@
 
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { PublishRequest } from './dialect.ts';
+import type { Dialect, PublishRequest } from './dialect.ts';
 import { Histogram } from './histogram.ts';
+import type { Expectation } from './ipc.ts';
+import { SeqSet } from './seq-set.ts';
 
 export interface PublisherOptions {
   host: string;
@@ -25,7 +27,13 @@ export interface PublisherOptions {
 /** One request of a round, with the number of deliveries the hub owes once it accepts it. */
 export interface RoundRequest extends PublishRequest {
   deliveries: number;
+  /** The channels it publishes to, and the sequence number `s` its payload carries on each. */
+  channels: readonly string[];
+  seq: number;
 }
+
+/** A round's requests, given its payload and the sequence number `s` in that payload. */
+export type Round = (data: string, seq: number) => RoundRequest[];
 
 export interface PublishRun {
   rounds: number;
@@ -40,7 +48,34 @@ export interface PublishRun {
   rtt: Histogram;
   /** Deliveries the hub owes for the accepted publishes. */
   expected: number;
+  /** The sequence numbers each channel accepted: what each of its subscribers is owed. */
+  accepted: Map<string, SeqSet>;
   ms: number;
+}
+
+/** A round of one publish to `channel`, owed to each of its `subscribers`. */
+export function oneChannel(dialect: Dialect, channel: string, subscribers: number): Round {
+  return (data, seq) => [
+    { ...dialect.publish(channel, data), deliveries: subscribers, channels: [channel], seq },
+  ];
+}
+
+/** The accepted sequence numbers in the form the workers take. */
+export function expectation(run: PublishRun): Expectation {
+  return [...run.accepted].map(([channel, seqs]) => [channel, seqs.ranges()]);
+}
+
+function accept(run: PublishRun, req: RoundRequest): void {
+  run.ok++;
+  run.expected += req.deliveries;
+  for (const channel of req.channels) {
+    let seqs = run.accepted.get(channel);
+    if (seqs === undefined) {
+      seqs = new SeqSet();
+      run.accepted.set(channel, seqs);
+    }
+    seqs.add(req.seq);
+  }
 }
 
 export class Publisher {
@@ -68,11 +103,7 @@ export class Publisher {
   }
 
   /** Publishes `rate` rounds per second for `durationMs`, then waits for the answers. */
-  async runRate(
-    rate: number,
-    durationMs: number,
-    round: (data: string) => RoundRequest[],
-  ): Promise<PublishRun> {
+  async runRate(rate: number, durationMs: number, round: Round): Promise<PublishRun> {
     const run = emptyRun();
     const started = performance.now();
     let inFlight = 0;
@@ -84,10 +115,8 @@ export class Publisher {
       this.post(req).then((r) => {
         inFlight--;
         run.rtt.record(r.ms * 1000);
-        if (r.ok) {
-          run.ok++;
-          run.expected += req.deliveries;
-        } else {
+        if (r.ok) accept(run, req);
+        else {
           run.failed++;
           run.errors[r.code] = (run.errors[r.code] ?? 0) + 1;
         }
@@ -104,8 +133,8 @@ export class Publisher {
             continue;
           }
           run.rounds++;
-          const data = this.payload(++this.#seq);
-          for (const req of round(data)) send(req);
+          const seq = ++this.#seq;
+          for (const req of round(this.payload(seq), seq)) send(req);
         }
         if (elapsed >= durationMs) {
           clearInterval(timer);
@@ -129,21 +158,20 @@ export class Publisher {
   async runClosedLoop(
     concurrency: number,
     durationMs: number,
-    make: (data: string) => RoundRequest,
+    make: (data: string, seq: number) => RoundRequest,
   ): Promise<PublishRun> {
     const run = emptyRun();
     const started = performance.now();
     const loop = async (): Promise<void> => {
       while (performance.now() - started < durationMs) {
-        const req = make(this.payload(++this.#seq));
+        const seq = ++this.#seq;
+        const req = make(this.payload(seq), seq);
         run.rounds++;
         run.requests++;
         const r = await this.post(req);
         run.rtt.record(r.ms * 1000);
-        if (r.ok) {
-          run.ok++;
-          run.expected += req.deliveries;
-        } else {
+        if (r.ok) accept(run, req);
+        else {
           run.failed++;
           run.errors[r.code] = (run.errors[r.code] ?? 0) + 1;
         }
@@ -206,6 +234,7 @@ function emptyRun(): PublishRun {
     errors: {},
     rtt: new Histogram(),
     expected: 0,
+    accepted: new Map(),
     ms: 0,
   };
 }

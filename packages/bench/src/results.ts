@@ -4,8 +4,11 @@ import type { Transport } from './dialect.ts';
 import type { LatencySummary } from './histogram.ts';
 import type { ScenarioName } from './profile.ts';
 
-/** What limited a step that failed, as far as the generator can tell (`both`: hub and generator at full CPU). */
-export type Limit = 'hub' | 'generator' | 'both' | 'publisher' | 'latency' | 'loss' | 'none';
+/**
+ * What limited a step that failed, as far as the generator can tell (`both`: hub and generator at full CPU;
+ * `duplicate`: a subscriber got a publication twice, which fails a step whatever the load).
+ */
+export type Limit = 'hub' | 'generator' | 'both' | 'publisher' | 'latency' | 'loss' | 'duplicate' | 'none';
 
 export interface StepResult {
   label: string;
@@ -19,12 +22,22 @@ export interface StepResult {
   latency: LatencySummary;
   /** Bytes the generator read per publication received (frames, heartbeats and framing included). */
   bytesPerMsg: number;
-  /** Missing from a subscriber's sequence (a gap in offsets). */
+  /**
+   * Publications accepted for a subscriber's channel during the step that the subscriber had not received by
+   * the end of the drain, summed over subscribers (gaps and the tail alike).
+   */
   lost: number;
-  /** Owed by the hub for accepted publishes but not received by the end of the drain. */
-  undelivered: number;
+  /** Publications a subscriber received more than once, summed over subscribers: any fails the step. */
+  duplicates: number;
+  /** Publications that arrived after a higher sequence number on the same subscriber (late, not lost). */
   reordered: number;
   dropped: number;
+  /**
+   * Publications received before their send time by the two clocks (they disagree): left out of the latency
+   * percentiles, counted here; `minLatencyMs` is the most negative receive-minus-send time (0 when none).
+   */
+  negativeLatency: number;
+  minLatencyMs: number;
   publishErrors: number;
   publisherSkipped: number;
   /** CPU of the hub process tree (1 = one core), when its pid is known. */
@@ -59,6 +72,11 @@ export interface ScenarioResult {
   steps: StepResult[];
   /** Why a figure is missing, or caveats (the generator was the limit, connections failed…). */
   notes: string[];
+  /**
+   * Metric keys whose figure a second trial at the same rate did not confirm (it failed, or there was no time
+   * to run it). A maximum not listed here passed twice.
+   */
+  unconfirmed: string[];
 }
 
 /** A scenario's result before anything is measured: `n` subscribers asked for, no figures yet. */
@@ -68,5 +86,15 @@ export function emptyResult(
   target: string,
   n: number,
 ): ScenarioResult {
-  return { scenario, transport, target, requested: n, subscribers: n, metrics: {}, steps: [], notes: [] };
+  return {
+    scenario,
+    transport,
+    target,
+    requested: n,
+    subscribers: n,
+    metrics: {},
+    steps: [],
+    notes: [],
+    unconfirmed: [],
+  };
 }

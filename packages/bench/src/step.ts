@@ -5,7 +5,7 @@ import { Histogram, summarize } from './histogram.ts';
 import type { PoolSnapshot } from './pool.ts';
 import { allCores, CoreMeter, CpuMeter } from './probes.ts';
 import type { Profile } from './profile.ts';
-import type { RoundRequest } from './publisher.ts';
+import { expectation, type Round } from './publisher.ts';
 import { waitForQuiet } from './quiet.ts';
 import type { Limit, StepResult } from './results.ts';
 
@@ -16,7 +16,7 @@ export interface StepSpec {
   rate: number;
   /** Deliveries one round owes when all its requests succeed. */
   deliveriesPerRound: number;
-  round: (data: string) => RoundRequest[];
+  round: Round;
 }
 
 /** CPU (fraction of a core) at which a process counts as saturated. */
@@ -38,7 +38,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function runStep(ctx: RunContext, spec: StepSpec): Promise<StepResult> {
   const { pool, publisher, profile } = ctx;
   await waitForQuiet(ctx);
-  const start = await pool.snapshot(); // resets the workers' windows
+  await pool.snapshot(); // resets the workers' windows
   const hub = new CpuMeter(ctx.target.pid);
   const hubCores = ctx.pinned === undefined ? undefined : new CoreMeter(ctx.pinned.hub);
   const genCores = ctx.pinned === undefined ? undefined : new CoreMeter(ctx.pinned.generator);
@@ -55,23 +55,24 @@ export async function runStep(ctx: RunContext, spec: StepSpec): Promise<StepResu
   const selfUse = process.cpuUsage(self);
   const coordinatorCpu = (selfUse.user + selfUse.system) / 1e6 / stepSec;
 
-  // Drain: wait for the deliveries the hub owes, until none arrive for a while.
-  const base = start.totalReceived;
-  const latency = new Histogram();
-  latency.merge(during.latency.toPairs(), during.latency.max);
-  const totals = sum(during);
-  let received = during.totalReceived - base;
+  // Drain: tell each subscriber what its channel accepted, then wait until none is owed anything, or until
+  // nothing arrives for a while. What is still owed then is lost, per subscriber.
+  await pool.expect(expectation(run));
+  const totals = zero();
+  add(totals, during);
+  let s = await pool.snapshot();
+  add(totals, s);
   const drainStart = performance.now();
   let lastProgress = drainStart;
-  while (received < run.expected) {
+  let seen = s.totalReceived;
+  while (s.owed > 0) {
     const now = performance.now();
     if (now - lastProgress > profile.drainIdleMs || now - drainStart > profile.drainMaxMs) break;
     await sleep(50);
-    const s = await pool.snapshot();
-    latency.merge(s.latency.toPairs(), s.latency.max);
+    s = await pool.snapshot();
     add(totals, s);
-    if (s.totalReceived - base > received) lastProgress = performance.now();
-    received = s.totalReceived - base;
+    if (s.totalReceived > seen) lastProgress = performance.now();
+    seen = s.totalReceived;
   }
 
   const generatorCpu = during.cpu + coordinatorCpu;
@@ -82,24 +83,21 @@ export async function runStep(ctx: RunContext, spec: StepSpec): Promise<StepResu
     generatorCpu >= SATURATED * ctx.generatorCores ||
     during.maxWorkerCpu >= SATURATED ||
     during.lagP99 >= GENERATOR_LAG_MS;
-  const lat = summarize(latency);
-  const undelivered = Math.max(0, run.expected - received);
-  const latencyOk = lat.p99 <= profile.p99BoundMs;
-  const lossOk = totals.lost === 0 && undelivered === 0 && totals.dropped === 0;
-  const publishOk = run.failed === 0 && run.skipped === 0;
-  // A step that delivered nothing proves nothing.
-  const pass = latencyOk && lossOk && publishOk && run.expected > 0 && received > 0;
-  const hubBusy = Math.max(hubCpu ?? 0, hubCoreBusy ?? 0);
-  const genBusy = Math.max(generatorCoreBusy ?? 0, generatorCpu / ctx.generatorCores);
-  let limit: Limit = 'none';
-  if (!pass) {
-    if (hubBusy >= SATURATED && generatorBound) limit = genBusy >= SATURATED ? 'both' : 'hub';
-    else if (hubBusy >= SATURATED) limit = 'hub';
-    else if (generatorBound) limit = 'generator';
-    else if (!publishOk) limit = 'publisher';
-    else if (!lossOk) limit = 'loss';
-    else limit = 'latency';
-  }
+  const lat = summarize(totals.latency);
+  const { pass, limit } = judge({
+    p99Ms: lat.p99,
+    p99BoundMs: profile.p99BoundMs,
+    lost: s.owed,
+    duplicates: totals.duplicates,
+    dropped: totals.dropped,
+    publishFailed: run.failed,
+    publishSkipped: run.skipped,
+    accepted: run.ok,
+    received: totals.received,
+    hubBusy: Math.max(hubCpu ?? 0, hubCoreBusy ?? 0),
+    generatorBusy: Math.max(generatorCoreBusy ?? 0, generatorCpu / ctx.generatorCores),
+    generatorBound,
+  });
   return {
     label: spec.label,
     subscribers: spec.subscribers,
@@ -108,10 +106,12 @@ export async function runStep(ctx: RunContext, spec: StepSpec): Promise<StepResu
     deliveredPerSec: Math.round(during.received / stepSec),
     latency: lat,
     bytesPerMsg: totals.received === 0 ? 0 : Math.round((totals.bytes / totals.received) * 10) / 10,
-    lost: totals.lost,
-    undelivered,
+    lost: s.owed,
+    duplicates: totals.duplicates,
     reordered: totals.reordered,
     dropped: totals.dropped,
+    negativeLatency: totals.negative,
+    minLatencyMs: Math.round(totals.minLatency) / 1000,
     publishErrors: run.failed,
     publisherSkipped: run.skipped,
     hubCpu: hubCpu === undefined ? undefined : round2(hubCpu),
@@ -126,24 +126,83 @@ export async function runStep(ctx: RunContext, spec: StepSpec): Promise<StepResu
   };
 }
 
-interface Totals {
+/** What a step's pass or fail is judged on. */
+export interface StepVerdictInput {
+  p99Ms: number;
+  p99BoundMs: number;
+  /** Sum over subscribers of the publications accepted for their channel and never received. */
   lost: number;
+  duplicates: number;
+  dropped: number;
+  publishFailed: number;
+  publishSkipped: number;
+  /** Publishes the hub accepted. */
+  accepted: number;
+  /** Publications received, duplicates included. */
+  received: number;
+  /** How busy the hub's process or core was (0..1), and the generator's. */
+  hubBusy: number;
+  generatorBusy: number;
+  generatorBound: boolean;
+}
+
+/**
+ * A step passes when its p99 is within the bound, every subscriber got every publication its channel accepted
+ * exactly once (nothing lost, no duplicate, no connection dropped), and every publish was accepted. A failing
+ * step is put down to the first limit that explains it.
+ */
+export function judge(v: StepVerdictInput): { pass: boolean; limit: Limit } {
+  const latencyOk = v.p99Ms <= v.p99BoundMs;
+  const lossOk = v.lost === 0 && v.dropped === 0;
+  const publishOk = v.publishFailed === 0 && v.publishSkipped === 0;
+  // A step that delivered nothing proves nothing.
+  const pass = latencyOk && lossOk && v.duplicates === 0 && publishOk && v.accepted > 0 && v.received > 0;
+  if (pass) return { pass, limit: 'none' };
+  // A duplicate is the hub breaking its promise, whatever the load: it is named before any load limit.
+  if (v.duplicates > 0) return { pass, limit: 'duplicate' };
+  let limit: Limit;
+  if (v.hubBusy >= SATURATED && v.generatorBound) limit = v.generatorBusy >= SATURATED ? 'both' : 'hub';
+  else if (v.hubBusy >= SATURATED) limit = 'hub';
+  else if (v.generatorBound) limit = 'generator';
+  else if (!publishOk) limit = 'publisher';
+  else if (!lossOk || v.accepted === 0 || v.received === 0) limit = 'loss';
+  else limit = 'latency';
+  return { pass, limit };
+}
+
+interface Totals {
+  duplicates: number;
   reordered: number;
   dropped: number;
   bytes: number;
   received: number;
+  negative: number;
+  minLatency: number;
+  latency: Histogram;
 }
 
-function sum(s: PoolSnapshot): Totals {
-  return { lost: s.lost, reordered: s.reordered, dropped: s.dropped, bytes: s.bytes, received: s.received };
+function zero(): Totals {
+  return {
+    duplicates: 0,
+    reordered: 0,
+    dropped: 0,
+    bytes: 0,
+    received: 0,
+    negative: 0,
+    minLatency: 0,
+    latency: new Histogram(),
+  };
 }
 
 function add(t: Totals, s: PoolSnapshot): void {
-  t.lost += s.lost;
+  t.duplicates += s.duplicates;
   t.reordered += s.reordered;
   t.dropped += s.dropped;
   t.bytes += s.bytes;
   t.received += s.received;
+  t.negative += s.negative;
+  t.minLatency = Math.min(t.minLatency, s.minLatency);
+  t.latency.merge(s.latency.toPairs(), s.latency.max);
 }
 
 function round2(n: number): number {
@@ -158,12 +217,14 @@ export function formatStep(s: StepResult): string {
       ? ''
       : ` (cores busy: hub ${pct(s.hubCoreBusy)}, gen ${pct(s.generatorCoreBusy)})`;
   const other = s.otherCpu === undefined ? '' : `, other ${pct(s.otherCpu)}`;
+  const clock =
+    s.negativeLatency === 0 ? '' : `, ${s.negativeLatency} before their send time (to ${s.minLatencyMs} ms)`;
   const flags = [s.pass ? 'pass' : `FAIL(${s.limit})`, s.generatorBound ? 'generator-bound' : ''].filter(
     Boolean,
   );
   return (
     `${s.label}: asked ${s.targetPerSec}/s, delivered ${s.deliveredPerSec}/s, ` +
-    `p50 ${s.latency.p50} ms p99 ${s.latency.p99} ms, lost ${s.lost}, undelivered ${s.undelivered}, ` +
+    `p50 ${s.latency.p50} ms p99 ${s.latency.p99} ms, lost ${s.lost}, duplicates ${s.duplicates}${clock}, ` +
     `gen cpu ${pct(s.generatorCpu)}${hub}${cores}${other} → ${flags.join(' ')}`
   );
 }

@@ -1,10 +1,12 @@
 // A Subscriber against a fake hub on port 0 that writes literal bytes: the upgrade or stream head, a
-// confirmation, publications with a gap, a ping. Checks what the subscriber counted and what it sent back.
+// confirmation, publications, a ping. Checks what the subscriber counted and what it sent back; literal
+// sequences (gaps, late fills, duplicates, reorders) and the step verdict they lead to are in accounting.test.ts.
 
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
 import { DIALECTS } from './dialect.ts';
+import { SeqSet } from './seq-set.ts';
 import { Subscriber } from './subscriber.ts';
 import { WorkerStats } from './worker-stats.ts';
 
@@ -72,7 +74,7 @@ async function until(cond: () => boolean): Promise<void> {
   assert.ok(cond(), 'condition not met in time');
 }
 
-test('WebSocket: subscribes, counts publications and a gap, answers a ping with a pong', async () => {
+test('WebSocket: subscribes, counts publications and what a gap leaves owed, answers a ping with a pong', async () => {
   const now = performance.timeOrigin + performance.now();
   const hub = await fakeHub((socket, request) => {
     assert.match(request, /^GET \/ws HTTP\/1\.1\r\n/);
@@ -97,7 +99,8 @@ test('WebSocket: subscribes, counts publications and a gap, answers a ping with 
   const stats = new WorkerStats();
   const sub = await open(hub.port, 'ws', stats);
   await until(() => stats.totalReceived === 3);
-  assert.equal(stats.lost, 2);
+  sub.expect(SeqSet.from([[4, 8]]));
+  assert.equal(stats.owed, 2); // 6 and 7 never arrived
   assert.equal(stats.latency.count, 3);
   await until(() => Buffer.concat(hub.received).includes(Buffer.from([0x8a, 0x82]))); // masked pong, 2 bytes
   sub.close();
@@ -118,7 +121,9 @@ test('SSE over chunked encoding: subscribes and counts publications', async () =
   const stats = new WorkerStats();
   const sub = await open(hub.port, 'sse', stats);
   await until(() => stats.totalReceived === 2);
-  assert.equal(stats.lost, 0);
+  sub.expect(SeqSet.from([[1, 2]]));
+  assert.equal(stats.owed, 0);
+  assert.equal(stats.duplicates, 0);
   assert.equal(stats.reordered, 0);
   sub.close();
 });

@@ -6,7 +6,8 @@ import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Dialect, Transport } from './dialect.ts';
 import { headEnd, parseHead } from './http-head.ts';
-import { KEY_OFFSET, KEY_T, readNumberField } from './scan.ts';
+import { KEY_SEQ, KEY_T, readNumberField } from './scan.ts';
+import { SeqSet } from './seq-set.ts';
 import { Dechunker, SseReader } from './sse-reader.ts';
 import type { WorkerStats } from './worker-stats.ts';
 import { closeFrame, pongFrame, textFrame, upgradeRequest } from './ws-client.ts';
@@ -53,7 +54,11 @@ export class Subscriber {
   #ready = false;
   #head: Buffer | null = null;
   #feed: ((chunk: Buffer) => void) | null = null;
-  #last = -1;
+  /** Every payload sequence number this subscriber has received. */
+  readonly #seen = new SeqSet();
+  /** What the current step owes this subscriber (set by `expect`), or null. */
+  #expected: SeqSet | null = null;
+  #owed = 0;
   #timer: NodeJS.Timeout | null;
 
   constructor(spec: SubscriberSpec, stats: WorkerStats, events: SubscriberEvents) {
@@ -89,6 +94,26 @@ export class Subscriber {
     this.#socket.resetAndDestroy();
   }
 
+  get channel(): string {
+    return this.#spec.channel;
+  }
+
+  /**
+   * The sequence numbers this subscriber's channel accepted in the step: from now on it counts, in the
+   * worker's `owed`, those it has not received (any it already has are taken off first). Replaces the
+   * previous step's expectation, whose remainder was that step's loss.
+   */
+  expect(expected: SeqSet | undefined): void {
+    this.#expected = expected ?? null;
+    this.#owed = expected === undefined ? 0 : expected.size - expected.countIn(this.#seen);
+    this.#stats.owed += this.#owed;
+  }
+
+  /** Publications this subscriber is owed by the current step and has not received. */
+  get owed(): number {
+    return this.#owed;
+  }
+
   #onConnect(): void {
     const { host, port, transport, dialect, channel } = this.#spec;
     const authority = `${host}:${port}`;
@@ -122,7 +147,7 @@ export class Subscriber {
     if (head.status !== want) return this.#fail(`http_${head.status}`);
     this.#state = LIVE;
     this.#feed = this.#spec.transport === 'ws' ? this.#wsFeed() : this.#sseFeed(head.chunked);
-    if (this.#spec.dialect.readyOnHandshake) this.#markReady(Number.NaN);
+    if (this.#spec.dialect.readyOnHandshake) this.#markReady();
     if (end < buf.length) this.#feed(buf.subarray(end));
   }
 
@@ -133,7 +158,7 @@ export class Subscriber {
       onMessage: (buf, s, e) => {
         if (this.#publication(buf, s, e)) return;
         const r = dialect.control(buf.toString('utf8', s, e), channel);
-        if (r === 'subscribed') this.#markReady(readNumberField(buf, s, e, KEY_OFFSET));
+        if (r === 'subscribed') this.#markReady();
         else if (r !== null) for (const text of r) this.#socket.write(textFrame(text));
       },
       onPing: (payload) => this.#socket.write(pongFrame(payload)),
@@ -151,8 +176,8 @@ export class Subscriber {
       onMessage: (buf, s, e) => {
         this.#publication(buf, s, e);
       },
-      onEvent: (type, buf, s, e) => {
-        if (type === 'subscribed') this.#markReady(readNumberField(buf, s, e, KEY_OFFSET));
+      onEvent: (type) => {
+        if (type === 'subscribed') this.#markReady();
       },
       onError: () => this.#fail('bad_event'),
     });
@@ -161,35 +186,37 @@ export class Subscriber {
     return (chunk) => dechunker.push(chunk);
   }
 
-  /** Records a publication; false when the message carries no send time (not a publication). */
+  /**
+   * Records a publication; false when the message carries no send time (not a publication). Each is
+   * identified by the payload's sequence number `s` (the publisher's round, or a channel's cycle in the
+   * many-channels scenario): a number seen before is a duplicate, one below the highest seen arrived late.
+   */
   #publication(buf: Buffer, s: number, e: number): boolean {
     const t = readNumberField(buf, s, e, KEY_T);
     if (Number.isNaN(t)) return false;
     const stats = this.#stats;
     stats.received++;
     stats.totalReceived++;
-    stats.latency.record((stats.now - t) * 1000);
-    const seq = readNumberField(buf, s, e, this.#spec.dialect.seqKey);
+    stats.recordLatency((stats.now - t) * 1000);
+    const seq = readNumberField(buf, s, e, KEY_SEQ);
     if (Number.isNaN(seq)) return true;
-    const last = this.#last;
-    if (last >= 0) {
-      if (seq > last + 1) stats.lost += seq - last - 1;
-      else if (seq < last) {
-        // A late arrival fills a gap counted before (publishes sent concurrently may reach a hub that orders
-        // by arrival out of order): it is not lost after all.
-        stats.lost--;
-        stats.reordered++;
-      } else if (seq === last) stats.reordered++;
+    const seen = this.#seen;
+    const late = seq < seen.max;
+    if (!seen.add(seq)) {
+      if (seq >= seen.floor) stats.duplicates++;
+      return true;
     }
-    if (seq > last) this.#last = seq;
+    if (late) stats.reordered++;
+    if (this.#owed > 0 && this.#expected?.has(seq) === true) {
+      this.#owed--;
+      stats.owed--;
+    }
     return true;
   }
 
-  /** The subscription is live; `base` is the channel position it starts after, when the hub said. */
-  #markReady(base: number): void {
+  #markReady(): void {
     if (this.#ready) return;
     this.#ready = true;
-    if (!Number.isNaN(base)) this.#last = base;
     this.#clearTimer();
     this.#events.ready(this, performance.now() - this.#started);
   }

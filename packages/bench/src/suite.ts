@@ -9,6 +9,7 @@ import { bytesOnWire } from './scenarios/bytes.ts';
 import { channels } from './scenarios/channels.ts';
 import { connections } from './scenarios/connections.ts';
 import { fanout } from './scenarios/fanout.ts';
+import { clockNotes } from './scenarios/notes.ts';
 import { publishLatency } from './scenarios/publish.ts';
 import { stuck } from './scenarios/stuck.ts';
 
@@ -78,5 +79,6 @@ export async function runTarget(ctx: RunContext, sel: Selection): Promise<Scenar
     ctx.log(`  ${target.name} publish latency`);
     out.push(await publishLatency(ctx));
   }
+  for (const r of out) r.notes.push(...clockNotes(r.steps));
   return out;
 }

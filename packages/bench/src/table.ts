@@ -68,9 +68,10 @@ export function headline(r: ScenarioResult): { value: number | undefined; unit: 
 export function resultsTable(results: ScenarioResult[]): string {
   const rows = results.map((r) => {
     const h = headline(r);
-    const flag = r.notes.some((n) => n.includes('a floor') || n.includes('generator was at full'))
-      ? ' (floor)'
-      : '';
+    const floor = r.notes.some((n) => n.includes('a floor') || n.includes('generator was at full'));
+    // A maximum that did not pass a second time at its rate.
+    const unconfirmed = r.unconfirmed.includes('max_delivered_per_s');
+    const flag = `${floor ? ' (floor)' : ''}${unconfirmed ? ' (unconfirmed)' : ''}`;
     return [
       r.scenario,
       num(r.subscribers),

@@ -4,7 +4,8 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { DIALECTS } from './dialect.ts';
 import { Histogram } from './histogram.ts';
-import type { OpenResult, OpenSpec, Reply, Request, Snapshot } from './ipc.ts';
+import type { Expectation, OpenResult, OpenSpec, Reply, Request, Snapshot } from './ipc.ts';
+import { SeqSet } from './seq-set.ts';
 import { Subscriber, type SubscriberSpec } from './subscriber.ts';
 import { WorkerStats } from './worker-stats.ts';
 
@@ -97,10 +98,13 @@ function snapshot(): Snapshot {
     received: stats.received,
     totalReceived: stats.totalReceived,
     bytes: stats.bytes,
-    lost: stats.lost,
+    owed: stats.owed,
+    duplicates: stats.duplicates,
     reordered: stats.reordered,
     dropped: stats.dropped,
     latency: { pairs: stats.latency.toPairs(), max: stats.latency.max },
+    negative: stats.negative,
+    minLatency: stats.minLatency,
     open: live.size,
     cpu: (cpu.user + cpu.system) / 1000 / Math.max(1, now - wallMark),
     lagP99: lag.percentile(99) / 1e6,
@@ -113,6 +117,13 @@ function snapshot(): Snapshot {
   return s;
 }
 
+/** A new step's expectation for every live subscriber; what the previous step still owed is dropped. */
+function expect(expected: Expectation): void {
+  const byChannel = new Map(expected.map(([channel, ranges]) => [channel, SeqSet.from(ranges)]));
+  stats.owed = 0;
+  for (const sub of live) sub.expect(byChannel.get(sub.channel));
+}
+
 function closeAll(): void {
   for (const sub of live) sub.close();
   live.clear();
@@ -121,7 +132,10 @@ function closeAll(): void {
 process.on('message', (msg: Request) => {
   if (msg.type === 'open') open(msg.spec).then((result) => send({ id: msg.id, type: 'open', result }));
   else if (msg.type === 'snapshot') send({ id: msg.id, type: 'snapshot', snapshot: snapshot() });
-  else if (msg.type === 'close') {
+  else if (msg.type === 'expect') {
+    expect(msg.expected);
+    send({ id: msg.id, type: 'expect' });
+  } else if (msg.type === 'close') {
     closeAll();
     send({ id: msg.id, type: 'close' });
   }

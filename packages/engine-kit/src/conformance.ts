@@ -231,8 +231,17 @@ export function engineConformance(name: string, harness: EngineHarness): void {
       await eventually(() => ra.on(c).length === 1, 'delivery to the subscriber');
       await a.broker.unsubscribe(c);
       await a.broker.unsubscribe(c); // idempotent
+      // A fence both nodes subscribe to, published after '2' from the same node: once both have it, '2' has
+      // come through (or not) on each of them.
+      const fence = ch('scoped-fence');
+      await a.broker.subscribe(fence);
+      await b.broker.subscribe(fence);
       await b.broker.publish(c, '2', opts());
-      await sleep(50);
+      await b.broker.publish(fence, 'after', opts());
+      await eventually(
+        () => ra.on(fence).length === 1 && rb.on(fence).length === 1,
+        'the fence on both nodes',
+      );
       assert.equal(ra.on(c).length, 1);
       assert.equal(rb.on(c).length, 0);
     });

@@ -43,12 +43,28 @@ engineConformance('nats', {
 
 const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 3_600_000 } };
 
-/** Runs `op` until it succeeds, while the engine settles after a broker restart (bounded by the test timeout). */
-async function retrying<T>(op: () => Promise<T>): Promise<T> {
+/**
+ * Runs `op` until it succeeds, while the engine settles after a broker restart. JetStream answers within a
+ * few seconds of a reconnect even on a loaded machine; past `limitMs` the op fails with its last error, so a
+ * real failure is reported as itself instead of as the test's time-out.
+ */
+async function retrying<T>(op: () => Promise<T>, limitMs = 20_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  let attempts = 0;
   for (;;) {
     try {
       return await op();
-    } catch {
+    } catch (err) {
+      attempts++;
+      if (Date.now() >= deadline) {
+        const last =
+          err instanceof Error
+            ? `${(err as { code?: string }).code ?? err.name}: ${err.message}`
+            : String(err);
+        throw new Error(`still failing after ${attempts} attempts in ${limitMs} ms; last error: ${last}`, {
+          cause: err,
+        });
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }

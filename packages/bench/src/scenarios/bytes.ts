@@ -3,6 +3,7 @@
 
 import { openSubscribers, type RunContext } from '../context.ts';
 import type { Transport } from '../dialect.ts';
+import { oneChannel } from '../publisher.ts';
 import { emptyResult, type ScenarioResult } from '../results.ts';
 import { formatStep, runStep } from '../step.ts';
 
@@ -24,7 +25,7 @@ export async function bytesOnWire(ctx: RunContext, transport: Transport): Promis
       subscribers: subs,
       rate: profile.bytesRate,
       deliveriesPerRound: subs,
-      round: (data) => [{ ...target.dialect.publish(CHANNEL, data), deliveries: subs }],
+      round: oneChannel(target.dialect, CHANNEL, subs),
     });
     ctx.log(`    ${formatStep(s)}`);
     result.steps.push(s);

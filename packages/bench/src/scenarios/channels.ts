@@ -5,11 +5,11 @@
 
 import { describeErrors, openSubscribers, type RunContext } from '../context.ts';
 import type { Transport } from '../dialect.ts';
-import type { RoundRequest } from '../publisher.ts';
+import type { Round } from '../publisher.ts';
 import { ramp } from '../ramp.ts';
 import { emptyResult, type ScenarioResult } from '../results.ts';
 import type { StepSpec } from '../step.ts';
-import { capacityEstimate, losslessMax, rampNotes } from './notes.ts';
+import { capacityEstimate, losslessMax, markConfirmation, rampNotes } from './notes.ts';
 
 const PREFIX = 'bench-c';
 /** Channels per broadcast request (the hub accepts up to 1,000). */
@@ -49,6 +49,7 @@ export async function channels(ctx: RunContext, transport: Transport, n: number)
       result.metrics.p99_at_lossless_ms = lossless.latency.p99;
     }
     if (r.best !== undefined) {
+      markConfirmation(result, r, ['max_delivered_per_s', 'p99_at_max_ms']);
       result.metrics.max_delivered_per_s = r.best.deliveredPerSec;
       result.metrics.p99_at_max_ms = r.best.latency.p99;
       if (r.best.hubCpu !== undefined) result.metrics.hub_cpu_at_max = r.best.hubCpu;
@@ -63,26 +64,26 @@ export async function channels(ctx: RunContext, transport: Transport, n: number)
 
 /**
  * One round is one request, to the next group of channels. The payload's counter `s` is rewritten to the
- * number of times the cycle has reached that group, so each channel sees 1, 2, 3… (hubs without offsets
- * count loss from it).
+ * number of times the cycle has reached that group, so each channel sees 1, 2, 3…: the sequence its subscriber's
+ * loss and duplicates are counted from.
  */
 function buildRound(
   ctx: RunContext,
   names: string[],
   share: number,
-): { round: (data: string) => RoundRequest[]; deliveriesPerRound: number } {
+): { round: Round; deliveriesPerRound: number } {
   const d = ctx.target.dialect;
   const size = d.broadcast ? GROUP : 1;
   const groups: string[][] = [];
   for (let i = 0; i < names.length; i += size) groups.push(names.slice(i, i + size));
   let k = 0;
-  const round = (data: string): RoundRequest[] => {
+  const round: Round = (data) => {
     const g = groups[k % groups.length]!;
     const cycle = Math.floor(k / groups.length) + 1;
     k++;
     const body = data.replace(/"s":\d+/, `"s":${cycle}`);
     const req = d.broadcast ? d.broadcastRequest(g, body) : d.publish(g[0]!, body);
-    return [{ ...req, deliveries: g.length * share }];
+    return [{ ...req, deliveries: g.length * share, channels: g, seq: cycle }];
   };
   return { round, deliveriesPerRound: size * share };
 }

@@ -8,7 +8,7 @@ import type { Transport } from '../dialect.ts';
 import { summarize } from '../histogram.ts';
 import { treeRssKb } from '../probes.ts';
 import { waitForQuiet } from '../quiet.ts';
-import type { ScenarioResult } from '../results.ts';
+import { emptyResult, type ScenarioResult } from '../results.ts';
 
 const CHANNEL = 'bench-idle';
 
@@ -24,9 +24,8 @@ export async function connections(
   wanted: ConnectionsWanted,
 ): Promise<ScenarioResult[]> {
   const { target, profile } = ctx;
-  const base = { transport, target: target.name, requested: n, subscribers: n, steps: [] };
-  const storm: ScenarioResult = { ...base, scenario: 'storm', metrics: {}, notes: [] };
-  const idle: ScenarioResult = { ...base, scenario: 'idle', metrics: {}, notes: [] };
+  const storm = emptyResult('storm', transport, target.name, n);
+  const idle = emptyResult('idle', transport, target.name, n);
   try {
     const pid = target.pid;
     // Two halves: memory is read after each, and the cost per connection is the second half's delta. The

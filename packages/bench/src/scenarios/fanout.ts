@@ -3,10 +3,11 @@
 
 import { describeErrors, openSubscribers, type RunContext } from '../context.ts';
 import type { Transport } from '../dialect.ts';
+import { oneChannel } from '../publisher.ts';
 import { ramp } from '../ramp.ts';
 import { emptyResult, type ScenarioResult } from '../results.ts';
 import { formatStep, runStep, type StepSpec } from '../step.ts';
-import { capacityEstimate, losslessMax, rampNotes } from './notes.ts';
+import { capacityEstimate, losslessMax, markConfirmation, rampNotes } from './notes.ts';
 
 const CHANNEL = 'bench';
 
@@ -27,7 +28,7 @@ export async function fanout(ctx: RunContext, transport: Transport, n: number): 
       subscribers: subs,
       rate: perSec / subs,
       deliveriesPerRound: subs,
-      round: (data) => [{ ...target.dialect.publish(CHANNEL, data), deliveries: subs }],
+      round: oneChannel(target.dialect, CHANNEL, subs),
     });
     for (const perSec of profile.fixedRates) {
       if (performance.now() + profile.stepMs + profile.drainMaxMs > deadline) break;
@@ -47,6 +48,7 @@ export async function fanout(ctx: RunContext, transport: Transport, n: number): 
       result.metrics.p99_at_lossless_ms = lossless.latency.p99;
     }
     if (r.best === undefined) return result;
+    markConfirmation(result, r, ['max_delivered_per_s', 'p99_at_max_ms']);
     result.metrics.max_delivered_per_s = r.best.deliveredPerSec;
     result.metrics.p99_at_max_ms = r.best.latency.p99;
     result.metrics.bytes_per_msg = r.best.bytesPerMsg;

@@ -1,7 +1,7 @@
 // Shared wording for what limited a scenario's figures.
 
 import type { RampOutcome } from '../ramp.ts';
-import type { StepResult } from '../results.ts';
+import type { ScenarioResult, StepResult } from '../results.ts';
 
 /** CPU used by neither side above which a step counts as disturbed (kernel time alone stays below it). */
 const DISTURBED = 0.35;
@@ -35,10 +35,36 @@ export function rampNotes(r: RampOutcome, boundMs: number): string[] {
   return notes;
 }
 
+/**
+ * Marks the ramp's maximum (the `keys` read from `r.best`) unconfirmed when its second step at the same rate
+ * failed or never ran, and says which.
+ */
+export function markConfirmation(result: ScenarioResult, r: RampOutcome, keys: string[]): void {
+  if (r.best === undefined || r.confirmation?.pass === true) return;
+  result.unconfirmed.push(...keys);
+  const c = r.confirmation;
+  result.notes.push(
+    c === undefined
+      ? `the maximum (${r.best.deliveredPerSec}/s) is unconfirmed: no time was left for a second step at its rate`
+      : `the maximum (${r.best.deliveredPerSec}/s) is unconfirmed: a second step at its rate failed (${describeFailure(c)})`,
+  );
+}
+
+/** Says how many publications arrived before their send time by the clocks, which latency leaves out. */
+export function clockNotes(steps: StepResult[]): string[] {
+  const hit = steps.filter((s) => s.negativeLatency > 0);
+  if (hit.length === 0) return [];
+  const n = hit.reduce((a, s) => a + s.negativeLatency, 0);
+  const min = Math.min(...hit.map((s) => s.minLatencyMs));
+  return [
+    `${n} publications in ${hit.length} step(s) arrived before their send time by the clocks (down to ${min} ms): left out of the latency percentiles`,
+  ];
+}
+
 function describeFailure(f: StepResult): string {
   const parts = [`${f.targetPerSec}/s asked, ${f.deliveredPerSec}/s delivered, p99 ${f.latency.p99} ms`];
   if (f.lost > 0) parts.push(`${f.lost} lost`);
-  if (f.undelivered > 0) parts.push(`${f.undelivered} undelivered`);
+  if (f.duplicates > 0) parts.push(`${f.duplicates} duplicates`);
   if (f.dropped > 0) parts.push(`${f.dropped} connections dropped`);
   if (f.publishErrors > 0) parts.push(`${f.publishErrors} publish errors`);
   if (f.publisherSkipped > 0) parts.push(`${f.publisherSkipped} rounds skipped by the publisher`);
@@ -66,7 +92,7 @@ export function capacityEstimate(steps: StepResult[]): number | undefined {
 export function losslessMax(steps: StepResult[]): StepResult | undefined {
   let best: StepResult | undefined;
   for (const s of steps) {
-    if (s.lost > 0 || s.undelivered > 0 || s.dropped > 0 || s.deliveredPerSec === 0) continue;
+    if (s.lost > 0 || s.duplicates > 0 || s.dropped > 0 || s.deliveredPerSec === 0) continue;
     if (best === undefined || s.deliveredPerSec > best.deliveredPerSec) best = s;
   }
   return best;

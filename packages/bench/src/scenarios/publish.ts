@@ -10,8 +10,16 @@ const CHANNEL = 'bench-pub';
 export async function publishLatency(ctx: RunContext): Promise<ScenarioResult> {
   const { profile, publisher, target } = ctx;
   const result = emptyResult('publish', 'http', target.name, 0);
-  const one = (data: string) => ({ ...target.dialect.publish(CHANNEL, data), deliveries: 0 });
-  const fixed = await publisher.runRate(profile.publishRate, profile.publishMs, (data) => [one(data)]);
+  // Nobody subscribes: nothing is owed.
+  const one = (data: string, seq: number) => ({
+    ...target.dialect.publish(CHANNEL, data),
+    deliveries: 0,
+    channels: [],
+    seq,
+  });
+  const fixed = await publisher.runRate(profile.publishRate, profile.publishMs, (data, seq) => [
+    one(data, seq),
+  ]);
   const rtt = summarize(fixed.rtt);
   result.metrics.rate = profile.publishRate;
   result.metrics.rtt_p50_ms = rtt.p50;

@@ -7,6 +7,7 @@
 import { describeErrors, openSubscribers, type RunContext } from '../context.ts';
 import type { Transport } from '../dialect.ts';
 import { treeRssKb } from '../probes.ts';
+import { oneChannel } from '../publisher.ts';
 import { emptyResult, type ScenarioResult, type StepResult } from '../results.ts';
 import { formatStep, runStep, type StepSpec } from '../step.ts';
 import { StuckReader } from '../stuck-reader.ts';
@@ -51,7 +52,7 @@ async function onePolicy(
     subscribers: subs,
     rate: profile.stuckRate / subs,
     deliveriesPerRound: subs,
-    round: (data) => [{ ...target.dialect.publish(hot, data), deliveries: subs }],
+    round: oneChannel(target.dialect, hot, subs),
   });
   const m = result.metrics;
 

@@ -64,8 +64,14 @@ export class WebSocketEndpoint {
     this.#heartbeats.start();
   }
 
+  /**
+   * Ends the endpoint at the end of a drain: any connection still open (a peer that never answered the 4000
+   * close; `ws` would wait 30 s for it) is cut now, since upgraded sockets are no longer the HTTP server's to
+   * close.
+   */
   stop(): void {
     this.#heartbeats.stop();
+    for (const t of this.#transports.keys()) t.terminate();
   }
 
   /** Called by the HTTP server for `GET /ws` with `Upgrade: websocket`. Refusals happen before the upgrade. */

@@ -87,6 +87,12 @@ export class WebSocketTransport implements Transport {
     this.#ws.close(d.code, d.reason);
   }
 
+  /** Destroys the socket now, close handshake or not: for a peer still connected when a drain's time is up. */
+  terminate(): void {
+    this.#writer.discard();
+    this.#ws.terminate();
+  }
+
   #write(bytes: Buffer): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     this.#writer.write(bytes);

@@ -25,7 +25,8 @@ export interface MemoryMember {
  * It can also be told to fail, so the hub's handling of lost deliveries and of an unreachable backend can be
  * tested with real code paths:
  * - `dropNext(member, n)`: the member misses its next `n` deliveries (as a broken Redis pub/sub connection would);
- * - `setAvailable(false)`: every call rejects with `unavailable` until set back.
+ * - `setAvailable(false)`: every call rejects with `unavailable` until set back;
+ * - `setChannelAvailable(channel, false)`: only the calls about that channel do (one shard of a cluster down).
  */
 export class MemoryCluster {
   readonly #streams = new Map<string, MemoryStream>();
@@ -34,6 +35,7 @@ export class MemoryCluster {
   readonly #members = new Set<MemoryMember>();
   readonly #drops = new Map<MemoryMember, number>();
   #available = true;
+  readonly #unavailable = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
 
   get available(): boolean {
@@ -42,6 +44,11 @@ export class MemoryCluster {
 
   setAvailable(available: boolean): void {
     this.#available = available;
+  }
+
+  setChannelAvailable(channel: string, available: boolean): void {
+    if (available) this.#unavailable.delete(channel);
+    else this.#unavailable.add(channel);
   }
 
   dropNext(member: MemoryMember, count: number): void {
@@ -65,8 +72,10 @@ export class MemoryCluster {
     }
   }
 
-  check(): void {
+  check(channel?: string): void {
     if (!this.#available) throw new EngineError('the memory engine is set unavailable');
+    if (channel !== undefined && this.#unavailable.has(channel))
+      throw new EngineError(`the memory engine is set unavailable for ${channel}`);
   }
 
   stream(channel: string, now: number): MemoryStream {

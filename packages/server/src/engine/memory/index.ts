@@ -43,19 +43,19 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
   const history: HistoryStore = {
     async top(channel: string) {
       guard();
-      cluster.check();
+      cluster.check(channel);
       const stream = cluster.stream(channel, Date.now());
       stream.touched = Date.now();
       return stream.position;
     },
     async read(channel: string, query: HistoryQuery): Promise<HistoryResult> {
       guard();
-      cluster.check();
+      cluster.check(channel);
       return cluster.stream(channel, Date.now()).read(query, Date.now());
     },
     async remove(channel: string) {
       guard();
-      cluster.check();
+      cluster.check(channel);
       cluster.removeStream(channel);
     },
   };
@@ -92,7 +92,7 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
     },
     async subscribe(channel: string) {
       guard();
-      cluster.check();
+      cluster.check(channel);
       member.channels.add(channel);
       sequencer.watch(channel);
       sequencer.notePosition(channel, cluster.stream(channel, Date.now()).position);
