@@ -31,15 +31,22 @@ local function offsetOf(id) return tonumber(string.match(id, '^(%d+)')) end
  * Publish: idempotency check, position assignment, history append and trimming, and the pub/sub publish, in
  * one step, so no two publications share an offset and nothing is delivered before it is in history.
  * KEYS: meta, stream, idempotency key. ARGV: epoch for a new stream, data, info, history size, history ttl ms,
- * meta ttl ms, idempotency ttl ms (0: no key), pub/sub channel, `PUBLISH` or `SPUBLISH`.
+ * meta ttl ms, idempotency ttl ms (0: no key), pub/sub channel, `PUBLISH`, `SPUBLISH` or empty.
  * Returns {duplicate 0|1, encoded publication} (codec.ts).
+ *
+ * Empty instead of a publish command (`waitReplicas`): nothing is published here; the caller publishes once
+ * replicas hold it. A duplicate then rewrites its idempotency key unchanged, a write of this connection that
+ * replicates after the original, so that the caller's `WAIT` also covers a first attempt made elsewhere.
  */
 export const PUBLISH = script(`${NOW}
 local meta, stream, idem = KEYS[1], KEYS[2], KEYS[3]
 local idemTtl = tonumber(ARGV[7])
 if idemTtl > 0 then
   local seen = redis.call('GET', idem)
-  if seen then return {1, seen} end
+  if seen then
+    if ARGV[9] == '' then redis.call('SET', idem, seen, 'KEEPTTL') end
+    return {1, seen}
+  end
 end
 local epoch = redis.call('HGET', meta, 'e')
 if not epoch then
@@ -75,7 +82,7 @@ end
 redis.call('PEXPIRE', meta, math.max(metaTtl, ttl, 1))
 local msg = 'p\\n' .. epoch .. '\\n' .. offset .. '\\n' .. now .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[2]
 if idemTtl > 0 then redis.call('SET', idem, msg, 'PX', idemTtl) end
-redis.call(ARGV[9], ARGV[8], msg)
+if ARGV[9] ~= '' then redis.call(ARGV[9], ARGV[8], msg) end
 return {0, msg}
 `);
 

@@ -86,6 +86,27 @@ describe('redis engine over a Redis Cluster', () => {
       );
   });
 
+  it("with waitReplicas, sends WAIT to the channel's master: no replica here, so every publish is refused and nothing is handed on", async () => {
+    const a = await createRedisEngine(set.url('?waitReplicas=1'));
+    engines.push(a);
+    const rec = new Recorder();
+    await a.broker.start(rec);
+    const channels = ['wait-a', 'wait-b', 'wait-c'];
+    for (const c of channels) await a.broker.subscribe(c);
+    assert.equal(
+      new Set(await Promise.all(channels.map((c) => set.ownerOf(`sb:{${c}}:meta`)))).size > 1,
+      true,
+    );
+    for (const c of channels)
+      await assert.rejects(a.broker.publish(c, '1', opts), {
+        code: 'unavailable',
+        message: /0 of 1 replica\(s\) confirmed the publication/,
+      });
+    // Each is on its master (the next publish shows the gap), and was never published live.
+    assert.deepEqual(rec.publications, []);
+    for (const c of channels) assert.equal((await a.history.top(c)).offset, 1, c);
+  });
+
   it('refuses an unreachable cluster at start, within the timeout', async () => {
     await assert.rejects(createRedisEngine('redis+cluster://127.0.0.1:1?timeout=300'), {
       code: 'unavailable',
