@@ -17,6 +17,12 @@ export interface RedisTiming {
  */
 export const deliveryMs = (o: RedisTiming): number => 2 * o.timeoutMs + SEQUENCER_DEFAULTS.retryMs;
 
+/**
+ * A server gone, noticed: a dead one's sockets close at once; one that stopped answering is found by the next
+ * command's timeout.
+ */
+export const noticeMs = (o: RedisTiming): number => o.timeoutMs;
+
 /** A lost connection back: the next attempt within `reconnectMax`, connecting bounded by `timeout`; twice. */
 export const reconnectMs = (o: RedisTiming): number => 2 * (o.reconnectMaxMs + o.timeoutMs);
 
