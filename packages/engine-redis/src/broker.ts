@@ -14,12 +14,12 @@ import { unavailable, within } from './connection.ts';
 import { channelKeys, channelOfPubsub } from './keys.ts';
 import type { Link } from './link.ts';
 import type { ReplicaWait } from './replicas.ts';
-import { PUBLISH } from './scripts.ts';
+import { PUBLISH, RELEASE } from './scripts.ts';
 
 /**
- * The publish script's keys and arguments for one publication. `command` is how it goes live, or '' for not at
- * all (the caller publishes it once replicas hold it: `waitReplicas`). `target` is the pub/sub channel it goes out
- * on: the channel's own, unless a test sends it where no node listens.
+ * The publish script's keys and arguments for one publication. `command` is how it goes live, or '' for pending
+ * until `RELEASE` (`waitReplicas`). `target` is the pub/sub channel it goes out on: the channel's own, unless a
+ * test sends it where no node listens.
  */
 export function publishCall(
   prefix: string,
@@ -32,7 +32,7 @@ export function publishCall(
   const k = channelKeys(prefix, channel);
   const key = options.idempotencyKey;
   return {
-    keys: [k.meta, k.stream, key === undefined ? k.idem : k.idem + key],
+    keys: [k.meta, k.stream, key === undefined ? k.idem : k.idem + key, k.pending],
     args: [
       newEpoch(),
       data,
@@ -47,16 +47,12 @@ export function publishCall(
   };
 }
 
-/**
- * The publish script's reply: `[duplicate 0|1, the publication as codec.ts encodes it]`; `encoded` is what goes
- * out on pub/sub.
- */
-export function publishResult(channel: string, reply: unknown): PublishResult & { readonly encoded: string } {
+/** The publish script's reply: `[duplicate 0|1, the publication as codec.ts encodes it]`. */
+export function publishResult(channel: string, reply: unknown): PublishResult {
   const [duplicate, encoded] = Array.isArray(reply) ? reply : [];
   const publication = typeof encoded === 'string' ? decodePublication(channel, encoded) : undefined;
-  if (publication === undefined || typeof encoded !== 'string')
-    throw new EngineError('unexpected reply from Redis');
-  return { publication, duplicate: Number(duplicate) === 1, encoded };
+  if (publication === undefined) throw new EngineError('unexpected reply from Redis');
+  return { publication, duplicate: Number(duplicate) === 1 };
 }
 
 export interface RedisBrokerOptions {
@@ -66,7 +62,8 @@ export interface RedisBrokerOptions {
   readonly timeoutMs: number;
   /**
    * With `waitReplicas`: publishes go over `commands` (a connection of their own, see replicas.ts), and each is
-   * published live only once `wait` confirms the replicas hold it. `cluster`: WAITs are routed per channel.
+   * released live (`RELEASE`, in offset order) only once `wait` confirms the replicas hold it. `cluster`: WAITs
+   * are routed per channel.
    */
   readonly replicated?: {
     readonly commands: Commands;
@@ -157,7 +154,7 @@ export class RedisBroker implements Broker {
   async publish(channel: string, data: string, options: PublishOptions): Promise<PublishResult> {
     this.#guard();
     const replicated = this.#options.replicated;
-    // With `waitReplicas` the script publishes nothing: the publication goes live once replicas hold it.
+    // With `waitReplicas` the script publishes nothing: the publication is pending until replicas hold it.
     const call = publishCall(
       this.#options.prefix,
       channel,
@@ -172,12 +169,16 @@ export class RedisBroker implements Broker {
     if (replicated !== undefined) {
       const k = channelKeys(this.#options.prefix, channel);
       await replicated.wait.confirm(k.meta, replicated.cluster ? k.meta : '');
-      // Live only now, so no subscriber is handed a publication that a failover could still lose (a duplicate is
-      // published again: its first attempt may have failed here, and every node's Sequencer drops what it has
-      // already handed on).
-      await replicated.commands.command([this.#publishCommand, k.pubsub, result.encoded], k.pubsub);
+      // Live only now, so no subscriber is handed a publication a failover could still lose. A duplicate
+      // releases its first attempt, if that one was never confirmed.
+      const { epoch, offset } = result.publication;
+      await replicated.commands.run(
+        RELEASE,
+        [k.meta, k.pending],
+        [epoch, String(offset), this.#publishCommand, k.pubsub],
+      );
     }
-    return { publication: result.publication, duplicate: result.duplicate };
+    return result;
   }
 
   publishJoin(channel: string, client: ClientInfo): Promise<void> {

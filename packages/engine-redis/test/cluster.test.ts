@@ -109,7 +109,7 @@ describe('redis engine over a Redis Cluster', () => {
         code: 'unavailable',
         message: /0 of 1 replica\(s\) confirmed the publication/,
       });
-    // Each is on its master (the next publish shows the gap), and was never published live.
+    // Each stays on its master, pending, never published live: no replica will ever confirm it.
     assert.deepEqual(rec.publications, []);
     for (const c of channels) assert.equal((await a.history.top(c)).offset, 1, c);
   });

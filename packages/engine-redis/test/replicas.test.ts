@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Publication, PublishOptions } from '@switchboard/engine-kit';
-import { Recorder } from '@switchboard/engine-kit/conformance';
+import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
 import { awaitArrivals } from '@switchboard/test-helpers/arrivals';
 import { RedisSentinelSet } from '@switchboard/test-helpers/redis-sentinel';
 import { sentinelCatchUpMs } from '@switchboard/test-helpers/redis-timing';
 import { untilAsync } from '@switchboard/test-helpers/wait';
 import { createRedisEngine, REDIS_DEFAULTS, type RedisEngine } from '../src/index.ts';
 import { followWithinMs } from '../src/sentinel.ts';
+import { sentinelHarness } from './unseen.ts';
 
 // `waitReplicas` over real Sentinel deployments (one master, one replica, one sentinel; test-helpers/src/redis-sentinel.ts).
 // A replica is cut off on demand (frozen, its link dropped on the master), so what the master acknowledges next
@@ -19,6 +20,9 @@ const FOLLOW_MS = followWithinMs(REDIS_DEFAULTS);
 /** From a publication acknowledged by the new master to every subscriber having it (test-helpers/src/redis-timing.ts). */
 const CATCH_UP_MS = sentinelCatchUpMs(REDIS_DEFAULTS, FOLLOW_MS);
 const seen = (ps: readonly Publication[]) => ps.map((p) => `${p.offset}(${p.data})`).join(',') || 'nothing';
+
+// The engine's contract holds with the option on: every publish of the suite waits for the replica.
+engineConformance('redis over sentinel, waitReplicas=1', sentinelHarness('?waitReplicas=1'));
 
 describe('redis engine: waitReplicas (publishes acknowledged once a replica holds them)', () => {
   const sets: RedisSentinelSet[] = [];
@@ -85,6 +89,55 @@ describe('redis engine: waitReplicas (publishes acknowledged once a replica hold
       limitMs: timeoutMs,
     });
     assert.deepEqual(rec.on('w'), [first, retried.publication, next]);
+  });
+
+  it('publishes live in offset order across nodes: a channel without history gets everything, a refused one once a later one is confirmed', async () => {
+    const { set, a, rec } = await setup('order', true);
+    const c = await engine(set.url('?waitReplicas=1'));
+    // No history to fill a gap from: a publication handed over out of order would be lost.
+    const none: PublishOptions = { history: { size: 0, ttlMs: 60_000, metaTtlMs: 60_000 } };
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => (i % 2 ? a : c).broker.publish('order', String(i), none)),
+    );
+    const acked = results.map((r) => r.publication).sort((x, y) => x.offset - y.offset);
+    await awaitArrivals({
+      who: 'the subscriber',
+      expected: acked,
+      received: () => rec.on('order'),
+      limitMs: timeoutMs,
+    });
+    assert.deepEqual(rec.on('order'), acked);
+    assert.deepEqual(
+      rec.resyncs.filter(([channel]) => channel === 'order'),
+      [],
+      'no gap to fill: every publication arrived live, in offset order',
+    );
+
+    const thaw = await set.isolateReplica();
+    try {
+      await assert.rejects(a.broker.publish('order', 'refused', none), { code: 'unavailable' });
+    } finally {
+      thaw();
+    }
+    await set.replicated();
+    // Confirming the next one confirms the refused one too (replication keeps the master's order): both go live.
+    const after = (await c.broker.publish('order', 'after', none)).publication;
+    await awaitArrivals({
+      who: 'the subscriber',
+      expected: [...acked, { ...after, offset: 101, data: 'refused' }, after],
+      received: () => rec.on('order'),
+      limitMs: timeoutMs,
+    });
+    assert.deepEqual(
+      rec
+        .on('order')
+        .slice(-2)
+        .map((p) => [p.offset, p.data]),
+      [
+        [101, 'refused'],
+        [102, 'after'],
+      ],
+    );
   });
 
   it('without it, a publication acknowledged while no replica had it is lost in a failover, and its offset reused', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Engine, Publication, PublishOptions } from '@switchboard/engine-kit';
+import type { Publication, PublishOptions } from '@switchboard/engine-kit';
 import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
 import { awaitArrivals, ranges } from '@switchboard/test-helpers/arrivals';
 import { PROMOTION_MS, RedisSentinelSet } from '@switchboard/test-helpers/redis-sentinel';
@@ -9,7 +9,7 @@ import { sentinelCatchUpMs } from '@switchboard/test-helpers/redis-timing';
 import { until, untilAsync } from '@switchboard/test-helpers/wait';
 import { createRedisEngine, REDIS_DEFAULTS, type RedisEngine } from '../src/index.ts';
 import { followWithinMs } from '../src/sentinel.ts';
-import { unseenHarness } from './unseen.ts';
+import { sentinelHarness } from './unseen.ts';
 
 // Real processes on free ports: one master, one replica, one sentinel (quorum 1). See packages/test-helpers/src/redis-sentinel.ts.
 const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 60_000 } };
@@ -20,22 +20,7 @@ const FOLLOW_MS = followWithinMs(REDIS_DEFAULTS);
 /** From a publication acknowledged by the new master to every subscriber having it (test-helpers/src/redis-timing.ts). */
 const CATCH_UP_MS = sentinelCatchUpMs(REDIS_DEFAULTS, FOLLOW_MS);
 
-let conformanceSet: RedisSentinelSet | undefined;
-const unseen = unseenHarness(async () => ({
-  url: `redis://127.0.0.1:${await conformanceSet!.masterPort()}`,
-}));
-engineConformance('redis over sentinel', {
-  async createNodes(n: number): Promise<Engine[]> {
-    conformanceSet ??= await RedisSentinelSet.start();
-    const set = conformanceSet;
-    return Promise.all(Array.from({ length: n }, () => createRedisEngine(set.url())));
-  },
-  async cleanup() {
-    await unseen.close();
-    await conformanceSet?.stop();
-  },
-  publishUnseen: unseen.publishUnseen,
-});
+engineConformance('redis over sentinel', sentinelHarness());
 
 describe('redis engine over sentinel', () => {
   let set: RedisSentinelSet;
