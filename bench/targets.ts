@@ -146,4 +146,27 @@ export const TARGETS: TargetDef[] = [
     unavailable: redisAvailable,
     start: (port, apiKey, pin) => startRedisHub(3, port, apiKey, pin, NODE, nodeFlags, HUB_BIN),
   },
+  // What `waitReplicas` costs a publish (docs/benchmarks.md): one node over a Redis with a replica, without and
+  // with the engine waiting for the replica.
+  {
+    name: 'switchboard-redis-replica',
+    dialect: DIALECTS.switchboard,
+    transports: ['ws', 'sse'],
+    optIn: true,
+    unavailable: redisAvailable,
+    start: (port, apiKey, pin) =>
+      startRedisHub(1, port, apiKey, pin, NODE, nodeFlags, HUB_BIN, { replica: true }),
+  },
+  {
+    name: 'switchboard-redis-wait',
+    dialect: DIALECTS.switchboard,
+    transports: ['ws', 'sse'],
+    optIn: true,
+    unavailable: redisAvailable,
+    start: (port, apiKey, pin) =>
+      startRedisHub(1, port, apiKey, pin, NODE, nodeFlags, HUB_BIN, {
+        replica: true,
+        query: '?waitReplicas=1',
+      }),
+  },
 ];

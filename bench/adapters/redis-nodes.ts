@@ -13,21 +13,27 @@ export function redisAvailable(): string | undefined {
   return r.status === 0 ? undefined : 'redis-server not found (apt-get install redis-server)';
 }
 
-async function waitRedis(port: number, p: Started): Promise<void> {
+/** Waits until the server answers `command` with a reply that `ok` accepts (PING, by default). */
+async function waitRedis(
+  port: number,
+  p: Started,
+  command = 'PING',
+  ok: (reply: string) => boolean = (r) => r.startsWith('+PONG'),
+): Promise<void> {
   const end = performance.now() + 10_000;
   while (performance.now() < end && !p.exited()) {
-    const pong = await new Promise<boolean>((resolve) => {
-      const s = createConnection(port, '127.0.0.1', () => s.write('PING\r\n'));
+    const good = await new Promise<boolean>((resolve) => {
+      const s = createConnection(port, '127.0.0.1', () => s.write(`${command}\r\n`));
       s.once('data', (d) => {
         s.destroy();
-        resolve(d.toString().startsWith('+PONG'));
+        resolve(ok(d.toString()));
       });
       s.once('error', () => resolve(false));
     });
-    if (pong) return;
+    if (good) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`redis-server did not answer on port ${port}: ${p.output().trim()}`);
+  throw new Error(`redis-server on port ${port} did not answer ${command} as expected: ${p.output().trim()}`);
 }
 
 export interface MultiStarted extends Started {
@@ -35,7 +41,22 @@ export interface MultiStarted extends Started {
   nodes: Array<{ host: string; port: number }>;
 }
 
-/** Starts redis-server and `count` hub nodes; the first listens on `port`. */
+/** How the Redis behind the hub is set up: a replica of it, and the engine URL's query string. */
+export interface RedisSetup {
+  /** Also start a replica (`--replicaof`), pinned like the rest. */
+  readonly replica?: boolean;
+  /** Appended to the engine URL, e.g. `?waitReplicas=1`. */
+  readonly query?: string;
+}
+
+// Replication without files both ways (and without the 5 s diskless delay): nothing is written to the directory
+// the suite runs in.
+const redisArgs = (port: number) => [
+  ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  ...['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--repl-diskless-load', 'swapdb'],
+];
+
+/** Starts redis-server (and a replica, if asked) and `count` hub nodes; the first listens on `port`. */
 export async function startRedisHub(
   count: number,
   port: number,
@@ -44,20 +65,29 @@ export async function startRedisHub(
   node: string,
   nodeFlags: readonly string[],
   hubBin: string,
+  setup: RedisSetup = {},
 ): Promise<MultiStarted> {
   const redisPort = await freePort();
-  const redis = startProcess(
-    'redis-server',
-    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    pin,
-  );
+  const redis = startProcess('redis-server', redisArgs(redisPort), pin);
+  const servers: Started[] = [redis];
   const started: Started[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(started.map((s) => s.stop()));
-    await redis.stop();
+    await Promise.all(servers.map((s) => s.stop()));
   };
   try {
     await waitRedis(redisPort, redis);
+    if (setup.replica === true) {
+      const replicaPort = await freePort();
+      const replica = startProcess(
+        'redis-server',
+        [...redisArgs(replicaPort), '--replicaof', '127.0.0.1', String(redisPort)],
+        pin,
+      );
+      servers.push(replica);
+      // In sync before the hub starts: until then a WAIT could only time out.
+      await waitRedis(replicaPort, replica, 'INFO replication', (r) => r.includes('master_link_status:up'));
+    }
     const ports = [port, ...(await Promise.all(Array.from({ length: count - 1 }, () => freePort())))];
     for (const p of ports) {
       const hub = startProcess(
@@ -73,7 +103,7 @@ export async function startRedisHub(
           '--log-level',
           'warn',
           '--engine',
-          `redis://127.0.0.1:${redisPort}`,
+          `redis://127.0.0.1:${redisPort}${setup.query ?? ''}`,
         ],
         pin,
       );
@@ -85,7 +115,7 @@ export async function startRedisHub(
     return {
       pid: first.pid,
       output: () => started.map((s) => s.output()).join('\n'),
-      exited: () => started.some((s) => s.exited()) || redis.exited(),
+      exited: () => started.some((s) => s.exited()) || servers.some((s) => s.exited()),
       stop: stopAll,
       nodes: ports.slice(1).map((p) => ({ host: '127.0.0.1', port: p })),
     };

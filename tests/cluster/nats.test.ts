@@ -3,9 +3,17 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createNatsEngine } from '@switchboard/engine-nats';
+import { createNatsEngine, NATS_DEFAULTS } from '@switchboard/engine-nats';
+import { awaitArrivals } from '@switchboard/test-helpers/arrivals';
 import { NatsServer } from '@switchboard/test-helpers/nats-server';
-import { until } from '@switchboard/test-helpers/wait';
+import {
+  catchUpMs,
+  deliveryMs,
+  type NatsTiming,
+  noticeMs,
+  reconnectMs,
+} from '@switchboard/test-helpers/nats-timing';
+import { until, untilAsync } from '@switchboard/test-helpers/wait';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
 import { WsTestClient } from '../helpers/ws-client.ts';
@@ -14,6 +22,27 @@ const BIN = fileURLToPath(new URL('../../packages/server/bin/switchboard.js', im
 
 type Message = Record<string, any>;
 const position = (m: Message) => [m.epoch, m.offset, m.data];
+
+/** The engines' settings (in their URLs below): A reconnects quickly, B and C slowly. */
+const FAST: NatsTiming = { ...NATS_DEFAULTS, timeoutMs: 1_000, reconnectWaitMs: 100 };
+const SLOW: NatsTiming = { ...FAST, reconnectWaitMs: 1_500 };
+
+/** Waits until `client` has every one of `expected` on `channel` (epoch, offset, data); says what it saw if not. */
+async function arrivals(
+  who: string,
+  client: { messages(channel?: string): Message[] },
+  channel: string,
+  expected: readonly Message[],
+  limitMs: number,
+): Promise<Message[]> {
+  await awaitArrivals({
+    who,
+    expected: expected.map((m) => ({ epoch: m.epoch, offset: m.offset, data: m.data })),
+    received: () => client.messages(channel).map((m) => ({ epoch: m.epoch, offset: m.offset, data: m.data })),
+    limitMs,
+  });
+  return client.messages(channel);
+}
 
 /** Offsets strictly ascending: nothing delivered twice, nothing out of order. */
 function assertAscending(messages: Message[], who: string): void {
@@ -35,11 +64,13 @@ describe('three hub nodes on one NATS', () => {
     nats = await NatsServer.start();
     // A reconnects quickly, B and C slowly: after a broker restart A publishes while B and C are still away,
     // so what they must end with reaches them only through their catch-up from history.
-    const engine = (reconnectWait: string) =>
-      createNatsEngine(`${nats.url}?prefix=cluster&timeout=1s&reconnectWait=${reconnectWait}`);
-    a = await startTestHub({}, await engine('100ms'));
-    b = await startTestHub({}, await engine('1500ms'));
-    c = await startTestHub({}, await engine('1500ms'));
+    const engine = (t: NatsTiming) =>
+      createNatsEngine(
+        `${nats.url}?prefix=cluster&timeout=${t.timeoutMs}ms&reconnectWait=${t.reconnectWaitMs}ms`,
+      );
+    a = await startTestHub({}, await engine(FAST));
+    b = await startTestHub({}, await engine(SLOW));
+    c = await startTestHub({}, await engine(SLOW));
   });
   after(async () => {
     await Promise.all([a?.shutdown(), b?.shutdown(), c?.shutdown()]);
@@ -66,7 +97,7 @@ describe('three hub nodes on one NATS', () => {
       ['sse B', sseB],
       ['sse C', sseC],
     ] as const) {
-      const got = await client.waitMessages(20);
+      const got = await arrivals(who, client, channel, acked, deliveryMs(SLOW));
       assert.deepEqual(got.map(position), expected, who);
     }
     assert.deepEqual(
@@ -82,15 +113,16 @@ describe('three hub nodes on one NATS', () => {
     await ws.request({ type: 'subscribe', channel });
     const sse = await SseTestClient.open(`${b.url}/sse?channel=${channel}`);
     await sse.waitFor((e) => e.event === 'subscribed');
-    for (let i = 1; i <= 5; i++) await a.publish(channel, i);
-    const seen = await ws.waitMessages(5);
-    await sse.waitMessages(5);
+    const acked: Message[] = [];
+    for (let i = 1; i <= 5; i++) acked.push({ ...(await a.publish(channel, i)), data: i });
+    const seen = await arrivals('ws on B', ws, channel, acked, deliveryMs(SLOW));
+    await arrivals('sse on B', sse, channel, acked, deliveryMs(SLOW));
     const last = seen.at(-1)!;
     const cursor = sse.lastEventId;
     await ws.close();
     await sse.close();
 
-    for (let i = 6; i <= 9; i++) await a.publish(channel, i); // while the client is between nodes
+    for (let i = 6; i <= 9; i++) acked.push({ ...(await a.publish(channel, i)), data: i }); // between nodes
 
     const ws2 = await WsTestClient.connect(c.wsUrl);
     const sub = await ws2.request({
@@ -102,9 +134,9 @@ describe('three hub nodes on one NATS', () => {
     const sse2 = await SseTestClient.open(`${c.url}/sse?channel=${channel}`, { 'last-event-id': cursor });
     const subscribed = await sse2.waitFor((e) => e.event === 'subscribed');
     assert.equal(subscribed.frame.recovered, true);
-    await b.publish(channel, 10); // and live again, published through the node it left
-    const resumedWs = await ws2.waitMessages(5);
-    const resumedSse = await sse2.waitMessages(5);
+    acked.push({ ...(await b.publish(channel, 10)), data: 10 }); // and live again, through the node it left
+    const resumedWs = await arrivals('ws on C', ws2, channel, acked.slice(5), deliveryMs(SLOW));
+    const resumedSse = await arrivals('sse on C', sse2, channel, acked.slice(5), deliveryMs(SLOW));
     assert.deepEqual(
       resumedWs.map((m) => m.data),
       [6, 7, 8, 9, 10],
@@ -122,17 +154,19 @@ describe('three hub nodes on one NATS', () => {
     await onC.request({ type: 'subscribe', channel });
     const idB = onB.frames[0]!.client as string;
     const idC = onC.frames[0]!.client as string;
-    // Presence is written after the subscribe is answered: poll each node until it shows what is expected.
+    // Presence is written (one KV write, bounded by `timeout`) after the subscribe is answered, and removed the
+    // same way on close: poll each node until it shows what is expected.
     const presenceOn = async (hub: TestHub, expected: string[]) => {
       let list: string[] = [];
-      const deadline = Date.now() + 5_000;
-      while (Date.now() < deadline) {
-        const r = await hub.api('presence', { channel });
-        list = (r.body.clients as Message[]).map((e) => e.client as string).sort();
-        if (JSON.stringify(list) === JSON.stringify(expected)) return;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      assert.deepEqual(list, expected);
+      await untilAsync(
+        async () => {
+          const r = await hub.api('presence', { channel });
+          list = (r.body.clients as Message[]).map((e) => e.client as string).sort();
+          return JSON.stringify(list) === JSON.stringify(expected);
+        },
+        () => `presence ${JSON.stringify(expected)}, the node shows ${JSON.stringify(list)}`,
+        deliveryMs(SLOW),
+      );
     };
     for (const hub of [a, b, c]) await presenceOn(hub, [idB, idC].sort());
     await onB.close();
@@ -165,7 +199,9 @@ describe('three hub nodes on one NATS', () => {
     await nats.stop({ kill: true });
     await until(
       () => !a.node.engine.ready() && !b.node.engine.ready(),
-      () => 'the nodes notice the outage',
+      () =>
+        `the nodes to notice the outage: A ready ${a.node.engine.ready()}, B ready ${b.node.engine.ready()}`,
+      noticeMs(SLOW),
     );
     const ready = await fetch(`${b.url}/readyz`);
     assert.equal(ready.status, 503);
@@ -182,16 +218,20 @@ describe('three hub nodes on one NATS', () => {
     const before = acked.length;
     await until(
       () => a.node.engine.ready(),
-      () => 'A reconnects',
-      20_000,
+      () => 'A to reconnect',
+      reconnectMs(FAST),
     );
-    while (acked.length < before + 10) {
-      if ((await publish()) !== 200) await new Promise((r) => setTimeout(r, 50));
-    }
+    // Refused while JetStream settles after the restart (each refusal bounded by `timeout`).
+    await untilAsync(
+      async () => (await publish()) === 200 && acked.length >= before + 10,
+      () =>
+        `ten publishes after the restart: ${acked.length - before} acknowledged, last refusals ${JSON.stringify(refused.slice(-2))}`,
+      catchUpMs(FAST),
+    );
     await until(
       () => b.node.engine.ready() && c.node.engine.ready(),
-      () => 'B and C reconnect',
-      20_000,
+      () => `B and C to reconnect: B ready ${b.node.engine.ready()}, C ready ${c.node.engine.ready()}`,
+      reconnectMs(SLOW),
     );
 
     const expected = acked.map(position);
@@ -202,7 +242,7 @@ describe('three hub nodes on one NATS', () => {
       ['sse C', sse[1]!],
     ] as const;
     for (const [who, client] of clients) {
-      const got = await client.waitMessages(acked.length, channel, 20_000);
+      const got = await arrivals(who, client, channel, acked, catchUpMs(SLOW));
       assertAscending(got, who);
       const received = new Set(got.map((m) => JSON.stringify(position(m))));
       for (const p of expected) assert.ok(received.has(JSON.stringify(p)), `${who} is missing ${p}`);

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { REDIS_DEFAULTS } from '@switchboard/engine-redis';
 import { RedisClusterSet } from '@switchboard/test-helpers/redis-cluster';
+import { catchUpMs, deliveryMs, type RedisTiming } from '@switchboard/test-helpers/redis-timing';
 import { HubProcess } from '../helpers/hub-process.ts';
 import { ClusterSubscriber, publishMany, type Seen } from './subscribers.ts';
+
+/** The nodes' engine settings (in their URL). */
+// The default `timeout` (a node starting on a loaded machine can take over a second to connect), and a short
+// `reconnectMax`.
+const ENGINE: RedisTiming = { timeoutMs: REDIS_DEFAULTS.timeoutMs, reconnectMaxMs: 200 };
 
 const positions = (seen: readonly Seen[]) =>
   seen.map((s) => `${s.epoch}:${s.offset}:${JSON.stringify(s.data)}`);
@@ -22,7 +29,7 @@ describe('cluster: two hub nodes over a Redis Cluster', () => {
 
   before(async () => {
     set = await RedisClusterSet.start();
-    const url = set.url('?timeout=1000&reconnectMax=200');
+    const url = set.url(`?timeout=${ENGINE.timeoutMs}&reconnectMax=${ENGINE.reconnectMaxMs}`);
     [a, b] = await Promise.all([HubProcess.start(url), HubProcess.start(url)]);
   });
   after(async () => {
@@ -41,12 +48,14 @@ describe('cluster: two hub nodes over a Redis Cluster', () => {
     clients.push(...subs);
     const acked = new Map<string, Seen[]>();
     for (const c of channels) acked.set(c, await publishMany(a, c, 5));
+    const of = (s: ClusterSubscriber) => acked.get(s.channel) ?? [];
     for (const s of subs)
-      assert.deepEqual(positions(await s.waitFor(5)), positions(acked.get(s.channel) ?? []), s.kind);
+      assert.deepEqual(positions(await s.waitFor(of(s), deliveryMs(ENGINE), b)), positions(of(s)), s.kind);
     const calm = await set.storm();
     for (const c of channels) acked.get(c)?.push(...(await publishMany(a, c, 5, 5)));
     assert.ok((await calm()) > 0, 'pub/sub connections killed');
+    // Nothing is published after the storm: each node catches up once its connections are back.
     for (const s of subs)
-      assert.deepEqual(positions(await s.waitFor(10)), positions(acked.get(s.channel) ?? []), s.kind);
+      assert.deepEqual(positions(await s.waitFor(of(s), catchUpMs(ENGINE), b)), positions(of(s)), s.kind);
   });
 });

@@ -1,3 +1,4 @@
+import { awaitArrivals } from '@switchboard/test-helpers/arrivals';
 import { until } from '@switchboard/test-helpers/wait';
 import WebSocket from 'ws';
 import type { HubProcess } from '../helpers/hub-process.ts';
@@ -80,23 +81,34 @@ export class ClusterSubscriber {
     }
   }
 
-  /** Waits until the connection is gone (its node died). */
-  async waitDisconnected(): Promise<void> {
+  /**
+   * Waits until the connection is gone (its node died): the kernel closes a dead process's sockets, so the client
+   * sees the close as soon as it reads, well within `limitMs`.
+   */
+  async waitDisconnected(limitMs: number): Promise<void> {
     await until(
       () => !this.connected,
-      () => `${this.kind} client to notice its node is gone`,
-      10_000,
+      () => `${this.kind} client to notice its node is gone, still connected after ${limitMs} ms`,
+      limitMs,
     );
   }
 
-  async waitFor(count: number, timeoutMs = 15_000): Promise<Seen[]> {
-    return until(
-      () => this.seen.length >= count && this.seen,
-      () =>
-        `${this.kind} on ${this.channel}: expected ${count} publications, got ${this.seen.length} ` +
-        `(connected: ${this.connected}; last frames: ${JSON.stringify(this.#lastFrames())})`,
-      timeoutMs,
-    );
+  /**
+   * Waits until every one of `expected` (epoch, offset and data) has arrived, and returns everything received.
+   * On timeout it fails saying which are missing, whether they arrived late or never, and what the connection
+   * was doing (test-helpers/src/arrivals.ts). `limitMs`: derive it from the mechanism that delivers them.
+   */
+  async waitFor(expected: readonly Seen[], limitMs: number, node?: HubProcess): Promise<Seen[]> {
+    await awaitArrivals({
+      who: `the ${this.kind} client on ${this.channel}`,
+      expected,
+      received: () => this.seen,
+      limitMs,
+      state: () =>
+        `connected ${this.connected}, last frames ${JSON.stringify(this.#lastFrames())}` +
+        (node === undefined ? '' : `; its node's last output: ${node.output.slice(-1_500) || '(none)'}`),
+    });
+    return this.seen;
   }
 
   #lastFrames(): unknown[] {

@@ -2,12 +2,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { Engine, PublishOptions } from '@switchboard/engine-kit';
+import type { Engine, Publication, PublishOptions } from '@switchboard/engine-kit';
 import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
+import { awaitArrivals } from '@switchboard/test-helpers/arrivals';
 import { NatsServer } from '@switchboard/test-helpers/nats-server';
+import {
+  catchUpMs,
+  deliveryMs,
+  type NatsTiming,
+  noticeMs,
+  reconnectMs,
+} from '@switchboard/test-helpers/nats-timing';
 import { until } from '@switchboard/test-helpers/wait';
 import type { JetStreamHistory } from '../src/history.ts';
-import { createNatsEngine, type NatsEngine } from '../src/index.ts';
+import { createNatsEngine, NATS_DEFAULTS, type NatsEngine } from '../src/index.ts';
 
 // Started on first use, so a run that filters the suite out starts (and leaves) no server.
 let conformanceServer: Promise<NatsServer> | undefined;
@@ -43,12 +51,20 @@ engineConformance('nats', {
 
 const opts: PublishOptions = { history: { size: 100, ttlMs: 60_000, metaTtlMs: 3_600_000 } };
 
+/** The engine's timings with the URL's `timeout` and `reconnectWait` (test-helpers/src/nats-timing.ts). */
+const timing = (timeoutMs: number, reconnectWaitMs: number): NatsTiming => ({
+  ...NATS_DEFAULTS,
+  timeoutMs,
+  reconnectWaitMs,
+});
+const QUICK = timing(1_000, 50);
+
 /**
- * Runs `op` until it succeeds, while the engine settles after a broker restart. JetStream answers within a
- * few seconds of a reconnect even on a loaded machine; past `limitMs` the op fails with its last error, so a
- * real failure is reported as itself instead of as the test's time-out.
+ * Runs `op` until it succeeds, while the engine settles after a broker restart (JetStream can refuse its first
+ * requests), for at most `limitMs`; past it the op fails with its last error, so a real failure is reported as
+ * itself instead of as the test's time-out.
  */
-async function retrying<T>(op: () => Promise<T>, limitMs = 20_000): Promise<T> {
+async function retrying<T>(op: () => Promise<T>, limitMs = catchUpMs(QUICK)): Promise<T> {
   const deadline = Date.now() + limitMs;
   let attempts = 0;
   for (;;) {
@@ -72,6 +88,15 @@ async function retrying<T>(op: () => Promise<T>, limitMs = 20_000): Promise<T> {
 
 const publishRetrying = (engine: Engine, channel: string, data: string) =>
   retrying(() => engine.broker.publish(channel, data, opts));
+
+/** Waits until `rec` has every one of `expected` on `channel`; says which are missing, late or lost if not. */
+const arrived = (
+  who: string,
+  rec: Recorder,
+  channel: string,
+  expected: readonly Publication[],
+  limitMs: number,
+) => awaitArrivals({ who, expected, received: () => rec.on(channel), limitMs });
 
 describe('nats engine: failures', () => {
   let server: NatsServer;
@@ -115,8 +140,8 @@ describe('nats engine: failures', () => {
     );
     await until(
       () => rc.on('race').length >= 300,
-      () => `got ${rc.on('race').length}`,
-      10_000,
+      () => `300 publications, got ${rc.on('race').length}: offsets ${rc.on('race').map((p) => p.offset)}`,
+      deliveryMs(NATS_DEFAULTS),
     );
     assert.deepEqual(
       rc.on('race').map((p) => p.offset),
@@ -151,15 +176,13 @@ describe('nats engine: failures', () => {
     await b.broker.start(rb);
     await b.broker.subscribe('down');
     const first = await a.broker.publish('down', '1', opts);
-    await until(
-      () => rb.on('down').length === 1,
-      () => 'first delivery',
-    );
+    await arrived('node b', rb, 'down', [first.publication], deliveryMs(QUICK));
 
     await server.stop();
     await until(
       () => !a.ready() && !b.ready(),
-      () => 'engines notice the outage',
+      () => `engines to notice the outage: a ready ${a.ready()}, b ready ${b.ready()}`,
+      noticeMs(QUICK),
     );
     // Refused by the fail-fast check ("unreachable"), not after waiting out the timeout ("did not answer").
     const fast = { code: 'unavailable', message: /unreachable/ };
@@ -175,16 +198,18 @@ describe('nats engine: failures', () => {
     await server.restart();
     await until(
       () => a.ready() && b.ready(),
-      () => 'engines reconnect',
-      15_000,
+      () => `engines to reconnect: a ready ${a.ready()}, b ready ${b.ready()}`,
+      reconnectMs(QUICK),
     );
     const second = await publishRetrying(a, 'down', '3');
     assert.equal(second.publication.epoch, first.publication.epoch, 'the stream survived: same epoch');
     assert.equal(second.publication.offset, 2);
-    await until(
-      () => rb.on('down').length === 2,
-      () => `delivery, got ${rb.on('down').length}`,
-      10_000,
+    await arrived(
+      'node b, after the restart',
+      rb,
+      'down',
+      [first.publication, second.publication],
+      catchUpMs(QUICK),
     );
   });
 
@@ -195,31 +220,25 @@ describe('nats engine: failures', () => {
     await a.broker.start(new Recorder());
     await b.broker.start(rb);
     await b.broker.subscribe('c');
-    await a.broker.publish('c', '1', opts);
-    await until(
-      () => rb.on('c').length === 1,
-      () => 'first delivery',
-    );
+    const acked = [(await a.broker.publish('c', '1', opts)).publication];
+    await arrived('node b', rb, 'c', acked, deliveryMs(QUICK));
     await server.stop();
     await server.restart();
     // A reconnects first (short wait); B is still away while A publishes.
     await until(
       () => a.ready(),
-      () => 'A reconnects',
-      15_000,
+      () => 'A to reconnect',
+      reconnectMs(QUICK),
     );
-    for (let i = 2; i <= 4; i++) await publishRetrying(a, 'c', String(i));
+    for (let i = 2; i <= 4; i++) acked.push((await publishRetrying(a, 'c', String(i))).publication);
     assert.equal(b.ready(), false, 'B was still away while A published');
+    const slow = timing(1_000, 2_000);
     await until(
       () => b.ready(),
-      () => 'B reconnects',
-      15_000,
+      () => 'B to reconnect',
+      reconnectMs(slow),
     );
-    await until(
-      () => rb.on('c').length === 4,
-      () => `B caught up: ${rb.on('c').map((p) => p.offset)}`,
-      10_000,
-    );
+    await arrived('node b, after reconnecting', rb, 'c', acked, catchUpMs(slow));
     assert.deepEqual(
       rb.on('c').map((p) => p.offset),
       [1, 2, 3, 4],
@@ -234,25 +253,24 @@ describe('nats engine: failures', () => {
     await b.broker.start(rb);
     await b.broker.subscribe('l');
     const before = await a.broker.publish('l', '1', opts);
-    await until(
-      () => rb.on('l').length === 1,
-      () => 'first delivery',
-    );
+    await arrived('node b', rb, 'l', [before.publication], deliveryMs(QUICK));
     await server.stop();
     server.wipe();
     await server.restart();
     await until(
       () => a.ready() && b.ready(),
-      () => 'reconnect',
-      15_000,
+      () => `engines to reconnect: a ready ${a.ready()}, b ready ${b.ready()}`,
+      reconnectMs(QUICK),
     );
     const after = await publishRetrying(a, 'l', '2');
     assert.notEqual(after.publication.epoch, before.publication.epoch);
     assert.equal(after.publication.offset, 1);
-    await until(
-      () => rb.on('l').length === 2,
-      () => 'delivery in the new epoch',
-      10_000,
+    await arrived(
+      'node b, in the new epoch',
+      rb,
+      'l',
+      [before.publication, after.publication],
+      catchUpMs(QUICK),
     );
     const r = await b.history.read('l', { since: { epoch: before.publication.epoch, offset: 1 } });
     assert.equal(r.recovered, false);

@@ -13,24 +13,26 @@ import type { Commands } from './commands.ts';
 import { unavailable, within } from './connection.ts';
 import { channelKeys, channelOfPubsub } from './keys.ts';
 import type { Link } from './link.ts';
-import { PUBLISH } from './scripts.ts';
+import type { ReplicaWait } from './replicas.ts';
+import { PUBLISH, RELEASE } from './scripts.ts';
 
 /**
- * The publish script's keys and arguments for one publication. `target` is the pub/sub channel it goes out on:
- * the channel's own, unless a test sends it where no node listens.
+ * The publish script's keys and arguments for one publication. `command` is how it goes live, or '' for pending
+ * until `RELEASE` (`waitReplicas`). `target` is the pub/sub channel it goes out on: the channel's own, unless a
+ * test sends it where no node listens.
  */
 export function publishCall(
   prefix: string,
   channel: string,
   data: string,
   options: PublishOptions,
-  command: 'SPUBLISH' | 'PUBLISH',
+  command: 'SPUBLISH' | 'PUBLISH' | '',
   target: string = channelKeys(prefix, channel).pubsub,
 ): { keys: string[]; args: string[] } {
   const k = channelKeys(prefix, channel);
   const key = options.idempotencyKey;
   return {
-    keys: [k.meta, k.stream, key === undefined ? k.idem : k.idem + key],
+    keys: [k.meta, k.stream, key === undefined ? k.idem : k.idem + key, k.pending],
     args: [
       newEpoch(),
       data,
@@ -58,12 +60,23 @@ export interface RedisBrokerOptions {
   /** Sharded pub/sub (SSUBSCRIBE/SPUBLISH) or plain (SUBSCRIBE/PUBLISH). */
   readonly sharded: boolean;
   readonly timeoutMs: number;
+  /**
+   * With `waitReplicas`: publishes go over `commands` (a connection of their own, see replicas.ts), and each is
+   * released live (`RELEASE`, in offset order) only once `wait` confirms the replicas hold it. `cluster`: WAITs
+   * are routed per channel.
+   */
+  readonly replicated?: {
+    readonly commands: Commands;
+    readonly wait: ReplicaWait;
+    readonly cluster: boolean;
+  };
 }
 
 /**
  * Publications between nodes: the publish script (scripts.ts) assigns the position, appends to the stream and
- * publishes on the channel's pub/sub channel in one atomic step; each node listens on a connection of its own
- * to the channels it has local subscribers for.
+ * publishes on the channel's pub/sub channel in one atomic step (with `waitReplicas`, the publish waits until
+ * replicas hold it: `replicated`); each node listens on a connection of its own to the channels it has local
+ * subscribers for.
  *
  * node-redis resubscribes the channels it holds by itself after a reconnection; this class keeps the channels
  * the hub asked for (`#wanted`), subscribes any that could not be subscribed while Redis was away (or all of
@@ -140,8 +153,32 @@ export class RedisBroker implements Broker {
 
   async publish(channel: string, data: string, options: PublishOptions): Promise<PublishResult> {
     this.#guard();
-    const call = publishCall(this.#options.prefix, channel, data, options, this.#publishCommand);
-    return publishResult(channel, await this.#cmd.run(PUBLISH, call.keys, call.args));
+    const replicated = this.#options.replicated;
+    // With `waitReplicas` the script publishes nothing: the publication is pending until replicas hold it.
+    const call = publishCall(
+      this.#options.prefix,
+      channel,
+      data,
+      options,
+      replicated === undefined ? this.#publishCommand : '',
+    );
+    const result = publishResult(
+      channel,
+      await (replicated?.commands ?? this.#cmd).run(PUBLISH, call.keys, call.args),
+    );
+    if (replicated !== undefined) {
+      const k = channelKeys(this.#options.prefix, channel);
+      await replicated.wait.confirm(k.meta, replicated.cluster ? k.meta : '');
+      // Live only now, so no subscriber is handed a publication a failover could still lose. A duplicate
+      // releases its first attempt, if that one was never confirmed.
+      const { epoch, offset } = result.publication;
+      await replicated.commands.run(
+        RELEASE,
+        [k.meta, k.pending],
+        [epoch, String(offset), this.#publishCommand, k.pubsub],
+      );
+    }
+    return result;
   }
 
   publishJoin(channel: string, client: ClientInfo): Promise<void> {

@@ -31,17 +31,28 @@ export class Commands {
   /** Runs a script by SHA, loading it on `NOSCRIPT` (a restarted or flushed Redis has an empty script cache). */
   async run(s: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     try {
-      return await this.#send(['EVALSHA', s.sha, String(keys.length), ...keys, ...args], keys[0]);
+      return await this.#send(
+        ['EVALSHA', s.sha, String(keys.length), ...keys, ...args],
+        keys[0],
+        this.#timeoutMs,
+      );
     } catch (err) {
       const cause = err instanceof EngineError ? err.cause : err;
       if (!(cause instanceof Error) || !cause.message.startsWith('NOSCRIPT')) throw err;
-      return await this.#send(['EVAL', s.source, String(keys.length), ...keys, ...args], keys[0]);
+      return await this.#send(
+        ['EVAL', s.source, String(keys.length), ...keys, ...args],
+        keys[0],
+        this.#timeoutMs,
+      );
     }
   }
 
-  /** Runs one command; `key` is the first key (or shard channel) it touches, for a cluster to route it. */
-  command(args: readonly string[], key?: string): Promise<unknown> {
-    return this.#send(args, key);
+  /**
+   * Runs one command; `key` is the first key (or shard channel) it touches, for a cluster to route it. `boundMs`
+   * replaces the timeout for a command that waits on purpose (`WAIT`).
+   */
+  command(args: readonly string[], key?: string, boundMs = this.#timeoutMs): Promise<unknown> {
+    return this.#send(args, key, boundMs);
   }
 
   close(): void {
@@ -49,7 +60,7 @@ export class Commands {
     this.#probe = undefined;
   }
 
-  async #send(args: readonly string[], key: string | undefined): Promise<unknown> {
+  async #send(args: readonly string[], key: string | undefined, boundMs: number): Promise<unknown> {
     let reply: Promise<unknown>;
     try {
       reply = this.#link.send(args, key);
@@ -57,7 +68,7 @@ export class Commands {
       throw unavailable(err);
     }
     try {
-      const value = await within(reply, this.#timeoutMs, 'a command', Timeout);
+      const value = await within(reply, boundMs, 'a command', Timeout);
       this.#answered();
       return value;
     } catch (err) {

@@ -64,6 +64,6 @@ export class RedisHistory implements HistoryStore {
   async remove(channel: string): Promise<void> {
     this.#guard();
     const k = channelKeys(this.#prefix, channel);
-    await this.#redis.command(['DEL', k.meta, k.stream], k.meta);
+    await this.#redis.command(['DEL', k.meta, k.stream, k.pending], k.meta);
   }
 }

@@ -6,6 +6,7 @@ import { RedisHistory } from './history.ts';
 import { DirectLink, type Link } from './link.ts';
 import { parseRedisUrl, type RedisEngineOptions } from './options.ts';
 import { RedisPresence } from './presence.ts';
+import { ReplicaWait } from './replicas.ts';
 import { SentinelLink, Sentinels } from './sentinel.ts';
 
 export type { EngineLog } from '@switchboard/engine-kit';
@@ -28,7 +29,9 @@ export interface RedisEngine extends Engine {
   /** The parsed options (the URL without its password is in `options.url` only as given: do not log it). */
   readonly options: RedisEngineOptions;
   /** Under Sentinel: the master each connection talks to now (undefined for a single Redis). */
-  masters(): { commands: string | undefined; subscriber: string | undefined } | undefined;
+  masters():
+    | { commands: string | undefined; subscriber: string | undefined; publisher?: string | undefined }
+    | undefined;
 }
 
 /** Whether the server has sharded pub/sub (Redis 7+): `COMMAND INFO SPUBLISH` answers nil on older ones. */
@@ -39,10 +42,10 @@ async function hasShardedPubsub(redis: Commands): Promise<boolean> {
 
 /**
  * The Redis engine: several hub nodes over one Redis. Two connections per node: commands (publish script,
- * history, presence) and a subscriber. Connects before it returns; an unreachable Redis rejects with
- * `unavailable` after the URL's `timeout`, and a bad URL with `bad_request`. Under Sentinel both connections
- * go to the master the sentinels name, and follow it when it moves (sentinel.ts); on a Redis Cluster each is a
- * node-redis cluster client (cluster.ts).
+ * history, presence) and a subscriber; with `waitReplicas`, a third for publishes (replicas.ts). Connects before
+ * it returns; an unreachable Redis rejects with `unavailable` after the URL's `timeout`, and a bad URL with
+ * `bad_request`. Under Sentinel every connection goes to the master the sentinels name, and follows it when it
+ * moves (sentinel.ts); on a Redis Cluster each is a node-redis cluster client (cluster.ts).
  *
  * @param url `redis://`, `rediss://`, `redis+sentinel://` or `redis+cluster://`, with Switchboard's options in the query string
  *   (options.ts).
@@ -59,9 +62,12 @@ export async function createRedisEngine(url: string, hooks: RedisEngineHooks = {
   };
   const cmd = link('switchboard');
   const sub = link('switchboard-sub');
+  // `waitReplicas`: WAIT blocks the connection it is sent on, so publishes get one of their own (replicas.ts).
+  const pub = options.waitReplicas > 0 ? link('switchboard-pub') : undefined;
   const drop = () => {
     cmd.close();
     sub.close();
+    pub?.close();
     sentinels?.close();
   };
   let closed = false;
@@ -71,11 +77,13 @@ export async function createRedisEngine(url: string, hooks: RedisEngineHooks = {
   try {
     await cmd.open();
     await sub.open();
+    await pub?.open();
   } catch (err) {
     drop();
     throw err;
   }
   const commands = new Commands(cmd, options.timeoutMs);
+  const publishing = pub === undefined ? undefined : new Commands(pub, options.timeoutMs);
   let sharded: boolean;
   try {
     const available = await hasShardedPubsub(commands);
@@ -97,12 +105,26 @@ export async function createRedisEngine(url: string, hooks: RedisEngineHooks = {
     commands,
     sub,
     history,
-    { prefix: options.prefix, sharded, timeoutMs: options.timeoutMs },
+    {
+      prefix: options.prefix,
+      sharded,
+      timeoutMs: options.timeoutMs,
+      ...(publishing === undefined
+        ? {}
+        : {
+            replicated: {
+              commands: publishing,
+              wait: new ReplicaWait(publishing, options.waitReplicas, options.timeoutMs),
+              cluster: options.cluster !== undefined,
+            },
+          }),
+    },
     guard,
   );
   if (hooks.log !== undefined) {
     watchConnection(cmd, 'commands', hooks.log);
     watchConnection(sub, 'subscriber', hooks.log);
+    if (pub !== undefined) watchConnection(pub, 'publisher', hooks.log);
   }
   // Every `ready` after `open` is a reconnection after a loss, when pub/sub may have dropped publications: the
   // broker resubscribes what is missing and hands the hub what it missed.
@@ -121,13 +143,21 @@ export async function createRedisEngine(url: string, hooks: RedisEngineHooks = {
     presence,
     sharded,
     options,
-    ready: () => !closed && commands.ready && sub.isReady,
-    masters: () => (sentinels === undefined ? undefined : { commands: where(cmd), subscriber: where(sub) }),
+    ready: () => !closed && commands.ready && sub.isReady && (publishing?.ready ?? true),
+    masters: () =>
+      sentinels === undefined
+        ? undefined
+        : {
+            commands: where(cmd),
+            subscriber: where(sub),
+            ...(pub === undefined ? {} : { publisher: where(pub) }),
+          },
     async close() {
       if (closed) return;
       closed = true;
       await broker.close();
       commands.close();
+      publishing?.close();
       // Dropped, not closed politely: nothing queued is worth waiting for, and a down Redis must not stall
       // shutdown.
       drop();

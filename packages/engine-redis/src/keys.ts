@@ -10,6 +10,11 @@ export interface ChannelKeys {
   readonly stream: string;
   /** Prefix of idempotency keys: `<idem><key>` holds the first publish's encoded result. */
   readonly idem: string;
+  /**
+   * Sorted set (`waitReplicas`): encoded publications not yet published live, scored by offset; released in
+   * offset order once a replica holds them (scripts.ts, `RELEASE`).
+   */
+  readonly pending: string;
   /** Hash: client id -> presence entry JSON. */
   readonly presence: string;
   /** Sorted set: client id scored by the entry's expiry time (ms). */
@@ -24,6 +29,7 @@ export function channelKeys(prefix: string, channel: string): ChannelKeys {
     meta: `${base}:meta`,
     stream: `${base}:stream`,
     idem: `${base}:idem:`,
+    pending: `${base}:pending`,
     presence: `${base}:presence`,
     presenceExpiry: `${base}:presence-expiry`,
     pubsub: `${base}:pub`,

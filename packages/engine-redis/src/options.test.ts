@@ -4,18 +4,22 @@ import { parseRedisUrl, REDIS_DEFAULTS } from './options.ts';
 
 describe('redis engine URL options', () => {
   it('takes defaults and strips its own parameters from the URL node-redis gets', () => {
-    const o = parseRedisUrl('redis://u:secret@h:6380/2?prefix=app&timeout=500&sharded=no&reconnectMax=200');
+    const o = parseRedisUrl(
+      'redis://u:secret@h:6380/2?prefix=app&timeout=500&sharded=no&reconnectMax=200&waitReplicas=2',
+    );
     assert.deepEqual(o, {
       url: 'redis://u:secret@h:6380/2',
       prefix: 'app',
       timeoutMs: 500,
       sharded: 'no',
       reconnectMaxMs: 200,
+      waitReplicas: 2,
     });
     const d = parseRedisUrl('rediss://h');
     assert.equal(d.prefix, REDIS_DEFAULTS.prefix);
     assert.equal(d.timeoutMs, REDIS_DEFAULTS.timeoutMs);
     assert.equal(d.sharded, 'auto');
+    assert.equal(d.waitReplicas, 0);
   });
 
   it('reads a Sentinel URL: sentinels (default port 26379), master name, db, credentials for the master', () => {
@@ -68,6 +72,9 @@ describe('redis engine URL options', () => {
       'redis://h?timeout=abc',
       'redis://h?prefix=a%7Bb',
       'redis://h?sharded=maybe',
+      'redis://h?waitReplicas=-1',
+      'redis://h?waitReplicas=101',
+      'redis://h?waitReplicas=one',
       'redis://u:hunter2@h?nope=1',
       'nats://h',
       'redis+sentinel://h:26379',

@@ -41,6 +41,11 @@ export interface RedisEngineOptions {
   readonly sharded: 'auto' | 'yes' | 'no';
   /** Longest pause between reconnection attempts, in milliseconds. Default 1000. */
   readonly reconnectMaxMs: number;
+  /**
+   * Replicas that must hold a publication before its publish is acknowledged (`WAIT`, bounded by `timeoutMs`),
+   * so a failover to one of them cannot lose it. Default 0: acknowledged once the master has it.
+   */
+  readonly waitReplicas: number;
 }
 
 export const REDIS_DEFAULTS = {
@@ -48,6 +53,7 @@ export const REDIS_DEFAULTS = {
   timeoutMs: 2_000,
   sharded: 'auto',
   reconnectMaxMs: 1_000,
+  waitReplicas: 0,
 } as const satisfies Omit<RedisEngineOptions, 'url'>;
 
 const SCHEMES = ['redis:', 'rediss:'];
@@ -76,6 +82,7 @@ function queryOptions(params: URLSearchParams): QueryOptions {
   let timeoutMs: number = REDIS_DEFAULTS.timeoutMs;
   let sharded: RedisEngineOptions['sharded'] = REDIS_DEFAULTS.sharded;
   let reconnectMaxMs: number = REDIS_DEFAULTS.reconnectMaxMs;
+  let waitReplicas: number = REDIS_DEFAULTS.waitReplicas;
   for (const [name, value] of params) {
     switch (name) {
       case 'prefix':
@@ -88,16 +95,21 @@ function queryOptions(params: URLSearchParams): QueryOptions {
       case 'reconnectMax':
         reconnectMaxMs = integer(name, value, 10, 60_000);
         break;
+      case 'waitReplicas':
+        waitReplicas = integer(name, value, 0, 100);
+        break;
       case 'sharded':
         if (value !== 'auto' && value !== 'yes' && value !== 'no')
           throw bad('"sharded" must be auto, yes or no');
         sharded = value;
         break;
       default:
-        throw bad(`unknown parameter "${name}" (known: prefix, timeout, sharded, reconnectMax)`);
+        throw bad(
+          `unknown parameter "${name}" (known: prefix, timeout, sharded, reconnectMax, waitReplicas)`,
+        );
     }
   }
-  return { prefix, timeoutMs, sharded, reconnectMaxMs };
+  return { prefix, timeoutMs, sharded, reconnectMaxMs, waitReplicas };
 }
 
 /** `host[:port]` or `[v6]:port`, as listed in a Sentinel or Cluster URL. */
@@ -176,7 +188,7 @@ function parseSentinelUrl(input: string): RedisEngineOptions {
 }
 
 /**
- * Parses `redis://[user:password@]host:port[/db]?prefix=sb&timeout=2000&sharded=auto&reconnectMax=1000`, or the
+ * Parses `redis://[user:password@]host:port[/db]?prefix=sb&timeout=2000&sharded=auto&reconnectMax=1000&waitReplicas=0`, or the
  * Sentinel and Cluster forms above. Unknown parameters and bad values are refused with a `bad_request` error that never
  * echoes the password.
  */

@@ -30,22 +30,30 @@ local function offsetOf(id) return tonumber(string.match(id, '^(%d+)')) end
 /**
  * Publish: idempotency check, position assignment, history append and trimming, and the pub/sub publish, in
  * one step, so no two publications share an offset and nothing is delivered before it is in history.
- * KEYS: meta, stream, idempotency key. ARGV: epoch for a new stream, data, info, history size, history ttl ms,
- * meta ttl ms, idempotency ttl ms (0: no key), pub/sub channel, `PUBLISH` or `SPUBLISH`.
+ * KEYS: meta, stream, idempotency key, pending set. ARGV: epoch for a new stream, data, info, history size,
+ * history ttl ms, meta ttl ms, idempotency ttl ms (0: no key), pub/sub channel, `PUBLISH`, `SPUBLISH` or empty.
  * Returns {duplicate 0|1, encoded publication} (codec.ts).
+ *
+ * Empty instead of a publish command (`waitReplicas`): the publication joins the pending set instead of going
+ * live, and `RELEASE` publishes it once replicas hold it. A duplicate then rewrites its idempotency key
+ * unchanged, a write of this connection that replicates after the original, so that the caller's `WAIT` also
+ * covers a first attempt made elsewhere.
  */
 export const PUBLISH = script(`${NOW}
-local meta, stream, idem = KEYS[1], KEYS[2], KEYS[3]
+local meta, stream, idem, pending = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local idemTtl = tonumber(ARGV[7])
 if idemTtl > 0 then
   local seen = redis.call('GET', idem)
-  if seen then return {1, seen} end
+  if seen then
+    if ARGV[9] == '' then redis.call('SET', idem, seen, 'KEEPTTL') end
+    return {1, seen}
+  end
 end
 local epoch = redis.call('HGET', meta, 'e')
 if not epoch then
   -- A new stream (or one whose metadata was lost): a new epoch, and no history from an earlier life.
   epoch = ARGV[1]
-  redis.call('DEL', stream)
+  redis.call('DEL', stream, pending)
   redis.call('HSET', meta, 'e', epoch, 'o', 0)
 end
 local offset = redis.call('HINCRBY', meta, 'o', 1)
@@ -75,8 +83,41 @@ end
 redis.call('PEXPIRE', meta, math.max(metaTtl, ttl, 1))
 local msg = 'p\\n' .. epoch .. '\\n' .. offset .. '\\n' .. now .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[2]
 if idemTtl > 0 then redis.call('SET', idem, msg, 'PX', idemTtl) end
-redis.call(ARGV[9], ARGV[8], msg)
+if ARGV[9] ~= '' then
+  redis.call(ARGV[9], ARGV[8], msg)
+else
+  redis.call('ZADD', pending, offset, msg)
+  redis.call('PEXPIRE', pending, math.max(metaTtl, ttl, 1))
+end
 return {0, msg}
+`);
+
+/**
+ * Release (`waitReplicas`): publishes live, in offset order, every pending publication of the channel up to
+ * `offset`, once a `WAIT` confirmed that replicas hold the caller's publication at that offset. Replication keeps
+ * the master's order, so they hold every earlier one too, whoever published it: releasing them all in one step
+ * keeps each channel's live order the offset order even with publishes from several nodes, whose confirmations
+ * return in any order. Entries of an earlier epoch (the stream was lost, and a read began a new one) are dropped,
+ * never published.
+ * KEYS: meta, pending set. ARGV: epoch, offset, `PUBLISH` or `SPUBLISH`, pub/sub channel.
+ * Returns the number published.
+ */
+export const RELEASE = script(`
+local meta, pending = KEYS[1], KEYS[2]
+-- Another epoch now: the caller's publication went with the stream, and what is pending is not confirmed.
+if redis.call('HGET', meta, 'e') ~= ARGV[1] then return 0 end
+local due = redis.call('ZRANGEBYSCORE', pending, '-inf', ARGV[2])
+if #due == 0 then return 0 end
+redis.call('ZREMRANGEBYSCORE', pending, '-inf', ARGV[2])
+local current = 'p\\n' .. ARGV[1] .. '\\n'
+local published = 0
+for _, msg in ipairs(due) do
+  if string.sub(msg, 1, #current) == current then
+    redis.call(ARGV[3], ARGV[4], msg)
+    published = published + 1
+  end
+end
+return published
 `);
 
 /** Default life of the metadata of a stream that was only read, never published to (matches the memory engine). */

@@ -7,6 +7,15 @@ import type { RedisEngineOptions, RedisNode, SentinelTarget } from './options.ts
 /** How often a link asks the sentinels where the master is while nothing seems wrong (a partition, say). */
 export const SENTINEL_CHECK_MS = 2_000;
 
+/**
+ * The longest a connection takes to follow a master the sentinels already name: it checks at once when it loses
+ * its server, and every `SENTINEL_CHECK_MS` besides; a check (ask a sentinel, connect, `ROLE`, each bounded by
+ * `timeoutMs`) that fails is tried again after at most `reconnectMaxMs`. Two checks' worth.
+ */
+export function followWithinMs(options: Pick<RedisEngineOptions, 'timeoutMs' | 'reconnectMaxMs'>): number {
+  return SENTINEL_CHECK_MS + 2 * 3 * options.timeoutMs + options.reconnectMaxMs;
+}
+
 const same = (a: RedisNode | undefined, b: RedisNode): boolean => a?.host === b.host && a.port === b.port;
 const shown = (n: RedisNode): string => `${n.host}:${n.port}`;
 

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Engine, Publication, PublishOptions } from '@switchboard/engine-kit';
 import { engineConformance, Recorder } from '@switchboard/engine-kit/conformance';
+import { awaitArrivals } from '@switchboard/test-helpers/arrivals';
 import { RedisClusterSet } from '@switchboard/test-helpers/redis-cluster';
 import { cli } from '@switchboard/test-helpers/redis-sentinel';
+import { catchUpMs, deliveryMs, noticeMs } from '@switchboard/test-helpers/redis-timing';
 import { until } from '@switchboard/test-helpers/wait';
-import { createRedisEngine, type RedisEngine } from '../src/index.ts';
+import { createRedisEngine, REDIS_DEFAULTS, type RedisEngine } from '../src/index.ts';
 import { unseenHarness } from './unseen.ts';
 
 // A real three-master Redis Cluster on free ports (packages/test-helpers/src/redis-cluster.ts).
@@ -64,26 +66,52 @@ describe('redis engine over a Redis Cluster', () => {
     for (const c of channels) await b.broker.subscribe(c);
     const acked: Publication[] = [];
     for (const c of channels) acked.push((await a.broker.publish(c, '1', opts)).publication);
-    await until(
-      () => channels.every((c) => rec.on(c).length === 1),
-      () => 'first deliveries',
-    );
+    const arrived = (limitMs: number, when: string) =>
+      Promise.all(
+        channels.map((c) =>
+          awaitArrivals({
+            who: `node b on ${c}, ${when}`,
+            expected: acked.filter((p) => p.channel === c),
+            received: () => rec.on(c),
+            limitMs,
+            state: () => `ready ${b.ready()}`,
+          }),
+        ),
+      );
+    await arrived(deliveryMs(REDIS_DEFAULTS), 'before the storm');
     // Publish while every pub/sub connection is killed again and again, then stop: nothing is published after,
     // so only noticing the reconnection (and reading the streams) can deliver what pub/sub dropped.
     const calm = await set.storm();
     for (let i = 2; i <= 4; i++)
       for (const c of channels) acked.push((await a.broker.publish(c, String(i), opts)).publication);
     assert.ok((await calm()) > 0, 'pub/sub connections killed');
-    await until(
-      () => channels.every((c) => rec.on(c).length === 4),
-      () => `catch-up, got ${channels.map((c) => `${c}: ${rec.on(c).map((p) => p.offset)}`).join('; ')}`,
-      10_000,
-    );
+    await arrived(catchUpMs(REDIS_DEFAULTS), 'after the storm, nothing published since');
     for (const c of channels)
       assert.deepEqual(
         rec.on(c),
         acked.filter((p) => p.channel === c),
       );
+  });
+
+  it("with waitReplicas, sends WAIT to the channel's master: no replica here, so every publish is refused and nothing is handed on", async () => {
+    const a = await createRedisEngine(set.url('?waitReplicas=1'));
+    engines.push(a);
+    const rec = new Recorder();
+    await a.broker.start(rec);
+    const channels = ['wait-a', 'wait-b', 'wait-c'];
+    for (const c of channels) await a.broker.subscribe(c);
+    assert.equal(
+      new Set(await Promise.all(channels.map((c) => set.ownerOf(`sb:{${c}}:meta`)))).size > 1,
+      true,
+    );
+    for (const c of channels)
+      await assert.rejects(a.broker.publish(c, '1', opts), {
+        code: 'unavailable',
+        message: /0 of 1 replica\(s\) confirmed the publication/,
+      });
+    // Each stays on its master, pending, never published live: no replica will ever confirm it.
+    assert.deepEqual(rec.publications, []);
+    for (const c of channels) assert.equal((await a.history.top(c)).offset, 1, c);
   });
 
   it('refuses an unreachable cluster at start, within the timeout', async () => {
@@ -106,6 +134,7 @@ describe('redis engine over a Redis Cluster', () => {
     await until(
       () => !a.ready(),
       () => 'ready() to turn false',
+      noticeMs(REDIS_DEFAULTS),
     );
     for (const c of channels) {
       if (owners.get(c) === dead)

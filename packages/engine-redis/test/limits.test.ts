@@ -11,10 +11,10 @@ import { createRedisEngine, type RedisEngine } from '../src/index.ts';
 // against a real redis-server. Each node connects as its own Redis user, so the test can take node B's
 // connections away (or B's right to read history) and give them back with Redis's own ACLs while node A goes on
 // publishing. The default user is off: a connection whose AUTH fails stays unauthenticated, and cannot slip in
-// as `default` to subscribe.
+// as `default` to subscribe. Each test's node B is a user of its own: the engines of earlier tests stay connected
+// until the end, and what a test does to "B's connection" must reach its own B and no other.
 const opts: PublishOptions = { history: { size: 20_000, ttlMs: 600_000, metaTtlMs: 600_000 } };
 const PASSWORD = 'limits-test-password';
-const B_USER = 'node-b';
 
 describe('redis engine: delivery limits', () => {
   let redis: RedisServer;
@@ -25,11 +25,19 @@ describe('redis engine: delivery limits', () => {
     return e;
   };
   const url = (user: string, query = '') => `redis://${user}:${PASSWORD}@127.0.0.1:${redis.port}${query}`;
+  /** This test's node B user. */
+  let bUser = '';
+  /** Makes a user for this test's node B, with every right; `acl` and the connection helpers act on it. */
+  const newB = async (name: string): Promise<string> => {
+    bUser = `node-b-${name}`;
+    assert.deepEqual(await admin('ACL', 'SETUSER', bUser, 'on', `>${PASSWORD}`, '~*', '&*', '+@all'), ['OK']);
+    return bUser;
+  };
   /** One command as the test's own user; the reply's lines. */
   const admin = (...args: string[]) =>
     cli(redis.port, '--user', 'admin', '--pass', PASSWORD, '--no-auth-warning', ...args);
   const acl = async (...rules: string[]) => {
-    assert.deepEqual(await admin('ACL', 'SETUSER', B_USER, ...rules), ['OK']);
+    assert.deepEqual(await admin('ACL', 'SETUSER', bUser, ...rules), ['OK']);
   };
   /** Kills B's subscriber connection; resolves with the id it had. */
   const killSubscriber = async (): Promise<string> => {
@@ -47,14 +55,17 @@ describe('redis engine: delivery limits', () => {
   const subscriberOfB = async () => {
     for (const line of await admin('CLIENT', 'LIST', 'TYPE', 'pubsub')) {
       const fields = Object.fromEntries(line.split(' ').map((f) => f.split('=') as [string, string]));
-      if (fields.user === B_USER && fields.ssub !== '0') return { id: fields.id! };
+      if (fields.user === bUser && fields.ssub !== '0') return { id: fields.id! };
     }
     return undefined;
   };
-  /** Publishes `count` publications from `a`, a few hundred in flight at a time. */
+  /**
+   * Publishes `count` publications from `a`, fifty in flight at a time: each is bounded by the engine's timeout,
+   * and the last of a deeper batch waits for all before it, which a starved machine can stretch past it.
+   */
   const publish = async (a: RedisEngine, channel: string, count: number) => {
     for (let done = 0; done < count; ) {
-      const n = Math.min(250, count - done);
+      const n = Math.min(50, count - done);
       await Promise.all(
         Array.from({ length: n }, (_, i) => a.broker.publish(channel, String(done + i), opts)),
       );
@@ -71,7 +82,7 @@ describe('redis engine: delivery limits', () => {
 
   before(async () => {
     redis = await RedisServer.start();
-    for (const user of ['admin', 'node-a', B_USER])
+    for (const user of ['admin', 'node-a'])
       assert.equal(await redis.command(`ACL SETUSER ${user} on >${PASSWORD} ~* &* +@all`), '+OK');
     assert.deepEqual(await admin('ACL', 'SETUSER', 'default', 'off'), ['OK']);
   });
@@ -82,7 +93,7 @@ describe('redis engine: delivery limits', () => {
 
   it('catches up more than one history batch after its subscriber connection was away, with nothing published after', async () => {
     const a = await engine(url('node-a'));
-    const b = await engine(url(B_USER, '?reconnectMax=200'));
+    const b = await engine(url(await newB('batches'), '?reconnectMax=200'));
     const rec = new Recorder();
     await a.broker.start(new Recorder());
     await b.broker.start(rec);
@@ -118,7 +129,7 @@ describe('redis engine: delivery limits', () => {
 
   it('overflows its queue at its maximum while history cannot be read, then reads everything it dropped', async () => {
     const a = await engine(url('node-a'));
-    const b = await engine(url(B_USER));
+    const b = await engine(url(await newB('overflow')));
     const rec = new Recorder();
     await a.broker.start(new Recorder());
     await b.broker.start(rec);

@@ -1,6 +1,9 @@
 import type { Publication, PublishOptions } from '@switchboard/engine-kit';
+import type { EngineHarness } from '@switchboard/engine-kit/conformance';
+import { RedisSentinelSet } from '@switchboard/test-helpers/redis-sentinel';
 import { createClient, createCluster } from 'redis';
 import { publishCall, publishResult } from '../src/broker.ts';
+import { createRedisEngine } from '../src/index.ts';
 import { channelKeys } from '../src/keys.ts';
 import { PUBLISH } from '../src/scripts.ts';
 
@@ -72,5 +75,26 @@ export function unseenHarness(target: () => Promise<UnseenTarget>): {
     close: async () => {
       await (await publisher)?.close();
     },
+  };
+}
+
+/**
+ * The conformance harness over one Sentinel deployment (started by the first `createNodes`), every engine made
+ * with the URL's query string `query` (`?waitReplicas=1`, say).
+ */
+export function sentinelHarness(query = ''): EngineHarness {
+  let set: RedisSentinelSet | undefined;
+  const unseen = unseenHarness(async () => ({ url: `redis://127.0.0.1:${await set!.masterPort()}` }));
+  return {
+    async createNodes(n) {
+      set ??= await RedisSentinelSet.start();
+      const url = set.url(query);
+      return Promise.all(Array.from({ length: n }, () => createRedisEngine(url)));
+    },
+    async cleanup() {
+      await unseen.close();
+      await set?.stop();
+    },
+    publishUnseen: unseen.publishUnseen,
   };
 }

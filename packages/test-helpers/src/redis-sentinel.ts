@@ -21,6 +21,37 @@ export async function cliWithin(timeoutMs: number, port: number, ...args: string
   return stdout.split(/\r?\n/).filter((line) => line !== '');
 }
 
+/**
+ * The sentinels' timing (written into their config below), and what follows from it; waits on a failover derive
+ * their limits from these. A crashed master is marked down after `DOWN_AFTER_MS`; a failover attempt that does
+ * not complete is abandoned after `FAILOVER_TIMEOUT_MS`, and the next one starts twice that later.
+ */
+export const DOWN_AFTER_MS = 1_000;
+export const FAILOVER_TIMEOUT_MS = 4_000;
+/** Sentinels act on a once-a-second timer, and learn replicas and each other from INFO every 10 s. */
+const SENTINEL_TICK_MS = 1_000;
+const SENTINEL_INFO_MS = 10_000;
+/** Longest a failover takes, from the master's crash (or a `SENTINEL FAILOVER`) to a replica promoted: one attempt that times out, the pause, and one that completes. */
+export const PROMOTION_MS = DOWN_AFTER_MS + SENTINEL_TICK_MS + 4 * FAILOVER_TIMEOUT_MS;
+/** `repl-timeout` of the servers: a replica that has not caught up within it has lost its link anyway. */
+const REPL_TIMEOUT_S = 5;
+
+/**
+ * `cli` for a poll: a failed call (a master being demoted drops its clients, a server starting refuses them) is
+ * "not yet", and the last failure is kept for the poll's message.
+ */
+class Probe {
+  last = '';
+  async cli(port: number, ...args: string[]): Promise<string[]> {
+    try {
+      return await cli(port, ...args);
+    } catch (err) {
+      this.last = `; last failure: ${(err as Error).message.split('\n').at(-1) ?? ''}`.trim();
+      return [];
+    }
+  }
+}
+
 /** One `redis-server --sentinel` process on a free port, with its config file in a temporary directory. */
 class SentinelProcess {
   readonly port: number;
@@ -45,8 +76,8 @@ class SentinelProcess {
         'bind 127.0.0.1',
         `dir ${dir}`,
         `sentinel monitor ${name} 127.0.0.1 ${masterPort} ${quorum}`,
-        `sentinel down-after-milliseconds ${name} 1000`,
-        `sentinel failover-timeout ${name} 4000`,
+        `sentinel down-after-milliseconds ${name} ${DOWN_AFTER_MS}`,
+        `sentinel failover-timeout ${name} ${FAILOVER_TIMEOUT_MS}`,
         `sentinel parallel-syncs ${name} 1`,
         '',
       ].join('\n'),
@@ -83,6 +114,8 @@ export class RedisSentinelSet {
   readonly sentinels: readonly SentinelProcess[];
 
   readonly #dir: string;
+  /** The data servers' arguments, without `--replicaof`. */
+  readonly #args: readonly string[];
 
   private constructor(
     name: string,
@@ -90,30 +123,29 @@ export class RedisSentinelSet {
     replica: RedisServer,
     sentinels: SentinelProcess[],
     dir: string,
+    args: readonly string[],
   ) {
     this.name = name;
     this.master = master;
     this.replica = replica;
     this.sentinels = sentinels;
     this.#dir = dir;
+    this.#args = args;
   }
 
   static async start(count = 1, name = 'sbmaster'): Promise<RedisSentinelSet> {
     // Replication without files, both ways (and without the 5 s diskless delay); the directory is the set's own
     // anyway: a `dump.rdb` left in a shared one would be loaded by the next server started there.
     const dir = await mkdtemp(join(tmpdir(), 'sb-sentinel-data-'));
-    const sync = ['--dir', dir, '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0'];
-    const load = ['--repl-diskless-load', 'swapdb'];
-    const master = await RedisServer.start([...sync, ...load]);
-    const replica = await RedisServer.start([
-      ...sync,
-      ...load,
-      '--replicaof',
-      '127.0.0.1',
-      String(master.port),
-    ]);
+    const sync = [
+      ...['--dir', dir, '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0'],
+      ...['--repl-timeout', String(REPL_TIMEOUT_S)],
+    ];
+    const args = [...sync, '--repl-diskless-load', 'swapdb'];
+    const master = await RedisServer.start(args);
+    const replica = await RedisServer.start([...args, '--replicaof', '127.0.0.1', String(master.port)]);
     const sentinels: SentinelProcess[] = [];
-    const set = new RedisSentinelSet(name, master, replica, sentinels, dir);
+    const set = new RedisSentinelSet(name, master, replica, sentinels, dir, args);
     try {
       for (let i = 0; i < count; i++)
         sentinels.push(await SentinelProcess.start(name, master.port, Math.floor(count / 2) + 1));
@@ -127,18 +159,21 @@ export class RedisSentinelSet {
 
   async #settled(count: number): Promise<void> {
     const { name, replica, sentinels } = this;
+    const probe = new Probe();
     await untilAsync(
-      async () => (await cli(replica.port, 'INFO', 'replication')).includes('master_link_status:up'),
-      () => 'the replica to sync with the master',
-      10_000,
+      async () => (await probe.cli(replica.port, 'INFO', 'replication')).includes('master_link_status:up'),
+      () => `the replica to sync with the master${probe.last}`,
+      REPL_TIMEOUT_S * 1_000,
     );
+    // Sentinels learn replicas from the master's INFO and each other from hello messages: two INFO periods.
     for (const s of sentinels)
       await untilAsync(
         async () =>
-          (await cli(s.port, 'SENTINEL', 'REPLICAS', name)).includes(String(replica.port)) &&
-          (await cli(s.port, 'SENTINEL', 'SENTINELS', name)).filter((l) => l === 'name').length === count - 1,
-        () => `sentinel ${s.port} to know the replica and the other sentinels`,
-        20_000,
+          (await probe.cli(s.port, 'SENTINEL', 'REPLICAS', name)).includes(String(replica.port)) &&
+          (await probe.cli(s.port, 'SENTINEL', 'SENTINELS', name)).filter((l) => l === 'name').length ===
+            count - 1,
+        () => `sentinel ${s.port} to know the replica and the other sentinels${probe.last}`,
+        2 * SENTINEL_INFO_MS,
       );
   }
 
@@ -166,11 +201,29 @@ export class RedisSentinelSet {
     const field = (lines: string[], name: string) =>
       Number(lines.find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1) ?? Number.NaN);
     const target = field(await cli(port, 'INFO', 'replication'), 'master_repl_offset');
+    const probe = new Probe();
+    let reached = Number.NaN;
     await untilAsync(
-      async () => field(await cli(other.port, 'INFO', 'replication'), 'slave_repl_offset') >= target,
-      () => `the replica on port ${other.port} to reach offset ${target}`,
-      10_000,
+      async () => {
+        reached = field(await probe.cli(other.port, 'INFO', 'replication'), 'slave_repl_offset');
+        return reached >= target;
+      },
+      () => `the replica on port ${other.port} to reach offset ${target}, at ${reached}${probe.last}`,
+      REPL_TIMEOUT_S * 1_000,
     );
+  }
+
+  /**
+   * Cuts the replica off and freezes it (SIGSTOP, and its link dropped on the master), so what the master takes
+   * from now on reaches no replica. Returns a function that thaws it: it then reconnects, to the master if that
+   * is still alive, and catches up.
+   */
+  async isolateReplica(): Promise<() => void> {
+    const port = await this.masterPort();
+    const other = port === this.master.port ? this.replica : this.master;
+    other.pause();
+    await cli(port, 'CLIENT', 'KILL', 'TYPE', 'replica');
+    return () => other.resume();
   }
 
   /** Asks the sentinels for a failover and waits until the replica is the master they name. */
@@ -181,36 +234,76 @@ export class RedisSentinelSet {
     if (first === undefined) throw new Error('no sentinel');
     const reply = await cli(first.port, 'SENTINEL', 'FAILOVER', this.name);
     if (reply[0] !== 'OK') throw new Error(`SENTINEL FAILOVER answered ${reply.join(' ')}`);
-    await this.#promoted(next);
-    // The old master is turned into a replica of the new one: wait for that, so the set can fail over again.
+    await this.promoted(next);
+    // The old master is turned into a replica of the new one once a sentinel's INFO finds it still claiming to be
+    // master (INFO every 10 s, acted on at the next tick), then syncs with it: wait for that, so the set can fail
+    // over again. It drops its clients when demoted: the probe rides that out.
     const old = next === this.master ? this.replica : this.master;
+    const probe = new Probe();
+    let seen: string[] = [];
     await untilAsync(
       async () => {
-        const info = await cli(old.port, 'INFO', 'replication');
-        return info.includes(`master_port:${next.port}`) && info.includes('master_link_status:up');
+        seen = await probe.cli(old.port, 'INFO', 'replication');
+        return seen.includes(`master_port:${next.port}`) && seen.includes('master_link_status:up');
       },
-      () => `the old master on port ${old.port} to replicate the new one`,
-      20_000,
+      () =>
+        `the old master on port ${old.port} to replicate the new one, saw ${seen.filter((l) => /^(role|master_port|master_link_status):/.test(l)).join(' ')}${probe.last}`,
+      SENTINEL_INFO_MS + SENTINEL_TICK_MS + REPL_TIMEOUT_S * 1_000,
     );
     return next;
   }
 
-  /** Kills the master (SIGKILL) and waits until the sentinels have promoted the replica (none is left after). */
+  /**
+   * Kills the master (SIGKILL) and resolves once it is dead, with the replica the sentinels will promote (see
+   * `promoted`); no replica is left after.
+   */
   async killMaster(): Promise<RedisServer> {
     const before = await this.masterPort();
     const [dead, next] =
       before === this.master.port ? [this.master, this.replica] : [this.replica, this.master];
     await dead.stop();
-    await this.#promoted(next);
     return next;
   }
 
-  async #promoted(next: RedisServer): Promise<void> {
+  /**
+   * Starts the server `killMaster` killed again, empty, as a replica of the current master (what an operator
+   * does after a crash), and waits until it is in sync: the set has a replica again.
+   */
+  async rejoin(): Promise<void> {
+    const port = await this.masterPort();
+    const dead = port === this.master.port ? this.replica : this.master;
+    await dead.restart([...this.#args, '--replicaof', '127.0.0.1', String(port)]);
+    const probe = new Probe();
     await untilAsync(
-      async () => (await this.masterPort()) === next.port && (await cli(next.port, 'ROLE'))[0] === 'master',
-      () => `the sentinels to promote port ${next.port}`,
-      20_000,
+      async () => (await probe.cli(dead.port, 'INFO', 'replication')).includes('master_link_status:up'),
+      () => `port ${dead.port} to sync with the master on port ${port}${probe.last}`,
+      REPL_TIMEOUT_S * 1_000,
     );
+  }
+
+  /** Waits until the sentinels name `next` as master and it says so itself (`ROLE`), within `PROMOTION_MS`. */
+  async promoted(next: RedisServer): Promise<void> {
+    const probe = new Probe();
+    let named = 0;
+    let role = '';
+    await untilAsync(
+      async () => {
+        named = Number(
+          (await probe.cli(this.#firstSentinel().port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name))[1],
+        );
+        role = (await probe.cli(next.port, 'ROLE'))[0] ?? '';
+        return named === next.port && role === 'master';
+      },
+      () =>
+        `the sentinels to promote port ${next.port}: they name port ${named}, and it says it is "${role}"${probe.last}`,
+      PROMOTION_MS,
+    );
+  }
+
+  #firstSentinel(): SentinelProcess {
+    const first = this.sentinels[0];
+    if (first === undefined) throw new Error('no sentinel');
+    return first;
   }
 
   async stop(): Promise<void> {

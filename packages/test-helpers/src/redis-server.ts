@@ -42,7 +42,7 @@ async function inline(port: number, command: string, timeoutMs = 1_000): Promise
  */
 export class RedisServer {
   readonly port: number;
-  readonly #extra: readonly string[];
+  #extra: readonly string[];
   #child: ChildProcess | undefined;
 
   private constructor(port: number, extra: readonly string[]) {
@@ -118,9 +118,10 @@ export class RedisServer {
     this.#child?.kill('SIGCONT');
   }
 
-  /** Stops and starts again on the same port: every key is lost. */
-  async restart(): Promise<void> {
+  /** Stops and starts again on the same port: every key is lost. `extra` replaces the arguments it started with. */
+  async restart(extra: readonly string[] = this.#extra): Promise<void> {
     await this.stop();
+    this.#extra = extra;
     await this.#spawn();
   }
 }
