@@ -16,6 +16,12 @@ const SERVER_DIR = 'packages/server/';
 const isTest = (path: string): boolean =>
   path.startsWith('tests/') || /^packages\/[^/]+\/test\//.test(path) || path.endsWith('.test.ts');
 
+/**
+ * The single executable's entry: the server's CLI bundled with the engines and the load generator, which the
+ * server itself must not depend on. It is a second packaging of the CLI, so it may import the server.
+ */
+const isBinaryEntry = (path: string): boolean => path.startsWith('scripts/binary/');
+
 /** Server folders and what each may import of the others (by path prefix under packages/server/src/). */
 const LAYERS: ReadonlyArray<{ from: string; refuses: readonly string[]; except?: readonly string[] }> = [
   {
@@ -66,8 +72,10 @@ export function check(root: string): string[] {
         problems.push(`${f.path}: cannot resolve ${i.specifier}`);
       const intoServer =
         i.workspacePackage === SERVER || (i.file?.startsWith(SERVER_DIR) === true && f.pkg !== SERVER);
-      if (intoServer && f.pkg !== SERVER && !test)
-        problems.push(`${f.path} imports the server (${i.specifier}): only its CLI and the tests may`);
+      if (intoServer && f.pkg !== SERVER && !test && !isBinaryEntry(f.path))
+        problems.push(
+          `${f.path} imports the server (${i.specifier}): only its CLI, the binary's entry and the tests may`,
+        );
       if (pkg !== undefined && i.workspacePackage !== undefined && i.workspacePackage !== pkg.name) {
         const declared =
           pkg.dependencies.has(i.workspacePackage) || (test && pkg.devDependencies.has(i.workspacePackage));

@@ -39,6 +39,9 @@ const SOURCES = [
   'scripts/**/*.ts',
 ];
 
+/** The export condition under which each workspace package names its TypeScript source (see .npmrc). */
+const SOURCE_CONDITION = 'switchboard-source';
+
 // Statements start a line (the formatter puts them there); comments and strings never do.
 const STATIC = /^(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]|^import\s*['"]([^'"]+)['"]/gm;
 const DYNAMIC = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
@@ -51,11 +54,16 @@ export function readWorkspace(root: string): Map<string, WorkspacePackage> {
       dependencies?: Record<string, string>;
       devDependencies?: Record<string, string>;
       optionalDependencies?: Record<string, string>;
-      exports?: Record<string, string>;
+      exports?: Record<string, string | Record<string, string>>;
     };
     const dir = dirname(manifest);
     const exports = new Map<string, string>();
-    for (const [sub, target] of Object.entries(json.exports ?? {})) exports.set(sub, join(dir, target));
+    for (const [sub, target] of Object.entries(json.exports ?? {})) {
+      // A published entry names its built files and, under the `switchboard-source` condition, the source file the
+      // repo runs; the import graph is about the sources.
+      const source = typeof target === 'string' ? target : target[SOURCE_CONDITION];
+      if (source !== undefined) exports.set(sub, join(dir, source));
+    }
     out.set(json.name, {
       name: json.name,
       dir,

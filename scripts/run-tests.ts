@@ -11,6 +11,8 @@ const TIERS: Record<string, string[]> = {
   e2e: ['tests/e2e/**/*.test.ts'],
   browser: ['tests/browser/**/*.test.ts'],
   cluster: ['tests/cluster/**/*.test.ts'],
+  consumer: ['tests/consumer/**/*.test.ts'],
+  binary: ['tests/binary/**/*.test.ts'],
 };
 
 const tier = process.argv[2] ?? '';

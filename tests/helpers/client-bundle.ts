@@ -6,6 +6,8 @@ import { build } from 'esbuild';
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLIENT = join(ROOT, 'packages', 'client');
 export const DIST = join(CLIENT, 'dist');
+/** The export condition that points the workspace packages at their TypeScript sources (see .npmrc). */
+const SOURCE_CONDITION = 'switchboard-source';
 
 /** The browser bundles of the client SDK, as written to packages/client/dist (never committed). */
 export interface ClientBundles {
@@ -31,6 +33,7 @@ async function bundle(entry: string, minify: boolean): Promise<string> {
     minify,
     write: false,
     legalComments: 'none',
+    conditions: [SOURCE_CONDITION],
   });
   return result.outputFiles[0]!.text;
 }
@@ -79,6 +82,7 @@ export async function bundlePageScript(entry: string, define: Record<string, str
     target: 'es2022',
     write: false,
     define,
+    conditions: [SOURCE_CONDITION],
   });
   return result.outputFiles[0]!.text;
 }

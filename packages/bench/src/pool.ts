@@ -1,7 +1,8 @@
 // The coordinator's side of the generator processes: forks them, splits subscribers between them, and merges
 // their snapshots. Workers are children of this process; `stop()` (also run at exit) kills every one.
 
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, type ForkOptions, fork, type SpawnOptions, spawn } from 'node:child_process';
+import { isSea } from 'node:sea';
 import { Histogram } from './histogram.ts';
 import type { Expectation, OpenResult, OpenSpec, Reply, Request, Snapshot } from './ipc.ts';
 
@@ -61,17 +62,30 @@ export interface PoolOpenResult extends Omit<OpenResult, 'setup'> {
   setup: Histogram;
 }
 
+/**
+ * The argument that makes the single executable run a generator worker instead of the CLI: the binary has no
+ * worker.js to fork, so it starts itself with this argument (and the IPC channel `fork` would have set up).
+ */
+export const WORKER_ARG = '__switchboard-bench-worker';
+
+function forkWorker(): ChildProcess {
+  const options: SpawnOptions & ForkOptions = {
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  };
+  if (isSea()) return spawn(process.execPath, [WORKER_ARG], options);
+  // worker.ts next to this file when run from the sources, worker.js once built.
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return fork(new URL(`./worker${ext}`, import.meta.url), [], options);
+}
+
 export class WorkerPool {
   readonly #workers: WorkerHandle[] = [];
   readonly #onExit = (): void => this.#killNow();
 
   constructor(count: number) {
-    const script = new URL('./worker.ts', import.meta.url);
     for (let i = 0; i < count; i++) {
-      const child = fork(script, [], {
-        serialization: 'advanced',
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
+      const child = forkWorker();
       this.#workers.push(new WorkerHandle(child));
     }
     process.on('exit', this.#onExit);

@@ -2,6 +2,7 @@
 // Exit statuses: 0 done; 1 a start failure (e.g. port in use) or, for check-config, an invalid configuration;
 // 2 a usage error, or an invalid configuration for `serve`.
 import { readFileSync } from 'node:fs';
+import { getAsset, isSea } from 'node:sea';
 import { Command, CommanderError } from 'commander';
 import type { Logger } from 'pino';
 import { type Env, setAt } from '../config/env.ts';
@@ -134,10 +135,12 @@ function linkedServices(resolved: Resolved): string[] {
   return [...new Set(resolved.serviceLinks.values())].sort();
 }
 
+/** The package's version; the single executable embeds the package.json as an asset of the same name. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
+  const text = isSea()
+    ? getAsset('package.json', 'utf8')
+    : readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  const pkg = JSON.parse(text) as { version: string };
   return pkg.version;
 }
 

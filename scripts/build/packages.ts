@@ -1,0 +1,10 @@
+/** The published packages (folders under packages/), each after the packages it depends on. */
+export const PUBLISHED = [
+  'protocol',
+  'engine-kit',
+  'client',
+  'server',
+  'engine-redis',
+  'engine-nats',
+  'bench',
+] as const;
