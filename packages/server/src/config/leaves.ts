@@ -207,3 +207,56 @@ export const fieldName: Leaf<string> = leaf((input) =>
         `expected a field name of at most 128 characters without quotes or backslashes, got ${show(input)}`,
       ),
 );
+
+/** A Pusher app id or key: 1 to 128 characters from `A-Z a-z 0-9 _ - .` (they appear in URL paths), or `''`. */
+const PUSHER_NAME = /^[A-Za-z0-9_\-.]{1,128}$/;
+export const pusherField: Leaf<string> = leaf((input) =>
+  input === '' || (typeof input === 'string' && PUSHER_NAME.test(input))
+    ? ok(input)
+    : fail(`expected 1 to 128 characters from [A-Za-z0-9_-.], got ${show(input)}`),
+);
+
+/**
+ * Pusher apps: an array of `{id, key, secret}` (the environment gives it as JSON text). Ids and keys as
+ * `pusherField`, secrets non-empty; no two apps share an id or a key. Secrets are never echoed.
+ */
+export const pusherApps: Leaf<readonly { id: string; key: string; secret: string }[]> = leaf((input) => {
+  let value = input;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch {
+      return fail('expected a JSON array of {"id","key","secret"} (value not shown)');
+    }
+  }
+  if (!Array.isArray(value)) return fail(`expected an array of {"id","key","secret"}, got ${show(value)}`);
+  const apps: { id: string; key: string; secret: string }[] = [];
+  for (const [i, item] of value.entries()) {
+    const o = item as Record<string, unknown> | null;
+    const keys = typeof o === 'object' && o !== null ? Object.keys(o).sort().join(',') : '';
+    if (
+      keys !== 'id,key,secret' ||
+      typeof o!.id !== 'string' ||
+      !PUSHER_NAME.test(o!.id) ||
+      typeof o!.key !== 'string' ||
+      !PUSHER_NAME.test(o!.key) ||
+      typeof o!.secret !== 'string' ||
+      o!.secret === '' ||
+      o!.secret.length > 1024
+    )
+      return fail(
+        `app ${i + 1} must be {"id","key","secret"}: id and key 1 to 128 characters from [A-Za-z0-9_-.], a non-empty secret (value not shown)`,
+      );
+    if (apps.some((a) => a.id === o!.id || a.key === o!.key))
+      return fail(`app ${i + 1} has the id or the key of an earlier app`);
+    apps.push({ id: o!.id as string, key: o!.key as string, secret: o!.secret as string });
+  }
+  return ok(apps);
+});
+
+/** Null for an http:// or https:// URL, else what is wrong. */
+export function httpUrlError(input: string): string | null {
+  return URL.canParse(input) && /^https?:$/.test(new URL(input).protocol)
+    ? null
+    : `expected an http:// or https:// URL, got ${show(redactUrl(input))}`;
+}

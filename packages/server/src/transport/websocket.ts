@@ -87,6 +87,18 @@ export class WebSocketTransport implements Transport {
     this.#ws.close(d.code, d.reason);
   }
 
+  /** Writes the bytes of whole frames built by a dialect on top of this transport (Pusher). */
+  writeFrame(bytes: Buffer): void {
+    this.#write(bytes);
+  }
+
+  /** Closes with `code` after everything queued, without a `disconnect` frame (a dialect sent its own). */
+  closeWith(code: number, reason: string): void {
+    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    this.#writer.flush();
+    this.#ws.close(code, reason);
+  }
+
   /** Destroys the socket now, close handshake or not: for a peer still connected when a drain's time is up. */
   terminate(): void {
     this.#writer.discard();
