@@ -97,6 +97,9 @@ export class WebSocketTransport implements Transport {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     this.#writer.flush();
     this.#ws.close(code, reason);
+    // Some clients never end their half of the TCP connection after the close handshake (pusher-js's Node build):
+    // the socket is destroyed after a grace instead of after ws's 30 s.
+    setTimeout(() => this.#ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
   }
 
   /** Destroys the socket now, close handshake or not: for a peer still connected when a drain's time is up. */
