@@ -253,10 +253,3 @@ export const pusherApps: Leaf<readonly { id: string; key: string; secret: string
   }
   return ok(apps);
 });
-
-/** Null for an http:// or https:// URL, else what is wrong. */
-export function httpUrlError(input: string): string | null {
-  return URL.canParse(input) && /^https?:$/.test(new URL(input).protocol)
-    ? null
-    : `expected an http:// or https:// URL, got ${show(redactUrl(input))}`;
-}

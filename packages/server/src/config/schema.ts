@@ -18,7 +18,6 @@ import {
   fieldName,
   host,
   httpUrl,
-  httpUrlError,
   integer,
   type Leaf,
   list,
@@ -149,10 +148,6 @@ export const SPEC: Spec<Config> = {
     appSecret: f('appSecret', secretText, 'secret'),
     apps: f('apps', pusherApps, 'secret'),
     clientEventRate: f('clientEventRate', integer(0)),
-    webhookUrls: f(
-      'webhookUrls',
-      list('URLs', (u) => httpUrlError(u)),
-    ),
   },
   log: { level: f('level', oneOf(LOG_LEVELS), 'plain', '--log-level') },
   strictEnv: f('strictEnv', boolean, 'plain', '--strict-env'),

@@ -128,8 +128,6 @@ export interface Config {
     readonly apps: readonly PusherApp[];
     /** Client events (`client-…`) per connection per second; more are refused with `pusher:error` 4301. */
     readonly clientEventRate: number;
-    /** Webhook URLs: each app's events (occupancy, presence, client events) are POSTed there, signed. */
-    readonly webhookUrls: readonly string[];
   };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
