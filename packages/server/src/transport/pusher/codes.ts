@@ -9,7 +9,6 @@ import type { CloseReason } from '@switchboard/protocol';
 export const PUSHER_CODES = {
   4001: 'Application does not exist: no app has this key',
   4004: 'Application is over connection quota: the hub is at its connection limit',
-  4005: 'Path not found: connect to /app/{key}',
   4006: 'Invalid version string format',
   4007: 'Unsupported protocol version: the hub speaks protocol 7 (and 5 to 7)',
   4008: 'No protocol version supplied',
