@@ -7,7 +7,6 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { until } from '@switchboard/test-helpers/wait';
 import type { Browser, Page } from 'playwright-core';
 import { eventually, launchBrowser, openPage } from '../helpers/browser.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
@@ -197,10 +196,6 @@ describe('pusher-js and Laravel Echo in Chromium', () => {
     } finally {
       await auth.close();
     }
-    await until(
-      () => problems.length === 0 || undefined,
-      () => problems.join('\n'),
-      1,
-    );
+    assert.deepEqual(problems, []);
   });
 });
