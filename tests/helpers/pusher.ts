@@ -6,7 +6,6 @@ import { until } from '@switchboard/test-helpers/wait';
 import Pusher from 'pusher';
 import PusherJsModule from 'pusher-js';
 import type * as PusherJsTypes from 'pusher-js/types/src/core/pusher.js';
-import type { TestHub } from './hub.ts';
 
 // pusher-js is CommonJS whose types say `export default`: under nodenext the default import is the class at run
 // time, typed as the module.
@@ -19,7 +18,10 @@ const PusherJsClass = PusherJsModule as unknown as new (
 export const APP = { id: 'app-1', key: 'app-key-1', secret: 'app-secret-0123456789' } as const;
 
 /** The server SDK pointed at the hub. */
-export function serverSdk(hub: TestHub, app: { id: string; key: string; secret: string } = APP): Pusher {
+export function serverSdk(
+  hub: { readonly port: number },
+  app: { id: string; key: string; secret: string } = APP,
+): Pusher {
   return new Pusher({
     appId: app.id,
     key: app.key,
@@ -80,7 +82,7 @@ export async function startAuthServer(sdk: Pusher, defaultUser = { user_id: 'u1'
 
 /** pusher-js (Node build), unmodified, pointed at the hub; resolves once connected. */
 export async function connectPusherJs(
-  hub: TestHub,
+  hub: { readonly port: number },
   auth: AuthServer | null,
   key: string = APP.key,
 ): Promise<PusherJs> {
