@@ -341,4 +341,12 @@ describe('Pusher dialect: pusher-js and the pusher server SDK', () => {
       sse.close();
     }
   });
+
+  it('keeps private and presence channels closed to anonymous Switchboard connections', async () => {
+    for (const channel of ['private-orders', 'presence-room', 'private-encrypted-vault']) {
+      const res = await fetch(`${hub.url}/sse?channel=${channel}`);
+      assert.equal(res.status, 401, channel);
+      await res.body?.cancel();
+    }
+  });
 });
