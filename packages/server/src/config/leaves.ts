@@ -220,7 +220,7 @@ export const pusherField: Leaf<string> = leaf((input) =>
  * Pusher apps: an array of `{id, key, secret}` (the environment gives it as JSON text). Ids and keys as
  * `pusherField`, secrets non-empty; no two apps share an id or a key. Secrets are never echoed.
  */
-export const pusherApps: Leaf<readonly { id: string; key: string; secret: string }[]> = leaf((input) => {
+export const pusherApps: Leaf<readonly PusherAppValue[]> = leaf((input) => {
   let value = input;
   if (typeof value === 'string') {
     try {
@@ -230,26 +230,48 @@ export const pusherApps: Leaf<readonly { id: string; key: string; secret: string
     }
   }
   if (!Array.isArray(value)) return fail(`expected an array of {"id","key","secret"}, got ${show(value)}`);
-  const apps: { id: string; key: string; secret: string }[] = [];
+  const apps: PusherAppValue[] = [];
   for (const [i, item] of value.entries()) {
-    const o = item as Record<string, unknown> | null;
-    const keys = typeof o === 'object' && o !== null ? Object.keys(o).sort().join(',') : '';
+    const o = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    const keys = Object.keys(o)
+      .filter((k) => k !== 'webhookUrl')
+      .sort()
+      .join(',');
+    const { id, key, secret, webhookUrl } = o;
     if (
       keys !== 'id,key,secret' ||
-      typeof o!.id !== 'string' ||
-      !PUSHER_NAME.test(o!.id) ||
-      typeof o!.key !== 'string' ||
-      !PUSHER_NAME.test(o!.key) ||
-      typeof o!.secret !== 'string' ||
-      o!.secret === '' ||
-      o!.secret.length > 1024
+      typeof id !== 'string' ||
+      !PUSHER_NAME.test(id) ||
+      typeof key !== 'string' ||
+      !PUSHER_NAME.test(key) ||
+      typeof secret !== 'string' ||
+      secret === '' ||
+      secret.length > 1024
     )
       return fail(
-        `app ${i + 1} must be {"id","key","secret"}: id and key 1 to 128 characters from [A-Za-z0-9_-.], a non-empty secret (value not shown)`,
+        `app ${i + 1} must be {"id","key","secret"} (and optionally "webhookUrl"): id and key 1 to 128 characters from [A-Za-z0-9_-.], a non-empty secret (value not shown)`,
       );
-    if (apps.some((a) => a.id === o!.id || a.key === o!.key))
+    if (
+      webhookUrl !== undefined &&
+      !(
+        typeof webhookUrl === 'string' &&
+        URL.canParse(webhookUrl) &&
+        /^https?:$/.test(new URL(webhookUrl).protocol)
+      )
+    )
+      return fail(`app ${i + 1}: webhookUrl must be an http:// or https:// URL`);
+    if (apps.some((a) => a.id === id || a.key === key))
       return fail(`app ${i + 1} has the id or the key of an earlier app`);
-    apps.push({ id: o!.id as string, key: o!.key as string, secret: o!.secret as string });
+    apps.push(
+      webhookUrl === undefined ? { id, key, secret } : { id, key, secret, webhookUrl: webhookUrl as string },
+    );
   }
   return ok(apps);
 });
+
+interface PusherAppValue {
+  id: string;
+  key: string;
+  secret: string;
+  webhookUrl?: string;
+}

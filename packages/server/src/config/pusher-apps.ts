@@ -2,8 +2,10 @@ import type { Config, PusherApp } from './types.ts';
 
 /** Every configured Pusher app: the one set by `pusher.appId`/`appKey`/`appSecret` first, then `pusher.apps`. */
 export function pusherAppsOf(config: Config): readonly PusherApp[] {
-  const { appId, appKey, appSecret, apps } = config.pusher;
-  return appId === '' ? apps : [{ id: appId, key: appKey, secret: appSecret }, ...apps];
+  const { appId, appKey, appSecret, appWebhookUrl, apps } = config.pusher;
+  if (appId === '') return apps;
+  const app = { id: appId, key: appKey, secret: appSecret };
+  return [appWebhookUrl === '' ? app : { ...app, webhookUrl: appWebhookUrl }, ...apps];
 }
 
 /**

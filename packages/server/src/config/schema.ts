@@ -146,6 +146,7 @@ export const SPEC: Spec<Config> = {
     appId: f('appId', pusherField),
     appKey: f('appKey', pusherField),
     appSecret: f('appSecret', secretText, 'secret'),
+    appWebhookUrl: f('appWebhookUrl', httpUrl, 'url'),
     apps: f('apps', pusherApps, 'secret'),
     clientEventRate: f('clientEventRate', integer(0)),
   },

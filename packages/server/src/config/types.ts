@@ -124,7 +124,9 @@ export interface Config {
     readonly appKey: string;
     /** That app's secret (signs channel authorizations and REST requests). */
     readonly appSecret: string;
-    /** More apps, each `{id, key, secret}`. */
+    /** Where that app's webhooks go ('' = none). */
+    readonly appWebhookUrl: string;
+    /** More apps, each `{id, key, secret}` and optionally `webhookUrl`. */
     readonly apps: readonly PusherApp[];
     /** Client events (`client-…`) per connection per second; more are refused with `pusher:error` 4301. */
     readonly clientEventRate: number;
@@ -144,6 +146,8 @@ export interface PusherApp {
   readonly id: string;
   readonly key: string;
   readonly secret: string;
+  /** Where the app's webhooks are POSTed, signed with its secret; absent for none. */
+  readonly webhookUrl?: string;
 }
 
 /** Delivery policies; see docs/protocol.md for what a subscriber sees under each. */

@@ -11,6 +11,7 @@ import { hubChannel } from '../../transport/pusher/names.ts';
 import type { Roster } from '../../transport/pusher/roster.ts';
 import type { PusherTransport } from '../../transport/pusher/transport.ts';
 import { channelAuthValid, userAuthValid } from './signatures.ts';
+import type { PusherWebhooks } from './webhooks.ts';
 
 /**
  * What a Pusher connection is to the hub: it subscribes any channel the endpoint lets it (public ones freely,
@@ -46,6 +47,9 @@ export class PusherConnection {
   readonly #roster: Roster;
   readonly #clientEvents: TokenBucket | null;
   readonly #commands: TokenBucket | null;
+  readonly #webhooks: PusherWebhooks;
+  /** Live subscriptions: hub channel -> Pusher name (for the webhooks sent when they end). */
+  readonly #channels = new Map<string, string>();
   /** The user a sign-in or a presence authorization made this connection, once one did. */
   #user: string | null = null;
   #signedIn = false;
@@ -56,7 +60,9 @@ export class PusherConnection {
     session: Session,
     transport: PusherTransport,
     roster: Roster,
+    webhooks: PusherWebhooks,
   ) {
+    this.#webhooks = webhooks;
     this.#node = node;
     this.#app = app;
     this.#session = session;
@@ -157,6 +163,8 @@ export class PusherConnection {
       }
       return;
     }
+    this.#channels.set(channel, name);
+    if (this.#webhooks.wants(this.#app)) this.#occupancy(channel, name, 'joined');
     if (kind.presence)
       await this.#presenceSucceeded(
         name,
@@ -192,6 +200,8 @@ export class PusherConnection {
     const channel = hubChannel(name);
     if (channel === null) return;
     this.#roster.end(channel);
+    if (this.#channels.delete(channel) && this.#webhooks.wants(this.#app))
+      this.#occupancy(channel, name, 'left');
     // Pusher answers nothing, and unsubscribing a channel not subscribed is not an error.
     this.#session.unsubscribe(channel, undefined, { reply: () => {} });
   }
@@ -237,6 +247,14 @@ export class PusherConnection {
         : { event: m.event, data: m.data ?? null };
     try {
       await this.#node.publish(channel, envelope, { info: this.#session.clientInfo }, 'client');
+      this.#webhooks.emit(this.#app, {
+        name: 'client_event',
+        channel: name,
+        event: m.event,
+        data: typeof m.data === 'string' ? m.data : JSON.stringify(m.data ?? null),
+        socket_id: this.socketId,
+        ...(envelope.user_id === undefined ? {} : { user_id: envelope.user_id }),
+      });
     } catch (err) {
       this.#error(null, `client event refused: ${toSwitchboardError(err).message}`);
     }
@@ -251,6 +269,46 @@ export class PusherConnection {
 
   #error(code: number | null, message: string): void {
     if (this.#session.open) this.#transport.event({ event: 'pusher:error', data: { code, message } });
+  }
+
+  /** The connection closed: its channels' webhooks (vacated, member removed), as if each was unsubscribed. */
+  closed(): void {
+    if (!this.#webhooks.wants(this.#app)) return;
+    for (const [channel, name] of this.#channels) this.#occupancy(channel, name, 'left');
+    this.#channels.clear();
+  }
+
+  /**
+   * Webhooks for this connection joining or leaving `channel`: occupied / vacated when no other connection (on
+   * any node, by the engine's presence) is subscribed, member_added / member_removed when no other connection of
+   * the same user is on the presence channel. Asked after the fact, so this connection's own entry is left out.
+   */
+  #occupancy(channel: string, name: string, change: 'joined' | 'left'): void {
+    const self = this.#session.id;
+    const user = this.#user;
+    const work = async () => {
+      let others: number;
+      let sameUser = 0;
+      if (this.#node.channelOptions(channel).presence) {
+        const entries = (await this.#node.presence(channel)).filter((e) => e.client !== self);
+        others = entries.length;
+        sameUser = entries.filter((e) => e.user !== null && e.user === user).length;
+      } else {
+        others = Math.max(0, this.#node.hub.subscriberCount(channel) - (change === 'joined' ? 1 : 0));
+      }
+      if (pusherKindOf(name).presence && user !== null && sameUser === 0)
+        this.#webhooks.emit(this.#app, {
+          name: change === 'joined' ? 'member_added' : 'member_removed',
+          channel: name,
+          user_id: user,
+        });
+      if (others === 0)
+        this.#webhooks.emit(this.#app, {
+          name: change === 'joined' ? 'channel_occupied' : 'channel_vacated',
+          channel: name,
+        });
+    };
+    work().catch((err: unknown) => this.#node.logFailure('pusher webhook check failed', err, { channel }));
   }
 
   /** The client did not answer pings in time (4201). */

@@ -14,6 +14,7 @@ import { PusherTransport } from '../../transport/pusher/transport.ts';
 import { WebSocketTransport } from '../../transport/websocket.ts';
 import { encodeTextFrame } from '../../transport/ws-frame.ts';
 import { PusherConnection, pusherIdentity } from './connection.ts';
+import { PusherWebhooks } from './webhooks.ts';
 
 /** What pusher-js is told: send `pusher:ping` after this many seconds without a message (Pusher's own value). */
 export const ACTIVITY_TIMEOUT_S = 120;
@@ -39,9 +40,11 @@ export class PusherEndpoint {
   readonly #wss: WebSocketServer;
   readonly #connections = new Map<WebSocketTransport, PusherConnection>();
   readonly #heartbeats: HeartbeatWheel<WebSocketTransport>;
+  readonly #webhooks: PusherWebhooks;
 
   constructor(node: SwitchboardNode) {
     this.#node = node;
+    this.#webhooks = new PusherWebhooks(node.logger);
     this.#apps = new Map(pusherAppsOf(node.config).map((a) => [a.key, a]));
     this.#heartbeats = new HeartbeatWheel(
       node.config.heartbeat.intervalMs,
@@ -117,7 +120,7 @@ export class PusherEndpoint {
     const roster = new Roster(socketId);
     const transport = new PusherTransport(bytes, roster);
     const session = this.#node.createSession(transport, pusherIdentity(null), socketId);
-    const connection = new PusherConnection(this.#node, app, session, transport, roster);
+    const connection = new PusherConnection(this.#node, app, session, transport, roster, this.#webhooks);
     this.#connections.set(bytes, connection);
     this.#heartbeats.add(bytes);
     transport.event({
@@ -140,6 +143,7 @@ export class PusherEndpoint {
       this.#connections.delete(bytes);
       this.#heartbeats.delete(bytes);
       session.closed();
+      connection.closed();
     });
   }
 
