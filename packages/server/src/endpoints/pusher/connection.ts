@@ -48,7 +48,7 @@ export class PusherConnection {
   readonly #clientEvents: TokenBucket | null;
   readonly #commands: TokenBucket | null;
   readonly #webhooks: PusherWebhooks;
-  /** Live subscriptions: hub channel -> Pusher name (for the webhooks sent when they end). */
+  /** Subscriptions live or in flight: hub channel -> Pusher name (for the webhooks sent when they end). */
   readonly #channels = new Map<string, string>();
   /** The user a sign-in or a presence authorization made this connection, once one did. */
   #user: string | null = null;
@@ -110,6 +110,8 @@ export class PusherConnection {
     if (typeof name !== 'string') return this.#error(null, 'pusher:subscribe needs a channel');
     const channel = hubChannel(name);
     if (channel === null) return this.#subscriptionError(name, 'InvalidChannel', 'invalid channel name', 400);
+    // Subscribing again to a channel this connection has (a client that lost track) changes nothing.
+    if (this.#channels.has(channel)) return;
     const kind = pusherKindOf(name);
     if (name.startsWith('#server-to-user-')) {
       if (!this.#signedIn || channel !== `server-to-user#${this.#user}`)
@@ -154,8 +156,11 @@ export class PusherConnection {
         }
       },
     };
+    // Held from now on, so a repeated subscribe while this one is in flight is ignored too.
+    this.#channels.set(channel, name);
     const live = await this.#session.subscribe({ channel, noEcho: true }, sink);
     if (!live) {
+      if (this.#channels.get(channel) === name) this.#channels.delete(channel);
       this.#roster.end(channel);
       if (answer?.type === 'error') {
         const status = answer.code === 'unauthorized' ? 401 : answer.code === 'forbidden' ? 403 : 400;
@@ -163,7 +168,6 @@ export class PusherConnection {
       }
       return;
     }
-    this.#channels.set(channel, name);
     if (this.#webhooks.wants(this.#app)) this.#occupancy(channel, name, 'joined');
     if (kind.presence)
       await this.#presenceSucceeded(
