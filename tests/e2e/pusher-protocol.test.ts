@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { until } from '@switchboard/test-helpers/wait';
 import WebSocket from 'ws';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { APP } from '../helpers/pusher.ts';
+import { APP, serverSdk } from '../helpers/pusher.ts';
 
 interface Raw {
   ws: WebSocket;
@@ -126,5 +126,65 @@ describe('Pusher heartbeats', () => {
     assert.equal(code, 4201);
     assert.ok(messages.some((m) => m.event === 'pusher:ping'));
     assert.equal(messages.find((m) => m.event === 'pusher:error')?.data.code, 4201);
+  });
+});
+
+describe('Pusher presence limit', () => {
+  let hub: TestHub;
+  before(async () => {
+    hub = await startTestHub({ pusher: { apps: [APP], maxPresenceMembers: 2 } });
+  });
+  after(() => hub.shutdown());
+
+  it('refuses a third user on a presence channel (403), and lets a member in again', async () => {
+    const sockets: WebSocket[] = [];
+    const join = async (user: string) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${hub.port}/app/${APP.key}?protocol=7`);
+      sockets.push(ws);
+      const messages: Record<string, any>[] = [];
+      ws.on('message', (d) => messages.push(JSON.parse(String(d)) as Record<string, any>));
+      await until(
+        () => messages.some((m) => m.event === 'pusher:connection_established'),
+        () => 'established',
+        10_000,
+      );
+      const socketId = JSON.parse(messages[0]!.data as string).socket_id as string;
+      const channelData = JSON.stringify({ user_id: user });
+      const { auth } = serverSdk(hub).authorizeChannel(socketId, 'presence-small', { user_id: user });
+      ws.send(
+        JSON.stringify({
+          event: 'pusher:subscribe',
+          data: { channel: 'presence-small', auth, channel_data: channelData },
+        }),
+      );
+      return until(
+        () =>
+          messages.find(
+            (m) =>
+              m.event.startsWith('pusher_internal:subscription_succeeded') ||
+              m.event === 'pusher:subscription_error',
+          ),
+        () => JSON.stringify(messages),
+        10_000,
+      );
+    };
+    try {
+      assert.equal((await join('u1')).event, 'pusher_internal:subscription_succeeded');
+      assert.equal((await join('u2')).event, 'pusher_internal:subscription_succeeded');
+      const third = await join('u3');
+      assert.equal(third.event, 'pusher:subscription_error');
+      assert.deepEqual(third.data, {
+        type: 'LimitReached',
+        error: 'the presence channel has its most members',
+        status: 403,
+      });
+      assert.equal(
+        (await join('u1')).event,
+        'pusher_internal:subscription_succeeded',
+        "u1's second connection",
+      );
+    } finally {
+      for (const ws of sockets) ws.terminate();
+    }
   });
 });

@@ -163,6 +163,7 @@ describe('environment variables', () => {
       SWITCHBOARD_PUSHER_APP_WEBHOOK_URL: 'https://app.example/pusher/webhooks',
       SWITCHBOARD_PUSHER_APPS: '[{"id":"app-2","key":"key-2","secret":"secret-2"}]',
       SWITCHBOARD_PUSHER_CLIENT_EVENT_RATE: '20',
+      SWITCHBOARD_PUSHER_MAX_PRESENCE_MEMBERS: '50',
       SWITCHBOARD_LOG_LEVEL: 'debug',
       SWITCHBOARD_STRICT_ENV: 'true',
     };
@@ -236,6 +237,7 @@ describe('environment variables', () => {
         appWebhookUrl: 'https://app.example/pusher/webhooks',
         apps: [{ id: 'app-2', key: 'key-2', secret: 'secret-2' }],
         clientEventRate: 20,
+        maxPresenceMembers: 50,
       },
       log: { level: 'debug' },
       strictEnv: true,

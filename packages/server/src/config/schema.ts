@@ -149,6 +149,7 @@ export const SPEC: Spec<Config> = {
     appWebhookUrl: f('appWebhookUrl', httpUrl, 'url'),
     apps: f('apps', pusherApps, 'secret'),
     clientEventRate: f('clientEventRate', integer(0)),
+    maxPresenceMembers: f('maxPresenceMembers', integer(1, 10_000)),
   },
   log: { level: f('level', oneOf(LOG_LEVELS), 'plain', '--log-level') },
   strictEnv: f('strictEnv', boolean, 'plain', '--strict-env'),

@@ -130,6 +130,11 @@ export interface Config {
     readonly apps: readonly PusherApp[];
     /** Client events (`client-…`) per connection per second; more are refused with `pusher:error` 4301. */
     readonly clientEventRate: number;
+    /**
+     * Most users on one presence channel (Pusher's limit is 100): a subscriber that would be one more is refused.
+     * Each Pusher presence subscriber keeps the channel's member list, so this bounds that memory.
+     */
+    readonly maxPresenceMembers: number;
   };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -110,35 +110,46 @@ export class PusherConnection {
     if (typeof name !== 'string') return this.#error(null, 'pusher:subscribe needs a channel');
     const channel = hubChannel(name);
     if (channel === null) return this.#subscriptionError(name, 'InvalidChannel', 'invalid channel name', 400);
-    // Subscribing again to a channel this connection has (a client that lost track) changes nothing.
+    // Subscribing again to a channel this connection has or is subscribing to (a client that lost track)
+    // changes nothing. Held from here, so a repeat while this one is checked and made is ignored too.
     if (this.#channels.has(channel)) return;
+    this.#channels.set(channel, name);
+    const live = await this.#join(d, name, channel);
+    if (!live && this.#channels.get(channel) === name) this.#channels.delete(channel);
+  }
+
+  /** Checks the subscription's credentials and subscribes; true once live. */
+  async #join(d: Record<string, unknown>, name: string, channel: string): Promise<boolean> {
     const kind = pusherKindOf(name);
     if (name.startsWith('#server-to-user-')) {
       if (!this.#signedIn || channel !== `server-to-user#${this.#user}`)
-        return this.#subscriptionError(name, 'AuthError', 'sign in as this user first', 403);
+        return this.#refused(name, 'AuthError', 'sign in as this user first', 403);
     } else if (kind.authorized) {
       let channelData: string | undefined;
       if (kind.presence) {
         if (typeof d.channel_data !== 'string')
-          return this.#subscriptionError(name, 'AuthError', 'presence channels need channel_data', 401);
+          return this.#refused(name, 'AuthError', 'presence channels need channel_data', 401);
         channelData = d.channel_data;
       }
       if (!channelAuthValid(this.#app, this.socketId, name, d.auth, channelData))
-        return this.#subscriptionError(name, 'AuthError', 'invalid authorization signature', 401);
+        return this.#refused(name, 'AuthError', 'invalid authorization signature', 401);
       if (channelData !== undefined) {
         const member = parseObject(channelData);
         const user = member?.user_id;
         const id = typeof user === 'number' && Number.isFinite(user) ? String(user) : user;
         if (typeof id !== 'string' || id === '')
-          return this.#subscriptionError(name, 'AuthError', 'channel_data needs a user_id', 401);
+          return this.#refused(name, 'AuthError', 'channel_data needs a user_id', 401);
         if (this.#user !== null && this.#user !== id)
-          return this.#subscriptionError(name, 'AuthError', 'one user per connection', 403);
+          return this.#refused(name, 'AuthError', 'one user per connection', 403);
         if (this.#user === null) {
           this.#user = id;
           this.#session.assume(pusherIdentity(id, member!.user_info));
         }
       }
     }
+    if (kind.presence && !(await this.#roomOnPresence(channel)))
+      return this.#refused(name, 'LimitReached', 'the presence channel has its most members', 403);
+    if (!this.#session.open) return false;
     if (kind.presence) this.#roster.start(channel);
     let answer: ServerFrame | undefined;
     const sink: ReplySink = {
@@ -156,17 +167,14 @@ export class PusherConnection {
         }
       },
     };
-    // Held from now on, so a repeated subscribe while this one is in flight is ignored too.
-    this.#channels.set(channel, name);
     const live = await this.#session.subscribe({ channel, noEcho: true }, sink);
     if (!live) {
-      if (this.#channels.get(channel) === name) this.#channels.delete(channel);
       this.#roster.end(channel);
       if (answer?.type === 'error') {
         const status = answer.code === 'unauthorized' ? 401 : answer.code === 'forbidden' ? 403 : 400;
-        return this.#subscriptionError(name, 'SubscriptionError', answer.message, status);
+        return this.#refused(name, 'SubscriptionError', answer.message, status);
       }
-      return;
+      return false;
     }
     if (this.#webhooks.wants(this.#app)) this.#occupancy(channel, name, 'joined');
     if (kind.presence)
@@ -175,6 +183,23 @@ export class PusherConnection {
         channel,
         kind.cache && answer?.type === 'subscribed' && answer.offset === 0,
       );
+    return true;
+  }
+
+  #refused(channel: string, type: string, error: string, status: number): false {
+    this.#subscriptionError(channel, type, error, status);
+    return false;
+  }
+
+  /** Whether this connection's user may join `channel`: already a member, or under `pusher.maxPresenceMembers`. */
+  async #roomOnPresence(channel: string): Promise<boolean> {
+    const entries = await this.#node.presence(channel);
+    const users = new Set<string>();
+    for (const e of entries) if (e.user !== null) users.add(e.user);
+    return (
+      (this.#user !== null && users.has(this.#user)) ||
+      users.size < this.#node.config.pusher.maxPresenceMembers
+    );
   }
 
   async #presenceSucceeded(name: string, channel: string, cacheMiss: boolean): Promise<void> {
