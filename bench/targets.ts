@@ -4,7 +4,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DIALECTS, type Dialect, STUCK_NAMESPACES_JSON, type Transport } from '@switchboard/bench';
+import {
+  BENCH_PUSHER_APP,
+  DIALECTS,
+  type Dialect,
+  STUCK_NAMESPACES_JSON,
+  type Transport,
+} from '@switchboard/bench';
 import { nchanAvailable, startNchan } from './adapters/nchan.ts';
 import { redisAvailable, startRedisHub } from './adapters/redis-nodes.ts';
 import { socketIoAvailable } from './adapters/socketio.ts';
@@ -89,6 +95,29 @@ export function checkoutTarget(dir: string): TargetDef {
   };
 }
 
+/** The hub with one Pusher app, measured through the Pusher dialect. */
+function pusherTarget(): TargetDef {
+  const hub = switchboard('switchboard-pusher', [], true);
+  return {
+    ...hub,
+    dialect: DIALECTS.pusher,
+    transports: ['ws'],
+    start: (port, apiKey, pin) =>
+      startNode(
+        HUB_BIN,
+        ['serve', '--port', String(port), '--api-key', apiKey, '--log-level', 'warn'],
+        port,
+        pin,
+        {
+          ...process.env,
+          SWITCHBOARD_PUSHER_APP_ID: BENCH_PUSHER_APP.id,
+          SWITCHBOARD_PUSHER_APP_KEY: BENCH_PUSHER_APP.key,
+          SWITCHBOARD_PUSHER_APP_SECRET: BENCH_PUSHER_APP.secret,
+        },
+      ),
+  };
+}
+
 function baseline(name: string, transport: Transport): TargetDef {
   const script = `${ROOT}bench/baselines/${name}.ts`;
   return {
@@ -105,6 +134,9 @@ export const TARGETS: TargetDef[] = [
   // The same hub with a small young generation (see docs/benchmarks.md, idle memory): less memory per idle
   // connection for some CPU at high message rates. Opt-in; the full run in the docs names it.
   switchboard('switchboard-lowmem', ['--max-semi-space-size=4'], true),
+  // The same hub's Pusher Channels dialect (pusher-js's protocol at /app/{key}), against its own protocol:
+  // opt-in, `--targets switchboard,switchboard-pusher --scenario fanout` (docs/benchmarks.md).
+  pusherTarget(),
   baseline('ws-naive', 'ws'),
   baseline('ws-once', 'ws'),
   baseline('sse-naive', 'sse'),

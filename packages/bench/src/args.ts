@@ -32,7 +32,7 @@ export const OPTIONS = {
 export const USAGE = `options:
   --target URL           hub to load (default http://127.0.0.1:8080)
   --api-key KEY          bearer key of the hub's HTTP API (default: $SWITCHBOARD_API_KEY)
-  --dialect NAME         switchboard (default), nchan or socketio
+  --dialect NAME         switchboard (default), nchan, socketio or pusher
   --transport ws|sse|both   (default both)
   --scenario LIST        comma-separated: ${SCENARIOS.join(', ')} (default all but stuck)
   --subscribers N        subscribers for every scenario (fan-out runs this one size)

@@ -3,7 +3,7 @@
 // nchan and Socket.IO are the peers the suite compares against.
 
 export type Transport = 'ws' | 'sse';
-export type DialectName = 'switchboard' | 'nchan' | 'socketio';
+export type DialectName = 'switchboard' | 'nchan' | 'socketio' | 'pusher';
 
 /** One HTTP request of the publisher. */
 export interface PublishRequest {
@@ -88,8 +88,42 @@ const socketio: Dialect = {
   broadcastRequest: switchboard.broadcastRequest,
 };
 
-export const DIALECTS: Record<DialectName, Dialect> = { switchboard, nchan, socketio };
+/** The key of the Pusher app the `switchboard-pusher` target configures (bench/targets.ts). */
+export const BENCH_PUSHER_APP = { id: 'bench', key: 'bench-key', secret: 'bench-secret-not-for-production' };
+
+/**
+ * Switchboard's Pusher Channels dialect (protocol 7 at `/app/{key}`) on public channels. Publications go through
+ * the hub's own API as a Pusher envelope (`{"event","data"}`), so each subscriber gets a Pusher event whose
+ * `data` is the payload object (its send time and sequence readable as they are); the Pusher REST API would
+ * need a signature per request, which this publisher's pre-built bodies cannot carry.
+ */
+const pusher: Dialect = {
+  name: 'pusher',
+  transports: ['ws'],
+  broadcast: true,
+  wsPath: () => `/app/${BENCH_PUSHER_APP.key}?protocol=7&client=bench&version=1`,
+  wsOpen: (channel) => [JSON.stringify({ event: 'pusher:subscribe', data: { channel } })],
+  ssePath: () => {
+    throw new Error('the Pusher dialect has no SSE transport (its channels do: use the switchboard dialect)');
+  },
+  readyOnHandshake: false,
+  control: (text) => {
+    if (text.includes('"event":"pusher_internal:subscription_succeeded"')) return 'subscribed';
+    if (text.includes('"event":"pusher:ping"')) return ['{"event":"pusher:pong","data":{}}'];
+    return null;
+  },
+  publish: (channel, data) => ({
+    path: '/api/publish',
+    body: `{"channel":${JSON.stringify(channel)},"data":{"event":"bench","data":${data}}}`,
+  }),
+  broadcastRequest: (channels, data) => ({
+    path: '/api/broadcast',
+    body: `{"channels":${JSON.stringify(channels)},"data":{"event":"bench","data":${data}}}`,
+  }),
+};
+
+export const DIALECTS: Record<DialectName, Dialect> = { switchboard, nchan, socketio, pusher };
 
 export function isDialectName(s: string): s is DialectName {
-  return s === 'switchboard' || s === 'nchan' || s === 'socketio';
+  return s === 'switchboard' || s === 'nchan' || s === 'socketio' || s === 'pusher';
 }

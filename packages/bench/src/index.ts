@@ -3,7 +3,7 @@
 export { ArgsError, type CommonArgs, parseCommon, USAGE } from './args.ts';
 export { runBenchCli } from './cli.ts';
 export type { RunContext, Target } from './context.ts';
-export { DIALECTS, type Dialect, type DialectName, type Transport } from './dialect.ts';
+export { BENCH_PUSHER_APP, DIALECTS, type Dialect, type DialectName, type Transport } from './dialect.ts';
 export { createGenerator, type Generator, maxSubscribers, workerCount } from './generator.ts';
 export { Histogram, type LatencySummary, summarize } from './histogram.ts';
 export { CpuMeter, openFileLimit, treeCpuSeconds, treeRssKb } from './probes.ts';

@@ -4,14 +4,17 @@ import type { Engine } from '@switchboard/engine-kit';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/index.ts';
 import { TicketStore } from './auth/tickets.ts';
+import { pusherAppsOf } from './config/pusher-apps.ts';
 import type { Config } from './config/types.ts';
 import { SwitchboardNode } from './core/node.ts';
+import { PusherEndpoint } from './endpoints/pusher/endpoint.ts';
 import { SseEndpoint } from './endpoints/sse.ts';
 import { WebSocketEndpoint } from './endpoints/websocket.ts';
 import { createEngine } from './engine/create.ts';
 import { disconnectFor } from './errors.ts';
 import { Api } from './http/api.ts';
 import { Guard } from './http/guard.ts';
+import { PusherApi } from './http/pusher-api.ts';
 import { createHttpServer } from './http/server.ts';
 import { Metrics } from './observability/metrics.ts';
 
@@ -48,8 +51,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const engine = options.engine ?? (await createEngine(config.engine.url, logger));
   let ws: WebSocketEndpoint | undefined;
   let sse: SseEndpoint | undefined;
+  let pusher: PusherEndpoint | null = null;
   const metrics = new Metrics({
-    connections: () => ({ websocket: ws?.count ?? 0, sse: sse?.count ?? 0 }),
+    connections: () => ({ websocket: (ws?.count ?? 0) + (pusher?.count ?? 0), sse: sse?.count ?? 0 }),
     channels: () => node.hub.channelCount,
     outgoingBytes: () => node.outgoingBytes(),
   });
@@ -60,12 +64,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
   ws = new WebSocketEndpoint(node);
   sse = new SseEndpoint(node, tickets);
   const api = new Api(node, { admin: apiKeys, publish: config.api.publishKeys }, tickets);
+  // The Pusher dialect is live when an app is configured: its WebSocket endpoint and its REST API.
+  const pusherParts =
+    pusherAppsOf(config).length === 0 ? null : { ws: new PusherEndpoint(node), api: new PusherApi(node) };
+  pusher = pusherParts?.ws ?? null;
   await node.start();
   ws.start();
+  pusher?.start();
   sse.start();
   guard.start();
 
-  const http = createHttpServer({ node, api, ws, sse, guard });
+  const http = createHttpServer({ node, api, ws, sse, guard, pusher: pusherParts });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.server.port, config.server.host, () => {
@@ -85,8 +94,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
       http.closeIdleConnections();
       node.drain(disconnectFor('shutdown'));
       const deadline = Date.now() + config.server.shutdownTimeoutMs;
-      while ((ws?.count ?? 0) + (sse?.count ?? 0) > 0 && Date.now() < deadline) await sleep(25);
+      while ((ws?.count ?? 0) + (sse?.count ?? 0) + (pusher?.count ?? 0) > 0 && Date.now() < deadline)
+        await sleep(25);
       ws?.stop();
+      pusher?.stop();
       sse?.stop();
       guard.stop();
       api.stop();

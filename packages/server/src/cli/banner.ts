@@ -1,4 +1,5 @@
 import { redactUrl } from '../config/leaves.ts';
+import { pusherAppsOf } from '../config/pusher-apps.ts';
 import type { Config } from '../config/types.ts';
 import { authConfigured } from '../core/channel-options.ts';
 
@@ -25,6 +26,11 @@ export function banner(server: Listening, config: Config): string {
     `  SSE        http://${base}/sse?channel=<name>`,
     `  HTTP API   http://${base}/api/publish  (Authorization: Bearer <key>)`,
   ];
+  const apps = pusherAppsOf(config);
+  if (apps.length > 0)
+    lines.push(
+      `  Pusher     ws://${base}/app/<key>, http://${base}/apps/<id>  (${apps.length === 1 ? '1 app' : `${apps.length} apps`})`,
+    );
   if (server.generatedApiKey !== null)
     lines.push(
       `  API key    ${server.generatedApiKey}  (generated for this run; set SWITCHBOARD_API_KEY to keep your own)`,

@@ -59,6 +59,15 @@ export const DEFAULTS: Config = {
   heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
   sse: { retryMs: 2_000 },
   idempotency: { ttlMs: 5 * 60_000 },
+  pusher: {
+    appId: '',
+    appKey: '',
+    appSecret: '',
+    appWebhookUrl: '',
+    apps: [],
+    clientEventRate: 10,
+    maxPresenceMembers: 100,
+  },
   log: { level: 'info' },
   strictEnv: false,
 };

@@ -101,9 +101,9 @@ export function readEnv(env: Env): EnvSource {
     }
     const name = names.find((n) => value(env, n) !== undefined);
     if (name === undefined) continue;
-    // List options are comma-separated in the environment.
+    // List options are comma-separated in the environment; `pusher.apps` is JSON (its objects hold commas).
     const v = value(env, name)!;
-    const isList = Array.isArray(valueAt(DEFAULTS, info.path));
+    const isList = Array.isArray(valueAt(DEFAULTS, info.path)) && info.raw !== 'pusher.apps';
     setAt(
       raw,
       info.raw,

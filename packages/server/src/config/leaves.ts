@@ -207,3 +207,71 @@ export const fieldName: Leaf<string> = leaf((input) =>
         `expected a field name of at most 128 characters without quotes or backslashes, got ${show(input)}`,
       ),
 );
+
+/** A Pusher app id or key: 1 to 128 characters from `A-Z a-z 0-9 _ - .` (they appear in URL paths), or `''`. */
+const PUSHER_NAME = /^[A-Za-z0-9_\-.]{1,128}$/;
+export const pusherField: Leaf<string> = leaf((input) =>
+  input === '' || (typeof input === 'string' && PUSHER_NAME.test(input))
+    ? ok(input)
+    : fail(`expected 1 to 128 characters from [A-Za-z0-9_-.], got ${show(input)}`),
+);
+
+/**
+ * Pusher apps: an array of `{id, key, secret}` (the environment gives it as JSON text). Ids and keys as
+ * `pusherField`, secrets non-empty; no two apps share an id or a key. Secrets are never echoed.
+ */
+export const pusherApps: Leaf<readonly PusherAppValue[]> = leaf((input) => {
+  let value = input;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch {
+      return fail('expected a JSON array of {"id","key","secret"} (value not shown)');
+    }
+  }
+  if (!Array.isArray(value)) return fail(`expected an array of {"id","key","secret"}, got ${show(value)}`);
+  const apps: PusherAppValue[] = [];
+  for (const [i, item] of value.entries()) {
+    const o = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    const keys = Object.keys(o)
+      .filter((k) => k !== 'webhookUrl')
+      .sort()
+      .join(',');
+    const { id, key, secret, webhookUrl } = o;
+    if (
+      keys !== 'id,key,secret' ||
+      typeof id !== 'string' ||
+      !PUSHER_NAME.test(id) ||
+      typeof key !== 'string' ||
+      !PUSHER_NAME.test(key) ||
+      typeof secret !== 'string' ||
+      secret === '' ||
+      secret.length > 1024
+    )
+      return fail(
+        `app ${i + 1} must be {"id","key","secret"} (and optionally "webhookUrl"): id and key 1 to 128 characters from [A-Za-z0-9_-.], a non-empty secret (value not shown)`,
+      );
+    if (
+      webhookUrl !== undefined &&
+      !(
+        typeof webhookUrl === 'string' &&
+        URL.canParse(webhookUrl) &&
+        /^https?:$/.test(new URL(webhookUrl).protocol)
+      )
+    )
+      return fail(`app ${i + 1}: webhookUrl must be an http:// or https:// URL`);
+    if (apps.some((a) => a.id === id || a.key === key))
+      return fail(`app ${i + 1} has the id or the key of an earlier app`);
+    apps.push(
+      webhookUrl === undefined ? { id, key, secret } : { id, key, secret, webhookUrl: webhookUrl as string },
+    );
+  }
+  return ok(apps);
+});
+
+interface PusherAppValue {
+  id: string;
+  key: string;
+  secret: string;
+  webhookUrl?: string;
+}

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { DEFAULTS } from './defaults.ts';
 import { redactUrl } from './leaves.ts';
 import { ConfigError, type ConfigSources, loadConfig, resolveConfig } from './load.ts';
+import { pusherAppsOf } from './pusher-apps.ts';
 import { FIELDS } from './schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
@@ -156,6 +157,13 @@ describe('environment variables', () => {
       SWITCHBOARD_HEARTBEAT_TIMEOUT: '20000',
       SWITCHBOARD_SSE_RETRY: '1.5s',
       SWITCHBOARD_IDEMPOTENCY_TTL: '1h',
+      SWITCHBOARD_PUSHER_APP_ID: 'app-1',
+      SWITCHBOARD_PUSHER_APP_KEY: 'key-1',
+      SWITCHBOARD_PUSHER_APP_SECRET: 'secret-1',
+      SWITCHBOARD_PUSHER_APP_WEBHOOK_URL: 'https://app.example/pusher/webhooks',
+      SWITCHBOARD_PUSHER_APPS: '[{"id":"app-2","key":"key-2","secret":"secret-2"}]',
+      SWITCHBOARD_PUSHER_CLIENT_EVENT_RATE: '20',
+      SWITCHBOARD_PUSHER_MAX_PRESENCE_MEMBERS: '50',
       SWITCHBOARD_LOG_LEVEL: 'debug',
       SWITCHBOARD_STRICT_ENV: 'true',
     };
@@ -222,6 +230,15 @@ describe('environment variables', () => {
       heartbeat: { intervalMs: 30_000, timeoutMs: 20_000 },
       sse: { retryMs: 1_500 },
       idempotency: { ttlMs: 3_600_000 },
+      pusher: {
+        appId: 'app-1',
+        appKey: 'key-1',
+        appSecret: 'secret-1',
+        appWebhookUrl: 'https://app.example/pusher/webhooks',
+        apps: [{ id: 'app-2', key: 'key-2', secret: 'secret-2' }],
+        clientEventRate: 20,
+        maxPresenceMembers: 50,
+      },
       log: { level: 'debug' },
       strictEnv: true,
     });
@@ -823,5 +840,39 @@ describe('Kubernetes service links (Services named switchboard…)', () => {
       `environment SWITCHBOARD_LOGLEVEL: unknown variable${ignored} (did you mean SWITCHBOARD_LOG_LEVEL?); see docs/configuration.md`;
     assert.deepEqual(resolveConfig({ env }).warnings, [line(', ignored')]);
     assert.deepEqual(problems({ env, flags: { strictEnv: true } }), [line('')]);
+  });
+});
+
+describe('pusher apps', () => {
+  it('come from the environment (one app) and the file (more), and go live together', () => {
+    const config = loadConfig({
+      env: {
+        SWITCHBOARD_PUSHER_APP_ID: 'a1',
+        SWITCHBOARD_PUSHER_APP_KEY: 'k1',
+        SWITCHBOARD_PUSHER_APP_SECRET: 's1',
+      },
+    });
+    assert.deepEqual(pusherAppsOf(config), [{ id: 'a1', key: 'k1', secret: 's1' }]);
+  });
+
+  it('refuse an app set in part, a repeated key, and an app without a secret, never echoing secrets', () => {
+    assert.throws(
+      () => loadConfig({ env: { SWITCHBOARD_PUSHER_APP_ID: 'a1', SWITCHBOARD_PUSHER_APP_KEY: 'k1' } }),
+      /set together or not at all/,
+    );
+    assert.throws(
+      () =>
+        loadConfig({
+          env: {
+            SWITCHBOARD_PUSHER_APPS:
+              '[{"id":"a","key":"k","secret":"top-secret"},{"id":"b","key":"k","secret":"x"}]',
+          },
+        }),
+      (e: Error) => /id or the key of an earlier app/.test(e.message) && !e.message.includes('top-secret'),
+    );
+    assert.throws(
+      () => loadConfig({ env: { SWITCHBOARD_PUSHER_APPS: '[{"id":"a","key":"k","secret":""}]' } }),
+      /non-empty secret/,
+    );
   });
 });

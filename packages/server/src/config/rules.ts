@@ -115,6 +115,20 @@ export const RULES: readonly Rule[] = [
         : null,
   },
   {
+    paths: ['pusher.appId', 'pusher.appKey', 'pusher.appSecret', 'pusher.appWebhookUrl'],
+    check: (c, d) => {
+      const { appId, appKey, appSecret } = c.pusher;
+      const set = [appId, appKey, appSecret].filter((v) => v !== '').length;
+      if (set !== 0 && set !== 3)
+        return `${d(c, 'pusher.appId')}, ${d(c, 'pusher.appKey')} and ${d(c, 'pusher.appSecret')} are set together or not at all`;
+      if (set === 0 && c.pusher.appWebhookUrl !== '')
+        return `${d(c, 'pusher.appWebhookUrl')} needs ${d(c, 'pusher.appId')}: it is that app's`;
+      if (set === 3 && c.pusher.apps.some((a) => a.id === appId || a.key === appKey))
+        return `${d(c, 'pusher.appId')}: the app's id or key is also in pusher.apps`;
+      return null;
+    },
+  },
+  {
     paths: ['server.headersTimeoutMs', 'server.requestTimeoutMs'],
     check: (c, d) =>
       c.server.headersTimeoutMs > c.server.requestTimeoutMs

@@ -113,6 +113,29 @@ export interface Config {
     /** How long a publish idempotency key is remembered. */
     readonly ttlMs: number;
   };
+  /**
+   * The Pusher Channels dialect (docs/pusher.md): apps whose pusher-js clients connect at `/app/{key}` and whose
+   * server SDKs call `/apps/{id}/…`. Live when at least one app is configured.
+   */
+  readonly pusher: {
+    /** One app's id, set with its key and secret (typically from the environment); '' for none. */
+    readonly appId: string;
+    /** That app's key (what pusher-js is given). */
+    readonly appKey: string;
+    /** That app's secret (signs channel authorizations and REST requests). */
+    readonly appSecret: string;
+    /** Where that app's webhooks go ('' = none). */
+    readonly appWebhookUrl: string;
+    /** More apps, each `{id, key, secret}` and optionally `webhookUrl`. */
+    readonly apps: readonly PusherApp[];
+    /** Client events (`client-…`) per connection per second; more are refused with `pusher:error` 4301. */
+    readonly clientEventRate: number;
+    /**
+     * Most users on one presence channel (Pusher's limit is 100): a subscriber that would be one more is refused.
+     * Each Pusher presence subscriber keeps the channel's member list, so this bounds that memory.
+     */
+    readonly maxPresenceMembers: number;
+  };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
@@ -121,6 +144,15 @@ export interface Config {
    * service links (a Service named `switchboard…`) are ignored either way.
    */
   readonly strictEnv: boolean;
+}
+
+/** One Pusher Channels app: pusher-js connects with its key, the server SDKs sign with its secret. */
+export interface PusherApp {
+  readonly id: string;
+  readonly key: string;
+  readonly secret: string;
+  /** Where the app's webhooks are POSTed, signed with its secret; absent for none. */
+  readonly webhookUrl?: string;
 }
 
 /** Delivery policies; see docs/protocol.md for what a subscriber sees under each. */

@@ -1,4 +1,5 @@
 import { namespaceOf, resolveNamespace } from '../config/namespaces.ts';
+import { type PusherKind, pusherAppsOf, pusherKindOf } from '../config/pusher-apps.ts';
 import type { ChannelConfig, Config } from '../config/types.ts';
 
 /** How a subscription is fed when its subscriber falls behind (see core/delivery), as the namespace set it. */
@@ -74,8 +75,38 @@ export function channelOptionsFrom(config: Config): (channel: string) => Channel
   };
   const fallback = build('');
   const named = new Map(Object.keys(config.namespaces).map((ns) => [ns, build(ns)]));
-  return (channel) => {
+  const byNamespace = (channel: string): ChannelOptions => {
     const ns = namespaceOf(channel);
     return ns === '' ? fallback : (named.get(ns) ?? fallback);
+  };
+  if (pusherAppsOf(config).length === 0) return byNamespace;
+  // With a Pusher app configured, a channel's Pusher prefix adds to what its namespace says.
+  const kinds = new Map<ChannelOptions, Map<string, ChannelOptions>>();
+  return (channel) => {
+    const base = byNamespace(channel);
+    const kind = pusherKindOf(channel);
+    if (!kind.authorized && !kind.cache) return base;
+    const key = `${kind.authorized}${kind.presence}${kind.cache}`;
+    const forBase = kinds.get(base) ?? new Map<string, ChannelOptions>();
+    kinds.set(base, forBase);
+    const options = forBase.get(key) ?? withPusherKind(base, kind);
+    forBase.set(key, options);
+    return options;
+  };
+}
+
+/**
+ * A Pusher channel kind over its namespace's options: authorized channels are never anonymous (a Switchboard
+ * connection needs a token granting them), presence channels track members and announce joins and leaves, cache
+ * channels give a new subscriber the last event (history keeps at least one).
+ */
+function withPusherKind(base: ChannelOptions, kind: PusherKind): ChannelOptions {
+  return {
+    ...base,
+    ...(kind.authorized ? { anonymous: false } : {}),
+    ...(kind.presence ? { presence: true, joinLeave: true } : {}),
+    ...(kind.cache
+      ? { lastValue: true, history: { ...base.history, size: Math.max(1, base.history.size) } }
+      : {}),
   };
 }

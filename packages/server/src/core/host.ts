@@ -22,6 +22,11 @@ export interface SubscribeRequest {
   readonly token?: string;
   /** At most this many deliveries per second (never above the namespace's cap). */
   readonly rate?: number;
+  /**
+   * The subscriber never gets publications whose `info.client` is its own id, whatever the channel's `echo`
+   * (the Pusher dialect: client events and `socket_id` exclusion).
+   */
+  readonly noEcho?: boolean;
 }
 
 /** What the node needs of a session to join it to a channel. */

@@ -111,8 +111,9 @@ export class SwitchboardNode implements SessionHost {
     return !this.#draining && this.#sessions.size < this.config.server.maxConnections;
   }
 
-  createSession(transport: Transport, identity: Identity = ANONYMOUS): Session {
-    const session = new Session(this, transport, randomUUID(), identity);
+  /** A session on `transport`; its id is `id` when the dialect has a format of its own for it (Pusher's socket ids). */
+  createSession(transport: Transport, identity: Identity = ANONYMOUS, id: string = randomUUID()): Session {
+    const session = new Session(this, transport, id, identity);
     this.#sessions.add(session);
     return session;
   }
@@ -192,7 +193,7 @@ export class SwitchboardNode implements SessionHost {
               rate: effective,
               highWater: this.deliveryHighWater,
             },
-      skipOwn: !options.echo,
+      skipOwn: !options.echo || request.noEcho === true,
       highWater: this.deliveryHighWater,
     });
     member.hold(sub);

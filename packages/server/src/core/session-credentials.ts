@@ -111,6 +111,18 @@ export class SessionCredentials {
     });
   }
 
+  /**
+   * Replaces the identity with one an endpoint vouches for (a Pusher sign-in or presence authorization, checked
+   * by its signature): no token, no expiry timer of its own.
+   */
+  assume(identity: Identity): void {
+    if (this.#stopped) return;
+    const previous = this.identity;
+    clearTimeout(this.#connectTimer);
+    this.#identity.replace(identity);
+    this.#host.changed(previous);
+  }
+
   /** Null when `token` is a valid subscription token for `channel` and this connection's user. */
   async checkSubscriptionToken(channel: string, token: string | undefined): Promise<Refusal | null> {
     if (token === undefined) return NEEDS_SUBSCRIPTION_TOKEN;

@@ -131,6 +131,14 @@ export class Session implements Member {
     this.transport.resumeFrom?.(channel, position);
   }
 
+  /**
+   * The connection is now `identity`, vouched for by its endpoint (not a token): presence entries show it, and
+   * disconnect-by-user finds it.
+   */
+  assume(identity: Identity): void {
+    this.#credentials.assume(identity);
+  }
+
   // ---- Commands ----
 
   /** Runs one command; its answer goes to `reply` (the connection, or an HTTP response). */

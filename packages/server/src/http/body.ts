@@ -13,6 +13,11 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   if (type !== undefined && FORM_TYPES.test(type)) {
     throw new SwitchboardError('unsupported_media_type', 'the body must be application/json');
   }
+  return parseJsonBody(await readBody(req, maxBytes));
+}
+
+/** Reads a request body of at most `maxBytes` as bytes, refusing an oversize one as soon as it shows. */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
     throw new SwitchboardError('payload_too_large', `the body is larger than ${maxBytes} bytes`);
@@ -25,11 +30,16 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
       throw new SwitchboardError('payload_too_large', `the body is larger than ${maxBytes} bytes`);
     chunks.push(chunk);
   }
-  if (size === 0) throw new SwitchboardError('bad_request', 'the body is empty; send a JSON object');
+  return Buffer.concat(chunks, size);
+}
+
+/** A body's bytes as JSON (UTF-8, not empty). */
+export function parseJsonBody(body: Buffer): unknown {
+  if (body.length === 0) throw new SwitchboardError('bad_request', 'the body is empty; send a JSON object');
   const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let decoded: string;
   try {
-    decoded = text.decode(Buffer.concat(chunks, size));
+    decoded = text.decode(body);
   } catch {
     throw new SwitchboardError('invalid_json', 'the body is not valid UTF-8');
   }

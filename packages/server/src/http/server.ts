@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { SwitchboardNode } from '../core/node.ts';
+import type { PusherEndpoint } from '../endpoints/pusher/endpoint.ts';
 import type { SseEndpoint } from '../endpoints/sse.ts';
 import type { WebSocketEndpoint } from '../endpoints/websocket.ts';
 import type { Api } from './api.ts';
 import { applyCors } from './cors.ts';
 import type { Guard } from './guard.ts';
 import { serveInspector } from './inspector.ts';
+import type { PusherApi } from './pusher-api.ts';
 import { rejectUpgrade, sendError, sendJson } from './respond.ts';
 
 export interface HttpParts {
@@ -15,11 +17,16 @@ export interface HttpParts {
   readonly ws: WebSocketEndpoint;
   readonly sse: SseEndpoint;
   readonly guard: Guard;
+  /** The Pusher dialect, when a Pusher app is configured. */
+  readonly pusher: { readonly ws: PusherEndpoint; readonly api: PusherApi } | null;
 }
+
+/** `/app/{key}`: where pusher-js connects. */
+const PUSHER_APP_PATH = /^\/app\/([A-Za-z0-9_\-.]{1,128})$/;
 
 /** The one HTTP server: routes requests to the inspector, SSE, the API and probes, and upgrades to WebSocket. */
 export function createHttpServer(parts: HttpParts): Server {
-  const { node, api, ws, sse, guard } = parts;
+  const { node, api, ws, sse, guard, pusher } = parts;
   const { server: cfg } = node.config;
   const server = createServer(
     {
@@ -54,6 +61,8 @@ export function createHttpServer(parts: HttpParts): Server {
     }
     if (path === '/sse/command') return sse.commands.handle(req, res);
     if (path.startsWith('/api/')) return api.handle(req, res, path);
+    // The Pusher REST API: server to server, signed; no browser origin reaches it (no CORS).
+    if (pusher !== null && path.startsWith('/apps/')) return pusher.api.handle(req, res, url);
     if (path === '/ws')
       return sendError(res, 'bad_request', 'this endpoint speaks WebSocket: send Upgrade: websocket', {
         upgrade: 'websocket',
@@ -85,13 +94,18 @@ export function createHttpServer(parts: HttpParts): Server {
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://hub.invalid').pathname;
-    if (path !== '/ws') return rejectUpgrade(socket, 'not_found', 'WebSocket connections go to /ws');
+    const url = new URL(req.url ?? '/', 'http://hub.invalid');
+    const path = url.pathname;
+    const pusherKey = pusher === null ? null : (PUSHER_APP_PATH.exec(path)?.[1] ?? null);
+    if (path !== '/ws' && pusherKey === null)
+      return rejectUpgrade(socket, 'not_found', 'WebSocket connections go to /ws');
     if (req.headers.upgrade?.toLowerCase() !== 'websocket')
       return rejectUpgrade(socket, 'bad_request', 'only WebSocket upgrades');
     // Against cross-site WebSocket hijacking: browsers send the page's Origin on every upgrade.
     const refusal = guard.connection(req);
     if (refusal !== null) return rejectUpgrade(socket, refusal.code, refusal.message, refusal.headers);
+    if (pusherKey !== null && pusher !== null)
+      return pusher.ws.handleUpgrade(req, socket, head, pusherKey, url.searchParams);
     ws.handleUpgrade(req, socket, head);
   });
 

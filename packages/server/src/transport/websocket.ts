@@ -87,6 +87,21 @@ export class WebSocketTransport implements Transport {
     this.#ws.close(d.code, d.reason);
   }
 
+  /** Writes the bytes of whole frames built by a dialect on top of this transport (Pusher). */
+  writeFrame(bytes: Buffer): void {
+    this.#write(bytes);
+  }
+
+  /** Closes with `code` after everything queued, without a `disconnect` frame (a dialect sent its own). */
+  closeWith(code: number, reason: string): void {
+    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    this.#writer.flush();
+    this.#ws.close(code, reason);
+    // Some clients never end their half of the TCP connection after the close handshake (pusher-js's Node build):
+    // the socket is destroyed after a grace instead of after ws's 30 s.
+    setTimeout(() => this.#ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
+  }
+
   /** Destroys the socket now, close handshake or not: for a peer still connected when a drain's time is up. */
   terminate(): void {
     this.#writer.discard();

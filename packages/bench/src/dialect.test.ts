@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BENCH_PUSHER_APP, DIALECTS } from './dialect.ts';
+
+describe('the pusher dialect', () => {
+  const d = DIALECTS.pusher;
+  it("subscribes as pusher-js does, and reads the hub's answers", () => {
+    assert.equal(d.wsPath('c'), `/app/${BENCH_PUSHER_APP.key}?protocol=7&client=bench&version=1`);
+    assert.deepEqual(
+      d.wsOpen('c').map((t) => JSON.parse(t)),
+      [{ event: 'pusher:subscribe', data: { channel: 'c' } }],
+    );
+    assert.equal(d.control('{"event":"pusher:connection_established","data":"{}"}', 'c'), null);
+    assert.equal(
+      d.control('{"event":"pusher_internal:subscription_succeeded","channel":"c","data":"{}"}', 'c'),
+      'subscribed',
+    );
+    assert.deepEqual(d.control('{"event":"pusher:ping","data":{}}', 'c'), [
+      '{"event":"pusher:pong","data":{}}',
+    ]);
+  });
+  it('publishes a Pusher envelope whose data keeps the payload an object', () => {
+    const r = d.publish('c', '{"t":1,"s":2}');
+    assert.deepEqual(JSON.parse(r.body), { channel: 'c', data: { event: 'bench', data: { t: 1, s: 2 } } });
+  });
+});
