@@ -15,11 +15,15 @@ export interface HttpParts {
   readonly ws: WebSocketEndpoint;
   readonly sse: SseEndpoint;
   readonly guard: Guard;
+  readonly routes?: ExtraRoutes | undefined;
 }
+
+/** An embedder's routes: answers `req` and returns true, or returns false (the hub then answers 404). */
+export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 
 /** The one HTTP server: routes requests to the inspector, SSE, the API and probes, and upgrades to WebSocket. */
 export function createHttpServer(parts: HttpParts): Server {
-  const { node, api, ws, sse, guard } = parts;
+  const { node, api, ws, sse, guard, routes } = parts;
   const { server: cfg } = node.config;
   const server = createServer(
     {
@@ -76,6 +80,7 @@ export function createHttpServer(parts: HttpParts): Server {
       });
     }
     if (cfg.inspector && serveInspector(req, res, path)) return;
+    if (routes !== undefined && (await routes(req, res, url))) return;
     if (path === '/favicon.ico') {
       // Browsers ask for it on their own; an empty answer keeps their consoles free of a 404.
       res.writeHead(204, { 'cache-control': 'max-age=86400' });
