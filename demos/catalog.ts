@@ -16,6 +16,15 @@ export interface DemoEntry {
 
 export const DEMOS: readonly DemoEntry[] = [
   {
+    name: 'chat',
+    title: { en: 'Chat', zh: '聊天' },
+    blurb: {
+      en: 'Rooms with presence and join/leave, history on join, typing indicators, direct messages on user channels, sends that a flaky network never doubles.',
+      zh: '带在线列表与进出提示的房间、进入时的历史消息、输入提示、用户频道上的私信，以及在不稳定网络下也不会重复的发送。',
+    },
+    backend: true,
+  },
+  {
     name: 'sports',
     title: { en: 'Live sports', zh: '体育直播' },
     blurb: {

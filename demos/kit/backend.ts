@@ -79,6 +79,7 @@ export type Handler = (req: {
   path: string;
   query: URLSearchParams;
   body: unknown;
+  headers: { authorization?: string | undefined };
 }) => Promise<{ status?: number; body: unknown }> | { status?: number; body: unknown };
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -108,7 +109,13 @@ export async function serveBackend(handler: Handler, onStop: () => void = () => 
     const url = new URL(req.url ?? '/', 'http://backend.invalid');
     readJson(req)
       .then((body) =>
-        handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body }),
+        handler({
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: url.searchParams,
+          body,
+          headers: { authorization: req.headers.authorization },
+        }),
       )
       .then(
         (answer) => send(res, answer.status ?? 200, answer.body),

@@ -34,6 +34,8 @@ export interface KitOptions {
   readonly token?: () => Promise<string>;
   /** false: the page opens its own connections (the sports page's plain EventSource); no SDK client is made. */
   readonly sdk?: boolean;
+  /** false: the page calls `kit.client.connect()` itself (after signing in, say). Default true. */
+  readonly autoConnect?: boolean;
 }
 
 /** The outcome of the last cut, as shown in the bar (and read by the tests through `data-*`). */
@@ -94,6 +96,7 @@ export class Kit {
         transport: this.transport,
         // A demo shows the resume: reconnect quickly after a cut rather than after the default backoff.
         backoff: { minDelayMs: 100, maxDelayMs: 2_000 },
+        autoConnect: options.autoConnect !== false,
         ...(options.token === undefined ? {} : { token: options.token }),
       });
       this.#client.on('state', ({ to }) => this.setState(to));
