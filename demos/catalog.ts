@@ -33,4 +33,13 @@ export const DEMOS: readonly DemoEntry[] = [
     },
     backend: true,
   },
+  {
+    name: 'quotes',
+    title: { en: 'Quotes', zh: '行情' },
+    blurb: {
+      en: '500 symbols ticking at 5,000 updates/s, each with a sparkline: keyed conflation and a per-subscriber rate cap, with the counts to see it.',
+      zh: '500 只股票每秒共 5000 次报价，各带走势线：按键合并与每订阅者限速，计数器让合并一目了然。',
+    },
+    backend: true,
+  },
 ];
