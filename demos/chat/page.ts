@@ -250,7 +250,9 @@ $('login').addEventListener('submit', async (e) => {
   inbox.on('message', (m) => showDm(m.data));
   inbox.on('subscribed', () => {
     inbox.history({ limit: 50 }).then(
-      (h) => h.publications.forEach((p) => showDm(p.data)),
+      (h) => {
+        for (const p of h.publications) showDm(p.data);
+      },
       () => {},
     );
   });
