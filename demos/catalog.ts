@@ -42,4 +42,13 @@ export const DEMOS: readonly DemoEntry[] = [
     },
     backend: true,
   },
+  {
+    name: 'location',
+    title: { en: 'Location', zh: '位置追踪' },
+    blurb: {
+      en: 'Vehicles moving on a map drawn in the page: conflation by vehicle, so a client that stalls sees where they are now.',
+      zh: '车辆在页面绘制的地图上移动：按车辆合并，卡顿的客户端看到的是车辆现在的位置。',
+    },
+    backend: true,
+  },
 ];
