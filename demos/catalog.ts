@@ -51,4 +51,13 @@ export const DEMOS: readonly DemoEntry[] = [
     },
     backend: true,
   },
+  {
+    name: 'notify',
+    title: { en: 'Notifications and a live dashboard', zh: '通知与实时仪表盘' },
+    blurb: {
+      en: 'Per-user notification channels with an unread badge and toasts; the hub’s own figures charted live (connections by transport, channels, deliveries/s).',
+      zh: '每个用户自己的通知频道，带未读角标与弹出提示；实时图表展示 Hub 自身的指标（各传输方式的连接数、频道数、每秒投递数）。',
+    },
+    backend: true,
+  },
 ];
