@@ -16,6 +16,15 @@ export interface DemoEntry {
 
 export const DEMOS: readonly DemoEntry[] = [
   {
+    name: 'danmaku',
+    title: { en: 'Bullet comments', zh: '弹幕' },
+    blurb: {
+      en: 'Comments fly across a playing video; viewers post them with a per-viewer rate limit, and a 2,000/s storm leaves the page smooth (drop-oldest and a delivery cap).',
+      zh: '弹幕飞过播放中的视频；观众发弹幕受每人速率限制，每秒 2000 条的风暴下页面依然流畅（drop-oldest 与投递上限）。',
+    },
+    backend: true,
+  },
+  {
     name: 'chat',
     title: { en: 'Chat', zh: '聊天' },
     blurb: {
