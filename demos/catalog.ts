@@ -52,6 +52,15 @@ export const DEMOS: readonly DemoEntry[] = [
     backend: true,
   },
   {
+    name: 'collab',
+    title: { en: 'Collaborative editing', zh: '协同编辑' },
+    blurb: {
+      en: 'One document shared with Yjs over a channel, with everyone’s cursors; late joiners load a snapshot plus history; offline edits merge on reconnect.',
+      zh: '用 Yjs 通过一个频道共享同一文档，并显示每个人的光标；后加入者载入快照加历史；离线编辑在重连后合并。',
+    },
+    backend: true,
+  },
+  {
     name: 'location',
     title: { en: 'Location', zh: '位置追踪' },
     blurb: {
