@@ -1,6 +1,6 @@
 // `npm run check:imports` (part of `npm test`): the import graph keeps the architecture's boundaries.
 // - No import cycle between files (type-only imports count: a cycle of types is a cycle of concepts).
-// - No package imports the server, except the server's own CLI and the tests: engines build on
+// - No package imports the server, except the server's own CLI, the tests and the demos (which embed it): engines build on
 //   @switchboard/engine-kit, the load generator on the protocol.
 // - A package imports only workspace packages it declares (tests may use devDependencies too).
 // - Inside the server, layers talk one step down: core knows the Transport interface and nothing else of
@@ -72,9 +72,10 @@ export function check(root: string): string[] {
         problems.push(`${f.path}: cannot resolve ${i.specifier}`);
       const intoServer =
         i.workspacePackage === SERVER || (i.file?.startsWith(SERVER_DIR) === true && f.pkg !== SERVER);
-      if (intoServer && f.pkg !== SERVER && !test && !isBinaryEntry(f.path))
+      // demos/ is an application that embeds the hub (npm run demos), as a user's would.
+      if (intoServer && f.pkg !== SERVER && !test && !isBinaryEntry(f.path) && !f.path.startsWith('demos/'))
         problems.push(
-          `${f.path} imports the server (${i.specifier}): only its CLI, the binary's entry and the tests may`,
+          `${f.path} imports the server (${i.specifier}): only its CLI, the binary's entry, the tests and demos/ may`,
         );
       if (pkg !== undefined && i.workspacePackage !== undefined && i.workspacePackage !== pkg.name) {
         const declared =

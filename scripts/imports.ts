@@ -36,6 +36,7 @@ const SOURCES = [
   'packages/*/bin/**/*.js',
   'tests/**/*.ts',
   'bench/**/*.ts',
+  'demos/**/*.ts',
   'scripts/**/*.ts',
 ];
 

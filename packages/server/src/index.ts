@@ -11,4 +11,5 @@ export type {
   NamespaceMap,
   NamespaceOverrides,
 } from './config/types.ts';
+export type { ExtraRoutes } from './http/server.ts';
 export { type RunningServer, type StartOptions, startServer } from './server.ts';

@@ -15,7 +15,7 @@ import { disconnectFor } from './errors.ts';
 import { Api } from './http/api.ts';
 import { Guard } from './http/guard.ts';
 import { PusherApi } from './http/pusher-api.ts';
-import { createHttpServer } from './http/server.ts';
+import { createHttpServer, type ExtraRoutes } from './http/server.ts';
 import { Metrics } from './observability/metrics.ts';
 
 export interface RunningServer {
@@ -37,6 +37,13 @@ export interface StartOptions {
   readonly logger: Logger;
   /** An engine built by the caller (embedding, tests with several nodes over one backend); else from `engine.url`. */
   readonly engine?: Engine;
+  /**
+   * An embedding application's own routes on the hub's port (pages, a backend's endpoints). Called for every HTTP
+   * request the hub does not serve itself (its endpoints, probes and inspector come first, and WebSocket upgrades
+   * are the hub's alone), before the 404; it answers and returns true, or returns false to leave the 404. Default:
+   * none.
+   */
+  readonly routes?: ExtraRoutes;
 }
 
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
@@ -74,7 +81,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   sse.start();
   guard.start();
 
-  const http = createHttpServer({ node, api, ws, sse, guard, pusher: pusherParts });
+  const http = createHttpServer({ node, api, ws, sse, guard, pusher: pusherParts, routes: options.routes });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.server.port, config.server.host, () => {

@@ -19,14 +19,18 @@ export interface HttpParts {
   readonly guard: Guard;
   /** The Pusher dialect, when a Pusher app is configured. */
   readonly pusher: { readonly ws: PusherEndpoint; readonly api: PusherApi } | null;
+  readonly routes?: ExtraRoutes | undefined;
 }
+
+/** An embedder's routes: answers `req` and returns true, or returns false (the hub then answers 404). */
+export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 
 /** `/app/{key}`: where pusher-js connects. */
 const PUSHER_APP_PATH = /^\/app\/([A-Za-z0-9_\-.]{1,128})$/;
 
 /** The one HTTP server: routes requests to the inspector, SSE, the API and probes, and upgrades to WebSocket. */
 export function createHttpServer(parts: HttpParts): Server {
-  const { node, api, ws, sse, guard, pusher } = parts;
+  const { node, api, ws, sse, guard, pusher, routes } = parts;
   const { server: cfg } = node.config;
   const server = createServer(
     {
@@ -85,6 +89,7 @@ export function createHttpServer(parts: HttpParts): Server {
       });
     }
     if (cfg.inspector && serveInspector(req, res, path)) return;
+    if (routes !== undefined && (await routes(req, res, url))) return;
     if (path === '/favicon.ico') {
       // Browsers ask for it on their own; an empty answer keeps their consoles free of a 404.
       res.writeHead(204, { 'cache-control': 'max-age=86400' });
