@@ -72,10 +72,12 @@ export function check(root: string): string[] {
         problems.push(`${f.path}: cannot resolve ${i.specifier}`);
       const intoServer =
         i.workspacePackage === SERVER || (i.file?.startsWith(SERVER_DIR) === true && f.pkg !== SERVER);
-      // demos/ is an application that embeds the hub (npm run demos), as a user's would.
-      if (intoServer && f.pkg !== SERVER && !test && !isBinaryEntry(f.path) && !f.path.startsWith('demos/'))
+      // demos/ is an application that embeds the hub (npm run demos), as a user's would; bench/idle-heap.ts
+      // measures a hub in its own process (heap snapshots), which only embedding allows.
+      const embeds = f.path.startsWith('demos/') || f.path === 'bench/idle-heap.ts';
+      if (intoServer && f.pkg !== SERVER && !test && !isBinaryEntry(f.path) && !embeds)
         problems.push(
-          `${f.path} imports the server (${i.specifier}): only its CLI, the binary's entry, the tests and demos/ may`,
+          `${f.path} imports the server (${i.specifier}): only its CLI, the binary's entry, the tests, demos/ and bench/idle-heap.ts may`,
         );
       if (pkg !== undefined && i.workspacePackage !== undefined && i.workspacePackage !== pkg.name) {
         const declared =
