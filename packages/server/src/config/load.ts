@@ -3,6 +3,7 @@
 // checked for impossible combinations. All problems are gathered before anything is thrown. Unknown environment
 // variables are problems only under `strictEnv`; otherwise they are warnings, returned beside the configuration.
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { DEFAULTS } from './defaults.ts';
 import { type Env, readEnv, unknownVariableLine } from './env.ts';
 import { ConfigError } from './error.ts';
@@ -153,8 +154,19 @@ export function resolveConfig(sources: ConfigSources = {}): Resolved {
   return { config: deepFreeze(structuredClone(config)), warnings, serviceLinks: fromEnv.serviceLinks };
 }
 
+/** Config file formats that people reach for and the hub does not read, by file extension. */
+const UNREAD_FORMATS: ReadonlyMap<string, string> = new Map([
+  ['.yaml', 'YAML'],
+  ['.yml', 'YAML'],
+  ['.toml', 'TOML'],
+]);
+
 /** The file's JSON value, or why it could not be had. */
 function readJson(path: string): { value: unknown } | string {
+  const format = UNREAD_FORMATS.get(extname(path).toLowerCase());
+  // Refused by name, before reading: a YAML or TOML file would otherwise fail as "not valid JSON" at some line.
+  if (format !== undefined)
+    return `unsupported_config_format: ${format} is not read; the config file is JSON (a .json file), and every option can also be set with SWITCHBOARD_* environment variables or flags`;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

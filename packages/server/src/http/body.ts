@@ -11,7 +11,10 @@ const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data|te
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const type = req.headers['content-type'];
   if (type !== undefined && FORM_TYPES.test(type)) {
-    throw new SwitchboardError('unsupported_media_type', 'the body must be application/json');
+    throw new SwitchboardError(
+      'unsupported_media_type',
+      "the body must be JSON: send the header Content-Type: application/json (with curl: --json, or -H 'Content-Type: application/json')",
+    );
   }
   return parseJsonBody(await readBody(req, maxBytes));
 }

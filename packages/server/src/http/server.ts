@@ -40,6 +40,10 @@ export function createHttpServer(parts: HttpParts): Server {
       // a slowloris client is cut off close to `headersTimeout`, not up to half a minute later.
       connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(cfg.headersTimeoutMs / 4))),
       maxHeaderSize: 16 * 1024,
+      // Only WebSocket upgrades leave the request path. Any other `Upgrade` header (`curl --http2` on plain http
+      // sends `Upgrade: h2c`) is an offer the server may ignore (RFC 9110 §7.8): the request is served as HTTP/1.1.
+      // Node reads this option from 22.21 and 24.9 on; older versions send every upgrade to the handler below.
+      shouldUpgradeCallback: (req) => req.headers.upgrade?.toLowerCase() === 'websocket',
     },
     (req, res) => {
       route(req, res).catch((err: unknown) => {
