@@ -14,6 +14,8 @@ const started = performance.now();
 for (const name of PUBLISHED) {
   const dir = join(ROOT, 'packages', name);
   rmSync(join(dir, 'dist'), { recursive: true, force: true });
+  // Every package ships the repository's license (npm packs a LICENSE only from the package's own folder).
+  copyFileSync(join(ROOT, 'LICENSE'), join(dir, 'LICENSE'));
   const tsc = spawnSync(
     process.execPath,
     [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.build.json')],

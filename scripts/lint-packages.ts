@@ -24,6 +24,14 @@ for (const name of PUBLISHED) {
     const r = spawnSync(bin(tool), args, { cwd: dir, stdio: 'inherit' });
     if (r.status !== 0) failed.push(`${tool} @switchboard/${name}`);
   }
+  // What a user reads first on the registry, and the terms: both in every tarball.
+  const packed = spawnSync('npm', ['pack', '--dry-run', '--json'], { cwd: dir, encoding: 'utf8' });
+  const files = new Set(
+    (JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path) ?? [],
+  );
+  for (const file of ['README.md', 'LICENSE']) {
+    if (!files.has(file)) failed.push(`@switchboard/${name} ships no ${file}`);
+  }
 }
 if (failed.length > 0) {
   console.error(`\nlint:packages failed: ${failed.join(', ')}`);

@@ -13,6 +13,11 @@ export type ClientReason =
   | 'disconnect'
   /** The transport closed or broke (`code` says how). */
   | 'connection_lost'
+  /**
+   * An attempt ended before the hub's `connected` frame: nothing listening, a refused upgrade or stream (`code`
+   * says how). The state stays `connecting` (the event is `connecting → connecting`), with an `error` event.
+   */
+  | 'connect_failed'
   /** The hub ended the connection for good (`code` 4500–4999, or a final standard code). */
   | 'server_disconnect'
   /** No `connected` (or `authed`) frame within `connectTimeoutMs`. */
@@ -36,7 +41,10 @@ export interface ClientEvents extends Record<string, unknown> {
   state: ClientStateEvent;
   /** The connection is up: the hub's client id and the transport in use. */
   connected: { readonly client: string; readonly transport: TransportKind };
-  /** Problems that belong to no call: a token callback that failed, an `error` frame with no id. */
+  /**
+   * Problems that belong to no call: a failed connection attempt (its cause), a token callback that failed, an
+   * `error` frame with no id.
+   */
   error: SwitchboardClientError;
 }
 

@@ -2,6 +2,7 @@ import {
   CLOSE_CODES,
   type ClientInfo,
   channelError,
+  isErrorCode,
   type Position,
   type ServerFrame,
 } from '@switchboard/protocol';
@@ -408,7 +409,12 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     this.#afterClose(t, info, 'connection_lost');
   }
 
-  #afterClose(t: Transport, info: CloseInfo, reason: ClientReason): void {
+  #afterClose(t: Transport, info: CloseInfo, closeReason: ClientReason): void {
+    // An attempt that never reached `connected` (nothing listening, a refused upgrade or stream, no answer in time)
+    // is reported, so an app can tell "still trying" from "cannot get there" and say why.
+    const attemptFailed = this.#state === 'connecting';
+    const reason = attemptFailed && closeReason === 'connection_lost' ? 'connect_failed' : closeReason;
+    if (attemptFailed) this.emit('error', this.#attemptError(t, info, reason));
     if (t.kind === 'websocket') this.#calls.failSentOn(t);
     for (const { control } of this.#subs.values()) control.connectionLost();
     if (info.code === CLOSE_CODES.token_expired.code) this.#tokens.invalidate();
@@ -429,9 +435,34 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     this.#retry(reason, info.code);
   }
 
+  /** The `error` event of a failed attempt: the hub's refusal code when it gave one, else what the link said. */
+  #attemptError(t: Transport, info: CloseInfo, reason: ClientReason): SwitchboardClientError {
+    const where =
+      t.kind === 'websocket' ? `the WebSocket to ${this.#base}` : `the SSE stream from ${this.#base}`;
+    if (reason === 'connect_timeout') {
+      return new SwitchboardClientError(
+        'timeout',
+        `${where} got no connected frame within ${this.#options.connectTimeoutMs} ms`,
+      );
+    }
+    const said = info.reason === '' ? '' : `: ${info.reason}`;
+    return new SwitchboardClientError(
+      isErrorCode(info.reason) ? info.reason : 'unavailable',
+      `${where} failed before the hub answered (close ${info.code}${said})`,
+    );
+  }
+
   #retry(reason: ClientReason, code?: number, immediately = false): void {
     if (this.#state === 'disconnected') return;
     if (this.#state === 'connected') this.#move('connecting', reason, code);
+    // A failed attempt: the state stays `connecting`, and the event says why before the next try.
+    else
+      this.emit('state', {
+        from: 'connecting',
+        to: 'connecting',
+        reason,
+        ...(code === undefined ? {} : { code }),
+      });
     clearTimeout(this.#retryTimer);
     const delay = immediately ? 0 : backoffDelay(this.#attempt++, this.#options.backoff);
     this.#retryTimer = timer(() => {

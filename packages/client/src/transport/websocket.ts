@@ -29,9 +29,14 @@ export function openWebSocket(params: OpenParams): Transport {
     if (frame.type === 'connected') connected = true;
     handlers.frame(frame);
   };
-  ws.onclose = (e: CloseEvent) => finish(e.code, e.reason);
-  // An error is always followed by a close event, which says how it ended.
-  ws.onerror = () => {};
+  // An error is always followed by a close event, which says how it ended; what the error said (Node's WebSocket
+  // gives a message, browsers none) stands in for an empty close reason.
+  let error = '';
+  ws.onclose = (e: CloseEvent) => finish(e.code, e.reason === '' ? error : e.reason);
+  ws.onerror = (e: Event) => {
+    const message = (e as Event & { message?: unknown }).message;
+    if (typeof message === 'string') error = message;
+  };
   return {
     kind: 'websocket',
     fixedChannels: false,
