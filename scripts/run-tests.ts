@@ -13,6 +13,9 @@ const TIERS: Record<string, string[]> = {
   cluster: ['tests/cluster/**/*.test.ts'],
   consumer: ['tests/consumer/**/*.test.ts'],
   binary: ['tests/binary/**/*.test.ts'],
+  deploy: ['tests/deploy/**/*.test.ts'],
+  container: ['tests/container/**/*.test.ts'],
+  docs: ['tests/docs/**/*.test.ts'],
 };
 
 const tier = process.argv[2] ?? '';

@@ -46,7 +46,7 @@ describe('a client that cannot connect says so', () => {
     await new Promise((r) => server.close(r)); // the port is free again: connections are refused
     const { client, states, errors } = watch(url, { transport: 'websocket' });
     cleanups.push(() => client.disconnect());
-    await until(() => errors.length >= 2, 5_000);
+    await until(() => errors.length >= 2, () => `two errors; got ${JSON.stringify(states)}`);
     assert.equal(client.state, 'connecting');
     assert.deepEqual(states[0], { from: 'disconnected', to: 'connecting', reason: 'connect' });
     assert.deepEqual(states[1], {
@@ -106,7 +106,7 @@ describe('a client that cannot connect says so', () => {
     });
     cleanups.push(() => client.disconnect());
     client.subscribe('attempts');
-    await until(() => errors.length >= 1, 5_000);
+    await until(() => errors.length >= 1, () => `an error; got ${JSON.stringify(states)}`);
     assert.equal(errors[0]?.code, 'origin_not_allowed', errors[0]?.message);
     assert.match(
       errors[0]?.message ?? '',
