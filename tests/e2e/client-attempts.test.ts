@@ -46,7 +46,10 @@ describe('a client that cannot connect says so', () => {
     await new Promise((r) => server.close(r)); // the port is free again: connections are refused
     const { client, states, errors } = watch(url, { transport: 'websocket' });
     cleanups.push(() => client.disconnect());
-    await until(() => errors.length >= 2, () => `two errors; got ${JSON.stringify(states)}`);
+    await until(
+      () => errors.length >= 2,
+      () => `two errors; got ${JSON.stringify(states)}`,
+    );
     assert.equal(client.state, 'connecting');
     assert.deepEqual(states[0], { from: 'disconnected', to: 'connecting', reason: 'connect' });
     assert.deepEqual(states[1], {
@@ -102,11 +105,13 @@ describe('a client that cannot connect says so', () => {
       transport: 'sse',
       fetch: (input, init) =>
         fetch(input, { ...init, headers: { ...init?.headers, origin: 'https://evil.example' } }),
-      EventSource: undefined,
     });
     cleanups.push(() => client.disconnect());
     client.subscribe('attempts');
-    await until(() => errors.length >= 1, () => `an error; got ${JSON.stringify(states)}`);
+    await until(
+      () => errors.length >= 1,
+      () => `an error; got ${JSON.stringify(states)}`,
+    );
     assert.equal(errors[0]?.code, 'origin_not_allowed', errors[0]?.message);
     assert.match(
       errors[0]?.message ?? '',

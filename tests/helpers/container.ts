@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** Bumped when the recipe of the base image changes, so a cached one is not reused. */
-const RECIPE = 2;
+const RECIPE = 3;
 
 export interface Podman {
   /** Runs podman with our global options; throws with its stderr on failure. */
@@ -32,7 +32,10 @@ export function ensureTools(): void {
   console.log(`# installing ${missing.join(', ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    stdio: 'inherit',
+    env,
+  });
 }
 
 /** The first `URIs:` (deb822) or `deb` line's mirror of the machine's apt sources, for debootstrap. */
@@ -51,11 +54,9 @@ export function aptMirror(): string {
 
 /** Podman with this machine's options, its storage under the cache folder. */
 export function podman(): Podman {
-  const npmDir = dirname(dirname(readlinkf(execFileSync('/bin/sh', ['-c', 'command -v npm']).toString().trim())));
-  const key = createHash('sha256')
-    .update(JSON.stringify([RECIPE, aptMirror(), process.version, npmVersion(npmDir)]))
-    .digest('hex')
-    .slice(0, 12);
+  const npmDir = dirname(
+    dirname(readlinkf(execFileSync('/bin/sh', ['-c', 'command -v npm']).toString().trim())),
+  );
   const cacheDir = join(tmpdir(), 'switchboard-container-cache');
   mkdirSync(cacheDir, { recursive: true });
   const conf = join(cacheDir, 'containers.conf');
@@ -71,8 +72,7 @@ export function podman(): Podman {
     '--runroot',
     join(cacheDir, 'run'),
   ];
-  const self: Podman & { key: string; npmDir: string } = {
-    key,
+  const self: Podman & { npmDir: string } = {
     npmDir,
     env,
     globalArgs,
@@ -85,7 +85,9 @@ export function podman(): Podman {
         maxBuffer: 64 * 1024 * 1024,
       });
       if (r.status !== 0)
-        throw new Error(`podman ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr?.toString() ?? ''}`);
+        throw new Error(
+          `podman ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr?.toString() ?? ''}`,
+        );
       return r.stdout.toString();
     },
     try(args) {
@@ -110,18 +112,36 @@ function npmVersion(npmDir: string): string {
  */
 export function podmanUnusable(p: Podman, image: string): string | null {
   const r = p.try(['run', '--rm', '--network=host', image, 'true']);
-  return r.status === 0 ? null : `podman cannot run a container here: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`;
+  return r.status === 0
+    ? null
+    : `podman cannot run a container here: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`;
 }
 
 /**
- * The stand-in for the official Node.js image, `localhost/switchboard-node-base:<key>`: built on first use (about a
- * minute for debootstrap), then found in podman's storage under the cache folder.
+ * The CA bundle that npm on this machine trusts, when the machine has one: where outgoing TLS is intercepted by a
+ * proxy, npm inside a build reaches the registry only with it. Public certificates, nothing secret.
+ */
+const MACHINE_CA = '/etc/ssl/certs/ca-certificates.crt';
+
+/**
+ * The stand-in for the official Node.js image, `localhost/switchboard-node-base:<key>`: a debootstrap root
+ * filesystem (made once, about a minute, kept by mirror) with this Node, its npm and the machine's CA bundle added,
+ * imported into podman's storage under the cache folder (kept by all of these).
  */
 export function baseImage(p: Podman): string {
-  const { key, npmDir } = p as Podman & { key: string; npmDir: string };
+  const { npmDir } = p as Podman & { npmDir: string };
+  const ca = existsSync(MACHINE_CA) ? readFileSync(MACHINE_CA) : undefined;
+  const key = createHash('sha256')
+    .update(JSON.stringify([RECIPE, aptMirror(), process.version, npmVersion(npmDir)]))
+    .update(ca ?? '')
+    .digest('hex')
+    .slice(0, 12);
   const image = `localhost/switchboard-node-base:${key}`;
   if (p.try(['image', 'exists', image]).status === 0) return image;
-  const rootfs = join(p.cacheDir, `rootfs-${key}`);
+  const rootfs = join(
+    p.cacheDir,
+    `rootfs-${createHash('sha256').update(aptMirror()).digest('hex').slice(0, 12)}`,
+  );
   const done = `${rootfs}.done`;
   if (!existsSync(done)) {
     rmSync(rootfs, { recursive: true, force: true });
@@ -130,27 +150,48 @@ export function baseImage(p: Podman): string {
       stdio: ['ignore', 'ignore', 'inherit'],
       timeout: 900_000,
     });
-    // What the official images add: Node and npm under /usr/local, and the `node` user.
-    mkdirSync(join(rootfs, 'usr/local/bin'), { recursive: true });
-    cpSync(process.execPath, join(rootfs, 'usr/local/bin/node'));
-    cpSync(npmDir, join(rootfs, 'usr/local/lib/node_modules/npm'), { recursive: true, dereference: true });
-    symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(rootfs, 'usr/local/bin/npm'));
-    symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(rootfs, 'usr/local/bin/npx'));
+    // The official images' `node` user.
     execFileSync('chroot', [rootfs, 'groupadd', '--gid', '1000', 'node']);
-    execFileSync('chroot', [rootfs, 'useradd', '--uid', '1000', '--gid', 'node', '--shell', '/bin/bash', '--create-home', 'node']);
+    execFileSync('chroot', [
+      rootfs,
+      'useradd',
+      '--uid',
+      '1000',
+      '--gid',
+      'node',
+      '--shell',
+      '/bin/bash',
+      '--create-home',
+      'node',
+    ]);
     execFileSync('chroot', [rootfs, 'apt-get', 'clean']);
-    writeFileSync(done, `${Math.round((performance.now() - started) / 1000)} s\n`);
+    writeFileSync(done, `debootstrap and user in ${Math.round((performance.now() - started) / 1000)} s\n`);
+  }
+  // What the official images add: Node and npm under /usr/local (replaced each time: the key follows them).
+  mkdirSync(join(rootfs, 'usr/local/bin'), { recursive: true });
+  cpSync(process.execPath, join(rootfs, 'usr/local/bin/node'));
+  rmSync(join(rootfs, 'usr/local/lib/node_modules/npm'), { recursive: true, force: true });
+  cpSync(npmDir, join(rootfs, 'usr/local/lib/node_modules/npm'), { recursive: true, dereference: true });
+  for (const tool of ['npm', 'npx']) {
+    rmSync(join(rootfs, 'usr/local/bin', tool), { force: true });
+    symlinkSync(`../lib/node_modules/npm/bin/${tool}-cli.js`, join(rootfs, 'usr/local/bin', tool));
+  }
+  const changes = ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["node"]'];
+  if (ca !== undefined) {
+    mkdirSync(join(rootfs, 'etc/ssl/certs'), { recursive: true });
+    writeFileSync(join(rootfs, MACHINE_CA), ca);
+    changes.push(`ENV NODE_EXTRA_CA_CERTS=${MACHINE_CA}`);
   }
   execFileSync(
     '/bin/sh',
     [
       '-c',
-      `tar -C "$1" -c . | podman ${p.globalArgs.map((a) => `'${a}'`).join(' ')} import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["node"]' - "$2"`,
+      `tar -C "$1" -c . | podman ${p.globalArgs.map((a) => `'${a}'`).join(' ')} import ${changes.map((c) => `--change '${c}'`).join(' ')} - "$2"`,
       'sh',
       rootfs,
       image,
     ],
-    { env: p.env, stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1024 * 1024 },
+    { env: p.env, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   return image;
 }
