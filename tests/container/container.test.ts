@@ -68,15 +68,18 @@ describe('the container image (Containerfile)', { skip: unusable ?? false }, () 
         Entrypoint: string[];
         Cmd: string[];
         Env: string[];
+        Healthcheck?: { Test: string[] };
       };
-      HealthCheck?: { Test: string[] };
+      Healthcheck?: { Test: string[] };
     }[];
     assert.ok(info);
     assert.equal(info.Config.User, 'node');
     assert.deepEqual(Object.keys(info.Config.ExposedPorts), ['8080/tcp']);
     assert.equal(info.Config.StopSignal, 'SIGTERM');
     assert.deepEqual(info.Config.Cmd, ['serve']);
-    assert.match(info.HealthCheck?.Test.join(' ') ?? '', /\/healthz/);
+    // Podman puts it beside Config, Docker inside it.
+    const health = info.Healthcheck ?? info.Config.Healthcheck;
+    assert.match(health?.Test.join(' ') ?? '', /\/healthz/);
   });
 
   it('starts configured through env only and answers /healthz; its own health check passes', async () => {

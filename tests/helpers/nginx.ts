@@ -44,7 +44,6 @@ export async function startNginx(
   options: { readTimeout?: string } = {},
 ): Promise<RunningNginx> {
   const prefix = mkdtempSync(join(tmpdir(), 'switchboard-nginx-'));
-  for (const dir of ['logs', 'tmp']) mkdirSync(join(prefix, dir));
   execFileSync(
     'openssl',
     [
@@ -76,6 +75,24 @@ export async function startNginx(
   conf = replaceOnce(conf, '/etc/ssl/hub.example.com/privkey.pem', join(prefix, 'privkey.pem'));
   if (options.readTimeout !== undefined)
     conf = replaceOnce(conf, 'proxy_read_timeout 60s;', `proxy_read_timeout ${options.readTimeout};`);
+  await launchNginx(prefix, conf, [httpPort, httpsPort]);
+  return runningNginx(prefix, `http://127.0.0.1:${httpPort}`, `https://127.0.0.1:${httpsPort}`);
+}
+
+/**
+ * nginx with `conf` (what goes in the `http` block) in a fresh prefix; resolves once every port in `ports`
+ * accepts connections. `httpUrl` is the first port.
+ */
+export async function startNginxWith(conf: string, ports: readonly number[]): Promise<RunningNginx> {
+  const prefix = mkdtempSync(join(tmpdir(), 'switchboard-nginx-'));
+  await launchNginx(prefix, conf, ports);
+  return runningNginx(prefix, `http://127.0.0.1:${ports[0]}`, '');
+}
+
+const running = new Map<string, { proc: ChildProcess; exited: Promise<void> }>();
+
+async function launchNginx(prefix: string, conf: string, ports: readonly number[]): Promise<void> {
+  for (const dir of ['logs', 'tmp']) mkdirSync(join(prefix, dir), { recursive: true });
   writeFileSync(join(prefix, 'switchboard.conf'), conf);
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
     .map((t) => `  ${t}_temp_path ${join(prefix, 'tmp', t)};`)
@@ -92,13 +109,6 @@ ${temp}
 }
 `,
   );
-  const errorLog = () => {
-    try {
-      return readFileSync(join(prefix, 'logs', 'error.log'), 'utf8');
-    } catch {
-      return ''; // not written yet
-    }
-  };
   const proc: ChildProcess = spawn(
     'nginx',
     [
@@ -118,22 +128,38 @@ ${temp}
     stderr += String(d);
   });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const httpsUrl = `https://127.0.0.1:${httpsPort}`;
+  running.set(prefix, { proc, exited });
   await untilAsync(
     async () => {
-      if (proc.exitCode !== null) throw new Error(`nginx exited: ${stderr}\n${errorLog()}`);
-      return (await portOpen(httpsPort)) && (await portOpen(httpPort));
+      if (proc.exitCode !== null) throw new Error(`nginx exited: ${stderr}\n${errorLogOf(prefix)}`);
+      for (const port of ports) if (!(await portOpen(port))) return false;
+      return true;
     },
-    () => `nginx listening on ${httpPort} and ${httpsPort}: ${stderr}`,
+    () => `nginx listening on ${ports.join(', ')}: ${stderr}`,
     10_000,
   );
+}
+
+function errorLogOf(prefix: string): string {
+  try {
+    return readFileSync(join(prefix, 'logs', 'error.log'), 'utf8');
+  } catch {
+    return ''; // not written yet
+  }
+}
+
+function runningNginx(prefix: string, httpUrl: string, httpsUrl: string): RunningNginx {
   return {
-    httpUrl: `http://127.0.0.1:${httpPort}`,
+    httpUrl,
     httpsUrl,
-    errorLog,
+    errorLog: () => errorLogOf(prefix),
     async stop() {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      await exited;
+      const r = running.get(prefix);
+      if (r !== undefined) {
+        if (r.proc.exitCode === null) r.proc.kill('SIGTERM');
+        await r.exited;
+        running.delete(prefix);
+      }
       rmSync(prefix, { recursive: true, force: true });
     },
   };
