@@ -68,7 +68,7 @@ export async function startNginx(
   );
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
   let conf = readFileSync(NGINX_SAMPLE, 'utf8');
-  conf = replaceOnce(conf, 'server 127.0.0.1:8080;', `server 127.0.0.1:${hubPort};`);
+  conf = replaceOnce(conf, 'server 127.0.0.1:8080 ', `server 127.0.0.1:${hubPort} `);
   conf = replaceOnce(conf, 'listen 80;', `listen 127.0.0.1:${httpPort};`);
   conf = replaceOnce(conf, 'listen 443 ssl http2;', `listen 127.0.0.1:${httpsPort} ssl http2;`);
   conf = replaceOnce(conf, '/etc/ssl/hub.example.com/fullchain.pem', join(prefix, 'fullchain.pem'));
