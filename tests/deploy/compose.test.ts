@@ -29,8 +29,10 @@ interface Service {
   depends_on?: Record<string, unknown> | string[];
 }
 
+// Debian's python3, where python3-yaml installs (a python3 earlier on the PATH may lack PyYAML).
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const compose = JSON.parse(
-  execFileSync('python3', [
+  execFileSync(PYTHON, [
     '-c',
     'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))',
     join(DIR, 'compose.yaml'),
