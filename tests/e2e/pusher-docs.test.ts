@@ -14,7 +14,9 @@ import type { PusherJs } from '../helpers/pusher.ts';
 const DOC = readFileSync(new URL('../../docs/pusher.md', import.meta.url), 'utf8');
 const blocks = (lang: string) =>
   // The language may be followed by the docs tier's markers (`js tested-by=…`, tests/docs/blocks.ts).
-  [...DOC.matchAll(new RegExp(`\`\`\`${lang}(?:[ \\t][^\\n]*)?\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1]!);
+  [...DOC.matchAll(new RegExp(`\`\`\`${lang}(?:[ \\t][^\\n]*)?\\n([\\s\\S]*?)\`\`\``, 'g'))].map(
+    (m) => m[1]!,
+  );
 
 describe('docs/pusher.md', () => {
   it('lists every Pusher error code the hub sends, with its meaning, and no other', () => {
