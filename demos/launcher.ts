@@ -12,6 +12,7 @@ import pino from 'pino';
 import { loadConfig, type RunningServer, startServer } from '../packages/server/src/index.ts';
 import { DEMOS, type DemoEntry } from './catalog.ts';
 import { indexPage } from './index-page.ts';
+import { labApi } from './lab/routes.ts';
 
 const HERE = import.meta.dirname;
 const CLIENT_ENTRY = join(HERE, '..', 'packages', 'client', 'src', 'index.ts');
@@ -97,6 +98,17 @@ async function buildAssets(demos: readonly DemoEntry[]): Promise<Map<string, Ass
       });
     }),
   );
+  // The lab (/lab): its page, and the page of one "tab" of its shared-connection test, which bundles the SDK's
+  // shared client (from the client package's sources, as the SDK bundle is: the tsconfig's custom condition).
+  const labPage: Asset = { type: HTML, body: readFileSync(join(HERE, 'lab', 'index.html')) };
+  assets.set('/lab', labPage);
+  assets.set('/lab/', labPage);
+  assets.set('/lab/app.js', { type: JS, body: await bundle(join(HERE, 'lab', 'page.ts'), [sdkExternal]) });
+  assets.set('/lab/tab.html', { type: HTML, body: readFileSync(join(HERE, 'lab', 'tab.html')) });
+  assets.set('/lab/tab.js', {
+    type: JS,
+    body: await bundle(join(HERE, 'lab', 'tab.ts'), []),
+  });
   return assets;
 }
 
@@ -180,6 +192,7 @@ export async function startDemos(options: DemosOptions = {}): Promise<RunningDem
   });
   const assets = await buildAssets(demos);
   const backends = new Map<string, Backend>();
+  let lab: ReturnType<typeof labApi> | undefined;
 
   const routes = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const path = url.pathname;
@@ -187,7 +200,8 @@ export async function startDemos(options: DemosOptions = {}): Promise<RunningDem
       res.writeHead(308, { location: '/demos/' }).end();
       return true;
     }
-    if (!path.startsWith('/demos/')) return false;
+    if (path.startsWith('/lab/api/')) return lab === undefined ? false : lab(req, res, path);
+    if (!path.startsWith('/demos/') && path !== '/lab' && !path.startsWith('/lab/')) return false;
     if (path === '/demos/cut') {
       // The "cut" control: the hub drops the page's connection (reconnect allowed), as a network failure or a
       // deploy would, and the page shows how it resumes.
@@ -236,6 +250,7 @@ export async function startDemos(options: DemosOptions = {}): Promise<RunningDem
 
   const logger = pino({ level: config.log.level });
   const hub = await startServer(config, { logger, routes });
+  lab = labApi(hub);
   try {
     const hubUrl = `http://127.0.0.1:${hub.port}`;
     const started = await Promise.all(
