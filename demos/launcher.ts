@@ -67,6 +67,9 @@ const sdkExternal: Plugin = {
 
 async function bundle(entry: string, plugins: Plugin[]): Promise<string> {
   const result = await build({
+    // The workspace packages' TypeScript sources, as the repo's scripts run them: without it esbuild takes the
+    // client's imports of @switchboard/protocol from its dist/, which exists only after `npm run build`.
+    conditions: ['switchboard-source'],
     entryPoints: [entry],
     bundle: true,
     format: 'esm',
@@ -99,7 +102,7 @@ async function buildAssets(demos: readonly DemoEntry[]): Promise<Map<string, Ass
     }),
   );
   // The lab (/lab): its page, and the page of one "tab" of its shared-connection test, which bundles the SDK's
-  // shared client (from the client package's sources, as the SDK bundle is: the tsconfig's custom condition).
+  // shared client (from the client package's sources, as the SDK bundle is).
   const labPage: Asset = { type: HTML, body: readFileSync(join(HERE, 'lab', 'index.html')) };
   assets.set('/lab', labPage);
   assets.set('/lab/', labPage);

@@ -29,6 +29,10 @@ const S: Strings = {
   limit: { en: 'Connection limit', zh: '连接数限制' },
   shared: { en: 'Shared-tab connection', zh: '多标签页共享连接' },
   binary: { en: 'Binary (computed)', zh: '二进制（计算）' },
+  clockRow: {
+    en: 'Hub clock − page clock (ms), ± half the best of {samples} round trips',
+    zh: 'Hub 时钟 − 页面时钟（毫秒），误差为 {samples} 次往返中最快一次的一半',
+  },
   connectedMs: {
     en: 'Set-up: connect → connected, median (ms)',
     zh: '建立：connect → connected，中位数（毫秒）',
@@ -107,6 +111,7 @@ export interface LabResults {
   errors: string[];
 }
 
+const CLOCK_SAMPLES = 20;
 const $ = (id: string) => document.getElementById(id)!;
 const body = document.body;
 let results: LabResults | undefined;
@@ -135,6 +140,12 @@ function row(
 
 function drawTables(r: LabResults): void {
   const rows: string[] = [];
+  if (r.clock) {
+    const c = `${r.clock.offsetMs} ± ${Math.round(r.clock.rttMs * 50) / 100}`;
+    rows.push(
+      `<tr><th>${t('clockRow', { samples: CLOCK_SAMPLES })}</th><td class="n" colspan="2">${c}</td></tr>`,
+    );
+  }
   if (r.setup) {
     rows.push(row(t('connectedMs'), r.setup.websocket.connected.p50, r.setup.sse.connected.p50));
     rows.push(row(t('subscribedMs'), r.setup.websocket.subscribed.p50, r.setup.sse.subscribed.p50));
