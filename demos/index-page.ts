@@ -29,6 +29,9 @@ export function indexPage(demos: readonly DemoEntry[]): string {
 <p><span lang="en">Each page works over WebSocket and over SSE (the toggle at the top), can have its connection cut at the hub to show the resume, and speaks English and Chinese.</span><span lang="zh">每个页面都可在 WebSocket 与 SSE 之间切换（顶部开关），可在服务器端切断连接以展示断点续传，并支持中英文。</span></p>
 <ul class="demo-list">
 ${items}
+<li class="demo-card"><a href="/lab" data-demo="lab">
+  <strong><span lang="en">The lab: WebSocket vs SSE</span><span lang="zh">实验室：WebSocket 与 SSE</span></strong>
+  <span lang="en">Both transports measured side by side in your browser: set-up, one-way latency, bytes per message, messages going up, resume after a cut, the per-origin connection limit, binary payloads.</span><span lang="zh">在你的浏览器里并排实测两种传输：建立连接、单向延迟、每条消息字节数、上行消息、切断后的恢复、同源连接数限制、二进制负载。</span></a></li>
 </ul>
 <p><a href="/"><span lang="en">The hub's inspector</span><span lang="zh">Hub 检查器</span></a></p>
 </main>

@@ -12,6 +12,7 @@ import pino from 'pino';
 import { loadConfig, type RunningServer, startServer } from '../packages/server/src/index.ts';
 import { DEMOS, type DemoEntry } from './catalog.ts';
 import { indexPage } from './index-page.ts';
+import { labApi } from './lab/routes.ts';
 
 const HERE = import.meta.dirname;
 const CLIENT_ENTRY = join(HERE, '..', 'packages', 'client', 'src', 'index.ts');
@@ -66,6 +67,9 @@ const sdkExternal: Plugin = {
 
 async function bundle(entry: string, plugins: Plugin[]): Promise<string> {
   const result = await build({
+    // The workspace packages' TypeScript sources, as the repo's scripts run them: without it esbuild takes the
+    // client's imports of @switchboard/protocol from its dist/, which exists only after `npm run build`.
+    conditions: ['switchboard-source'],
     entryPoints: [entry],
     bundle: true,
     format: 'esm',
@@ -99,6 +103,17 @@ async function buildAssets(demos: readonly DemoEntry[]): Promise<Map<string, Ass
       });
     }),
   );
+  // The lab (/lab): its page, and the page of one "tab" of its shared-connection test, which bundles the SDK's
+  // shared client (from the client package's sources, as the SDK bundle is).
+  const labPage: Asset = { type: HTML, body: readFileSync(join(HERE, 'lab', 'index.html')) };
+  assets.set('/lab', labPage);
+  assets.set('/lab/', labPage);
+  assets.set('/lab/app.js', { type: JS, body: await bundle(join(HERE, 'lab', 'page.ts'), [sdkExternal]) });
+  assets.set('/lab/tab.html', { type: HTML, body: readFileSync(join(HERE, 'lab', 'tab.html')) });
+  assets.set('/lab/tab.js', {
+    type: JS,
+    body: await bundle(join(HERE, 'lab', 'tab.ts'), []),
+  });
   return assets;
 }
 
@@ -182,6 +197,7 @@ export async function startDemos(options: DemosOptions = {}): Promise<RunningDem
   });
   const assets = await buildAssets(demos);
   const backends = new Map<string, Backend>();
+  let lab: ReturnType<typeof labApi> | undefined;
 
   const routes = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const path = url.pathname;
@@ -189,7 +205,8 @@ export async function startDemos(options: DemosOptions = {}): Promise<RunningDem
       res.writeHead(308, { location: '/demos/' }).end();
       return true;
     }
-    if (!path.startsWith('/demos/')) return false;
+    if (path.startsWith('/lab/api/')) return lab === undefined ? false : lab(req, res, path);
+    if (!path.startsWith('/demos/') && path !== '/lab' && !path.startsWith('/lab/')) return false;
     if (path === '/demos/cut') {
       // The "cut" control: the hub drops the page's connection (reconnect allowed), as a network failure or a
       // deploy would, and the page shows how it resumes.
@@ -238,6 +255,7 @@ export async function startDemos(options: DemosOptions = {}): Promise<RunningDem
 
   const logger = pino({ level: config.log.level });
   const hub = await startServer(config, { logger, routes });
+  lab = labApi(hub);
   try {
     const hubUrl = `http://127.0.0.1:${hub.port}`;
     const started = await Promise.all(

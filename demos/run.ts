@@ -14,6 +14,7 @@ try {
     `Switchboard demos are up`,
     `  index      ${running.url}/demos/`,
     ...running.demos.map((d) => `  ${d.name.padEnd(10)} ${running.url}/demos/${d.name}/`),
+    `  lab        ${running.url}/lab  (WebSocket vs SSE, measured)`,
     `  inspector  ${running.url}/`,
     `  API key    ${running.apiKey}  (generated for this run)`,
   ];

@@ -1,5 +1,7 @@
 // `npm run demos:screenshots`: starts the demos on a free port, drives each page a little in headless Chromium
-// (sign in, type, start the storm…) and writes docs/images/demo-<name>.png, the pictures the README shows.
+// (sign in, type, start the storm…) and writes docs/images/demo-<name>.png, the pictures the README shows, and
+// docs/images/lab.png after a run of the lab. `npm run demos:screenshots -- lab` runs only the lab, and prints its
+// results as JSON on stdout (the figures of docs/ws-vs-sse.md).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -70,7 +72,14 @@ const SCENES: Record<string, (page: Page, url: string) => Promise<void>> = {
   },
 };
 
-const running = await startDemos({ port: 0, host: '127.0.0.1', env: {}, logLevel: 'silent' });
+const labOnly = process.argv.slice(2).includes('lab');
+const running = await startDemos({
+  port: 0,
+  host: '127.0.0.1',
+  env: {},
+  logLevel: 'silent',
+  ...(labOnly ? { only: [] } : {}),
+});
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
 try {
   mkdirSync(OUT, { recursive: true });
@@ -83,9 +92,20 @@ try {
     await context.close();
     process.stderr.write(`docs/images/demo-${name}.png\n`);
   };
-  await shoot('index', '/demos/');
-  await shoot('sports-zh', '/demos/sports/?lang=zh', SCENES.sports);
-  for (const d of running.demos) await shoot(d.name, `/demos/${d.name}/`, SCENES[d.name]);
+  if (!labOnly) {
+    await shoot('index', '/demos/');
+    await shoot('sports-zh', '/demos/sports/?lang=zh', SCENES.sports);
+    for (const d of running.demos) await shoot(d.name, `/demos/${d.name}/`, SCENES[d.name]);
+  }
+  // The lab after a full run (about 20 s), with nothing else open on the hub.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(`${running.url}/lab?lang=en&run=1`);
+  await page.waitForSelector('body[data-state="done"], body[data-state="failed"]', { timeout: 180_000 });
+  await page.screenshot({ path: join(OUT, 'lab.png'), fullPage: true });
+  process.stdout.write(`${await page.getAttribute('#results', 'data-json')}\n`);
+  process.stderr.write('docs/images/lab.png\n');
+  await context.close();
 } finally {
   await browser.close();
   await running.stop();

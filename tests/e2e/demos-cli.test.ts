@@ -42,6 +42,12 @@ describe('npm run demos (demos/run.ts)', () => {
       assert.equal((await fetch(`http://127.0.0.1:${port}/demos/sports/app.js`)).status, 200);
       assert.equal((await fetch(`http://127.0.0.1:${port}/demos/assets/switchboard.js`)).status, 200);
       assert.equal((await fetch(`http://127.0.0.1:${port}/demos/nothing/`)).status, 404);
+      // The lab, as docs/ws-vs-sse.md tells a user to open it.
+      assert.match(stderr, new RegExp(`lab\\s+http://127\\.0\\.0\\.1:${port}/lab`));
+      const lab = await fetch(`http://127.0.0.1:${port}/lab`);
+      assert.equal(lab.status, 200);
+      assert.match(await lab.text(), /Run the lab/);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/lab/app.js`)).status, 200);
     } finally {
       child.kill('SIGTERM');
     }

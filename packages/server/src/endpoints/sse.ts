@@ -155,6 +155,7 @@ export class SseEndpoint {
         limits: { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs },
         retryMs: node.config.sse.retryMs,
         onSlow: () => session.disconnect(disconnectFor('slow_consumer')),
+        tally: node.metrics.bytesWritten.sse,
       },
     );
     const session = node.createSession(transport, identity);

@@ -90,6 +90,7 @@ export class WebSocketEndpoint {
           maxMs: this.#node.config.limits.maxOutgoingMs,
         },
         () => session.disconnect(disconnectFor('slow_consumer')),
+        this.#node.metrics.bytesWritten.ws,
       );
       const session = this.#node.createSession(transport);
       this.#transports.set(transport, session);

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from '@prometheus-io/client';
+import { type ByteTallies, type ByteTallyKind, byteTallies } from '../transport/bytes-written.ts';
 
 /** The hub's Prometheus metrics, on a registry of its own (several hubs in one process do not collide). */
 export class Metrics {
@@ -13,6 +14,8 @@ export class Metrics {
   readonly gapsUnfilled: Counter;
   readonly rateLimited: Counter<'limit'>;
   readonly outgoingBytes: Gauge;
+  /** Bytes written per transport kind; the transports add to these plain numbers, scrapes read them. */
+  readonly bytesWritten: ByteTallies = byteTallies();
 
   constructor(sample: {
     connections(): Record<'websocket' | 'sse', number>;
@@ -81,6 +84,18 @@ export class Metrics {
       registers,
       collect() {
         this.set(sample.outgoingBytes());
+      },
+    });
+    const tallies = this.bytesWritten;
+    new Counter({
+      name: 'switchboard_bytes_written_total',
+      help: 'Bytes written to client connections after the handshake (frames, events, heartbeats), by transport (ws, sse, pusher).',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        this.reset();
+        for (const kind of Object.keys(tallies) as ByteTallyKind[])
+          this.inc({ transport: kind }, tallies[kind].bytes);
       },
     });
     this.gapsUnfilled = new Counter({

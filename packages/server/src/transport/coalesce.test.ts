@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { ByteTally } from './bytes-written.ts';
 import { CoalescedWriter } from './coalesce.ts';
 
 /** A Writable that records each write it is given, as text. */
@@ -32,6 +33,23 @@ describe('CoalescedWriter', () => {
     w.write(Buffer.from('e'));
     await turn();
     assert.deepEqual(writes, ['abcd', 'e'], 'a turn with one chunk writes it as it is');
+  });
+
+  it('adds the bytes of every write to its tally', async () => {
+    const { out, writes } = recorder();
+    const tally = new ByteTally();
+    const w = new CoalescedWriter(out, 4, () => {}, tally);
+    w.write(Buffer.from('ab'));
+    w.write(Buffer.from('cde'));
+    assert.equal(tally.bytes, 5, 'a queue past its bound is written at once, and counted');
+    w.write(Buffer.from('f'));
+    w.discard();
+    await turn();
+    assert.equal(tally.bytes, 5, 'discarded bytes are not counted');
+    w.write(Buffer.from('gh'));
+    await turn();
+    assert.deepEqual(writes, ['abcde', 'gh']);
+    assert.equal(tally.bytes, 7);
   });
 
   it('keeps each writer separate when many have something queued in the same turn', async () => {

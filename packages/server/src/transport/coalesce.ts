@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { ByteTally } from './bytes-written.ts';
 
 /** Most bytes coalesced for one socket within a turn before they are written at once. */
 export const MAX_COALESCED_BYTES = 64 * 1024;
@@ -19,6 +20,7 @@ export class CoalescedWriter {
   readonly #socket: Writable;
   readonly #maxQueuedBytes: number;
   readonly #afterWrite: () => void;
+  readonly #tally: ByteTally | undefined;
   /** Nothing queued, one chunk, or several (the common single case allocates no array). */
   #queue: Buffer | Buffer[] | undefined;
   #queuedBytes = 0;
@@ -26,11 +28,15 @@ export class CoalescedWriter {
   #drainListener: (() => void) | null = null;
   #probing = false;
 
-  /** `afterWrite` runs after every real write (the outgoing-buffer check). */
-  constructor(socket: Writable, maxQueuedBytes: number, afterWrite: () => void) {
+  /**
+   * `afterWrite` runs after every real write (the outgoing-buffer check); `tally`, when given, counts the bytes
+   * of every write (`switchboard_bytes_written_total`).
+   */
+  constructor(socket: Writable, maxQueuedBytes: number, afterWrite: () => void, tally?: ByteTally) {
     this.#socket = socket;
     this.#maxQueuedBytes = maxQueuedBytes;
     this.#afterWrite = afterWrite;
+    this.#tally = tally;
   }
 
   /**
@@ -78,7 +84,9 @@ export class CoalescedWriter {
     this.#queue = undefined;
     this.#queuedBytes = 0;
     if (this.#socket.destroyed || this.#socket.writableEnded) return;
-    this.#socket.write(Array.isArray(q) ? Buffer.concat(q) : q);
+    const chunk = Array.isArray(q) ? Buffer.concat(q) : q;
+    this.#socket.write(chunk);
+    if (this.#tally !== undefined) this.#tally.bytes += chunk.length;
     this.#afterWrite();
   }
 

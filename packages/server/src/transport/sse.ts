@@ -9,6 +9,7 @@ import {
 } from '@switchboard/protocol';
 import type { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
+import type { ByteTally } from './bytes-written.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
 import { SSE_EVENT, SSE_MESSAGE_DATA, SSE_SINGLE_CHANNEL } from './encoders.ts';
 import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
@@ -42,7 +43,7 @@ export class SseTransport implements Transport {
     res: ServerResponse,
     channels: readonly string[],
     initial: readonly (Position | null)[],
-    options: { limits: OutgoingLimits; retryMs: number; onSlow: () => void },
+    options: { limits: OutgoingLimits; retryMs: number; onSlow: () => void; tally?: ByteTally },
   ) {
     this.#res = res;
     this.#socket = res.socket as Socket;
@@ -57,6 +58,7 @@ export class SseTransport implements Transport {
       this.#socket,
       Math.min(MAX_COALESCED_BYTES, options.limits.maxBytes),
       () => this.#bound.afterWrite(),
+      options.tally,
     );
   }
 

@@ -3,6 +3,7 @@ import type { ServerFrame } from '@switchboard/protocol';
 import WebSocket from 'ws';
 import type { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
+import type { ByteTally } from './bytes-written.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
 import { WEBSOCKET_JSON } from './encoders.ts';
 import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
@@ -27,11 +28,15 @@ export class WebSocketTransport implements Transport {
   /** Set when the heartbeat pings; cleared by any frame from the peer. */
   pingedAt = 0;
 
-  constructor(ws: WebSocket, socket: Socket, limits: OutgoingLimits, onSlow: () => void) {
+  /** `tally` counts the bytes written (the node's `ws` or `pusher` tally). */
+  constructor(ws: WebSocket, socket: Socket, limits: OutgoingLimits, onSlow: () => void, tally?: ByteTally) {
     this.#ws = ws;
     this.#bound = new OutgoingBound(socket, limits, onSlow);
-    this.#writer = new CoalescedWriter(socket, Math.min(MAX_COALESCED_BYTES, limits.maxBytes), () =>
-      this.#bound.afterWrite(),
+    this.#writer = new CoalescedWriter(
+      socket,
+      Math.min(MAX_COALESCED_BYTES, limits.maxBytes),
+      () => this.#bound.afterWrite(),
+      tally,
     );
   }
 

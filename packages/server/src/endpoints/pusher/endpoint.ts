@@ -115,6 +115,7 @@ export class PusherEndpoint {
       socket,
       { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs },
       () => session.disconnect(disconnectFor('slow_consumer')),
+      this.#node.metrics.bytesWritten.pusher,
     );
     const socketId = `${randomInt(1, 2 ** 47)}.${randomInt(1, 2 ** 47)}`;
     const roster = new Roster(socketId);

@@ -1,0 +1,92 @@
+// switchboard_bytes_written_total{transport}: the bytes the hub wrote to its client connections, by transport,
+// counted where the transports write. Each count is checked against the bytes a raw client received.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { until, untilAsync } from '@switchboard/test-helpers/wait';
+import WebSocket from 'ws';
+import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { metric } from '../helpers/metrics.ts';
+import { APP } from '../helpers/pusher.ts';
+import { SseTestClient } from '../helpers/sse-client.ts';
+
+const NAME = 'switchboard_bytes_written_total';
+
+/** A server-to-client WebSocket frame's size: unmasked header (2, 4 or 10 bytes) and payload. */
+const frameBytes = (payload: number): number => payload + (payload < 126 ? 2 : payload < 65_536 ? 4 : 10);
+
+/** A raw WebSocket client that adds up the frames it receives, header included. */
+async function countingSocket(
+  url: string,
+): Promise<{ ws: WebSocket; bytes: () => number; frames: string[] }> {
+  const ws = new WebSocket(url);
+  const frames: string[] = [];
+  let bytes = 0;
+  ws.on('message', (data: Buffer) => {
+    bytes += frameBytes(data.length);
+    frames.push(data.toString());
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, bytes: () => bytes, frames };
+}
+
+describe('switchboard_bytes_written_total', () => {
+  let hub: TestHub;
+  before(async () => {
+    hub = await startTestHub({ pusher: { apps: [APP] } });
+  });
+  after(() => hub.shutdown());
+
+  it('counts every byte of WebSocket frames and SSE events, by transport', async () => {
+    assert.equal(await metric(hub.url, NAME, { transport: 'ws' }), 0);
+    assert.equal(await metric(hub.url, NAME, { transport: 'sse' }), 0);
+    assert.equal(await metric(hub.url, NAME, { transport: 'pusher' }), 0);
+
+    const ws = await countingSocket(hub.wsUrl);
+    ws.ws.send(JSON.stringify({ type: 'subscribe', id: 1, channel: 'counted' }));
+    const sse = await SseTestClient.open(`${hub.url}/sse?channel=counted`);
+    await until(
+      () => ws.frames.some((f) => f.includes('"subscribed"')) && sse.raw.includes('subscribed'),
+      () => 'both subscribed',
+    );
+    for (let i = 0; i < 20; i++) await hub.publish('counted', { i, text: 'x'.repeat(i * 10) });
+    await until(
+      () => ws.frames.filter((f) => f.includes('"message"')).length === 20,
+      () => 'the WebSocket messages',
+    );
+    await until(
+      () => (sse.raw.match(/"type":"message"/g) ?? []).length === 20,
+      () => 'the SSE messages',
+    );
+
+    assert.equal(await metric(hub.url, NAME, { transport: 'ws' }), ws.bytes());
+    // The stream's opening `retry:` line goes out with the headers, before the transport exists.
+    const opening = /^retry: \d+\n\n/.exec(sse.raw)?.[0] ?? '';
+    assert.ok(opening.length > 0);
+    assert.equal(
+      await metric(hub.url, NAME, { transport: 'sse' }),
+      Buffer.byteLength(sse.raw) - Buffer.byteLength(opening),
+    );
+    assert.equal(await metric(hub.url, NAME, { transport: 'pusher' }), 0);
+    ws.ws.close();
+    await sse.close();
+  });
+
+  it('counts the Pusher dialect apart from the Switchboard WebSocket', async () => {
+    const before = await metric(hub.url, NAME, { transport: 'ws' });
+    const pusher = await countingSocket(`${hub.wsUrl.replace(/\/ws$/, '')}/app/${APP.key}?protocol=7`);
+    await until(
+      () => pusher.frames.some((f) => f.includes('pusher:connection_established')),
+      () => 'connection_established',
+    );
+    await untilAsync(
+      async () => (await metric(hub.url, NAME, { transport: 'pusher' })) === pusher.bytes(),
+      () => 'the Pusher count',
+    );
+    assert.ok(pusher.bytes() > 0);
+    assert.equal(await metric(hub.url, NAME, { transport: 'ws' }), before);
+    pusher.ws.close();
+  });
+});
