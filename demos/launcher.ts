@@ -77,8 +77,6 @@ async function bundle(entry: string, plugins: Plugin[]): Promise<string> {
     target: 'es2022',
     write: false,
     legalComments: 'none',
-    // The packages' sources, as the hub beside it runs them: a fresh clone has no dist/ until `npm run build`.
-    conditions: ['switchboard-source'],
     plugins,
   });
   return result.outputFiles[0]!.text;
