@@ -78,13 +78,15 @@ describe('demo: bullet comments', () => {
 
     // The storm.
     await b.page.click('#storm');
+    // Under way once the backend has published its first comments; how fast it gets is the machine's affair
+    // (a loaded two-core machine manages a few hundred a second), and what it achieved is checked below.
     await eventually(
       'the storm under way',
       async () => {
         const s = (await (await fetch(`${demos.url}/demos/danmaku/api/storm`)).json()) as {
           published: number;
         };
-        return s.published >= 1000 ? true : undefined;
+        return s.published > 0 ? true : undefined;
       },
       { timeoutMs: 20_000 },
     );
@@ -103,6 +105,8 @@ describe('demo: bullet comments', () => {
       achieved: number;
     };
     t.diagnostic(`storm: ${storm.achieved} comments/s achieved (asked 2000)`);
+    // The test means something only if the storm outran the delivery cap: then the hub must leave some out.
+    assert.ok(storm.achieved > 2 * DELIVERY_CAP, `the storm reached only ${storm.achieved} comments/s`);
     for (const { page, problems } of viewers) {
       // The page's once-a-second figures cover the storm's last second.
       await page.waitForTimeout(1_100);
