@@ -19,7 +19,7 @@ import { createHttpServer, type ExtraRoutes } from './http/server.ts';
 import { Metrics } from './observability/metrics.ts';
 
 export interface RunningServer {
-  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  /** Base URL, e.g. `http://127.0.0.1:8080` (`https://…` when `server.tls` is set). */
   readonly url: string;
   readonly port: number;
   readonly host: string;
@@ -81,7 +81,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
   sse.start();
   guard.start();
 
-  const http = createHttpServer({ node, api, ws, sse, guard, pusher: pusherParts, routes: options.routes });
+  const hub = createHttpServer({ node, api, ws, sse, guard, pusher: pusherParts, routes: options.routes });
+  const http = hub.server;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.server.port, config.server.host, () => {
@@ -91,14 +92,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const address = http.address() as AddressInfo;
   const displayHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  logger.info({ host: address.address, port: address.port, engine: engine.name }, 'switchboard listening');
+  logger.info(
+    { host: address.address, port: address.port, engine: engine.name, tls: hub.scheme === 'https' },
+    'switchboard listening',
+  );
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown'): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason, connections: node.connectionCount }, 'draining');
-      http.close();
-      http.closeIdleConnections();
+      hub.close();
       node.drain(disconnectFor('shutdown'));
       const deadline = Date.now() + config.server.shutdownTimeoutMs;
       while ((ws?.count ?? 0) + (sse?.count ?? 0) + (pusher?.count ?? 0) > 0 && Date.now() < deadline)
@@ -108,7 +111,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       sse?.stop();
       guard.stop();
       api.stop();
-      http.closeAllConnections();
+      hub.closeAll();
       await node.close();
       logger.info('stopped');
     })();
@@ -116,7 +119,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   };
 
   return {
-    url: `http://${displayHost}:${address.port}`,
+    url: `${hub.scheme}://${displayHost}:${address.port}`,
     port: address.port,
     host: address.address,
     generatedApiKey,
