@@ -2,6 +2,8 @@
 // is configured. A hundred streams on one connection resume exactly as HTTP/1.1 streams do; bad HTTP/2 input ends
 // that connection only.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -442,5 +444,48 @@ describe('TLS with ALPN (server.tls)', () => {
       socket.on('close', () => resolve(text));
     });
     assert.doesNotMatch(answer, /^HTTP\/1\.1 200/);
+  });
+});
+
+describe('docs/deploy.md, HTTP/2 and TLS', () => {
+  const doc = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+  const start = doc.indexOf('## HTTP/2 and TLS');
+  const section = doc.slice(start, doc.indexOf('\n## ', start + 1));
+  const curls = [...section.matchAll(/^curl [^#\n]*/gm)].map((m) => m[0].trim());
+
+  /** Runs one of the doc's curl commands (for two seconds: the stream never ends by itself) against `hub`. */
+  function run(command: string, hub: TestHub, ca?: string): Promise<{ stdout: string; stderr: string }> {
+    const args = command
+      .replace(/'/g, '')
+      .replace('https://localhost:8080', hub.url.replace('127.0.0.1', 'localhost'))
+      .replace('http://localhost:8080', hub.url)
+      .split(/\s+/)
+      .slice(1)
+      .map((a) => (a === 'ca.pem' && ca !== undefined ? ca : a));
+    return new Promise((resolve) => {
+      execFile('curl', ['--max-time', '2', ...args], (_err, stdout, stderr) => resolve({ stdout, stderr }));
+    });
+  }
+
+  it('runs its curl commands: SSE over HTTP/2 with TLS, and with prior knowledge', async () => {
+    assert.equal(curls.length, 2, curls.join('\n'));
+    const pki = makeTestPki();
+    const tls = await startTestHub({ server: { tls: { cert: pki.certFile, key: pki.keyFile } } });
+    const plain = await startTestHub();
+    try {
+      for (const [command, hub] of [
+        [curls[0]!, tls],
+        [curls[1]!, plain],
+      ] as const) {
+        const { stdout, stderr } = await run(command, hub, pki.caFile);
+        assert.match(stderr, /< HTTP\/2 200/, `${command}\n${stderr}`);
+        assert.match(stdout, /event: connected\n/);
+        assert.match(stdout, /event: subscribed\n(id: .*\n)?data: \{"type":"subscribed","channel":"scores"/);
+      }
+    } finally {
+      await tls.shutdown();
+      await plain.shutdown();
+      pki.remove();
+    }
   });
 });
