@@ -430,6 +430,13 @@ describe('TLS with ALPN (server.tls)', () => {
     ws.close();
   });
 
+  it('refuses to start on a certificate it cannot read, naming the option', async () => {
+    await assert.rejects(
+      startTestHub({ server: { tls: { cert: `${pki.dir}/missing.pem`, key: pki.keyFile } } }),
+      /^Error: server\.tls\.cert: cannot read .*missing\.pem \(ENOENT\)$/,
+    );
+  });
+
   it('refuses a client that does not trust the certificate, and plain HTTP on the TLS port', async () => {
     await assert.rejects(h2connect(hub.url), /self-signed|unable to verify|certificate/i);
     const answer = await new Promise<string>((resolve) => {

@@ -15,7 +15,7 @@ import { disconnectFor } from './errors.ts';
 import { Api } from './http/api.ts';
 import { Guard } from './http/guard.ts';
 import { PusherApi } from './http/pusher-api.ts';
-import { createHttpServer, type ExtraRoutes } from './http/server.ts';
+import { createHttpServer, type ExtraRoutes, readTls } from './http/server.ts';
 import { Metrics } from './observability/metrics.ts';
 
 export interface RunningServer {
@@ -55,6 +55,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       : null;
   const apiKeys = generatedApiKey === null ? config.api.keys : [generatedApiKey];
 
+  const tls = readTls(config.server.tls);
   const engine = options.engine ?? (await createEngine(config.engine.url, logger));
   let ws: WebSocketEndpoint | undefined;
   let sse: SseEndpoint | undefined;
@@ -81,7 +82,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
   sse.start();
   guard.start();
 
-  const hub = createHttpServer({ node, api, ws, sse, guard, pusher: pusherParts, routes: options.routes });
+  const hub = createHttpServer({
+    node,
+    api,
+    ws,
+    sse,
+    guard,
+    pusher: pusherParts,
+    routes: options.routes,
+    tls,
+  });
   const http = hub.server;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -25,6 +25,22 @@ export interface HttpParts {
   /** The Pusher dialect, when a Pusher app is configured. */
   readonly pusher: { readonly ws: PusherEndpoint; readonly api: PusherApi } | null;
   readonly routes?: ExtraRoutes | undefined;
+  /** The certificate and key (`server.tls`, read by {@link readTls}), or null for a plain port. */
+  readonly tls: TlsFiles | null;
+}
+
+export interface TlsFiles {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/**
+ * Reads `server.tls`'s PEM files, before anything starts: null when none is configured. A file that cannot be read
+ * is an error naming the option.
+ */
+export function readTls(tls: { readonly cert: string; readonly key: string }): TlsFiles | null {
+  if (tls.cert === '') return null;
+  return { cert: readPem('server.tls.cert', tls.cert), key: readPem('server.tls.key', tls.key) };
 }
 
 /** An embedder's routes: answers `req` and returns true, or returns false (the hub then answers 404). */
@@ -56,7 +72,7 @@ export interface HubServer {
  * the same routes; WebSocket stays on HTTP/1.1 (browsers open a separate HTTP/1.1 connection for it).
  */
 export function createHttpServer(parts: HttpParts): HubServer {
-  const { node, api, ws, sse, guard, pusher, routes } = parts;
+  const { node, api, ws, sse, guard, pusher, routes, tls } = parts;
   const { server: cfg } = node.config;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res).catch((err: unknown) => {
@@ -76,13 +92,13 @@ export function createHttpServer(parts: HttpParts): HubServer {
     // Node reads this option from 22.21 and 24.9 on; older versions send every upgrade to the handler below.
     shouldUpgradeCallback: (req: IncomingMessage) => req.headers.upgrade?.toLowerCase() === 'websocket',
   };
-  const secure = cfg.tls.cert !== '';
+  const secure = tls !== null;
   const server: Server = secure
     ? createTlsServer(
         {
           ...options,
-          cert: readFileSync(cfg.tls.cert),
-          key: readFileSync(cfg.tls.key),
+          cert: tls.cert,
+          key: tls.key,
           ALPNProtocols: ['h2', 'http/1.1'],
           handshakeTimeout: cfg.headersTimeoutMs,
         },
@@ -225,6 +241,15 @@ export function createHttpServer(parts: HttpParts): HubServer {
       h2.destroy();
     },
   };
+}
+
+/** A PEM file named by an option; a file that cannot be read is a start-up error naming the option. */
+function readPem(option: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`${option}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 async function onlyGet(
