@@ -2,10 +2,12 @@
 // is configured. A hundred streams on one connection resume exactly as HTTP/1.1 streams do; bad HTTP/2 input ends
 // that connection only.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { until } from '@switchboard/test-helpers/wait';
@@ -493,6 +495,64 @@ describe('docs/deploy.md, HTTP/2 and TLS', () => {
       await tls.shutdown();
       await plain.shutdown();
       pki.remove();
+    }
+  });
+});
+
+describe('the load generator over HTTP/2 (bench --http2)', () => {
+  it('runs a fan-out step with its SSE subscribers as streams of shared HTTP/2 connections', async () => {
+    const hub = await startTestHub();
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+    try {
+      const args = [
+        '--target',
+        hub.url,
+        '--api-key',
+        TEST_API_KEY,
+        '--scenario',
+        'fanout',
+        '--transport',
+        'sse',
+        '--quick',
+        '--subscribers',
+        '150',
+        '--fanout-sizes',
+        '150',
+        '--workers',
+        '1',
+        '--step-ms',
+        '300',
+        '--http2',
+      ];
+      const bench = new URL('../../packages/bench/src/index.ts', import.meta.url).pathname;
+      const script = `import { runBenchCli } from ${JSON.stringify(bench)}; process.exitCode = await runBenchCli(${JSON.stringify(args)});`;
+      let peak = 0;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, hub.node.connectionCount);
+      }, 20);
+      const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        // A file, not `-e`: the generator forks its workers with this process's flags.
+        const file = join(dir, 'run.mjs');
+        writeFileSync(file, script);
+        const child = spawn(process.execPath, [file], { stdio: 'pipe' });
+        let out = '';
+        child.stdout.on('data', (c) => {
+          out += c;
+        });
+        child.stderr.on('data', (c) => {
+          out += c;
+        });
+        child.on('close', (code) => resolve({ code, out }));
+      });
+      clearInterval(sampler);
+      assert.equal(code, 0, out);
+      assert.match(out, /SSE over HTTP\/2/);
+      assert.match(out, /150\/150 subscribers live/);
+      assert.match(out, /lost 0, duplicates 0/);
+      assert.equal(peak, 150, 'the hub held the 150 streams as 150 SSE sessions');
+    } finally {
+      await hub.shutdown();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
