@@ -276,6 +276,37 @@ describe('HTTP/2 (h2c with prior knowledge)', () => {
   });
 });
 
+describe('HTTP/2 and server.maxConnections', () => {
+  it('counts each SSE stream as one connection: over the limit a stream is refused with 503, the connection goes on', async () => {
+    const hub = await startTestHub({ server: { maxConnections: 3 } });
+    try {
+      const session = await h2connect(hub.url);
+      const streams = await Promise.all(
+        [0, 1, 2].map(() => SseTestClient.openHttp2(session, '/sse?channel=h2:max')),
+      );
+      await Promise.all(streams.map((c) => c.waitFor((e) => e.event === 'subscribed')));
+      const refused = await h2request(session, { ':path': '/sse?channel=h2:max' });
+      assert.equal(refused.status, 503);
+      assert.equal(JSON.parse(refused.text).error.code, 'too_many_connections');
+      // API requests are not connections; the HTTP/2 connection and its streams go on.
+      assert.equal((await h2request(session, { ':path': '/healthz' })).status, 200);
+      await hub.publish('h2:max', { n: 1 });
+      await Promise.all(streams.map((c) => c.waitMessages(1)));
+      await streams[0]!.close();
+      await until(
+        () => hub.node.connectionCount === 2,
+        () => 'the closed stream is still counted',
+        5_000,
+      );
+      const again = await SseTestClient.openHttp2(session, '/sse?channel=h2:max');
+      await again.waitFor((e) => e.event === 'subscribed');
+      session.destroy();
+    } finally {
+      await hub.shutdown();
+    }
+  });
+});
+
 describe('HTTP/2 bad input', () => {
   let hub: TestHub;
   before(async () => {

@@ -122,11 +122,6 @@ export class Http2Front {
     this.#server.on('sessionError', options.onSessionError);
   }
 
-  /** HTTP/2 connections open now. */
-  get sessions(): number {
-    return this.#sessions.size;
-  }
-
   /** Takes a connection whose next bytes are HTTP/2 (the preface put back, or TLS that chose `h2`). */
   accept(socket: Socket): void {
     // Events go out as they are written (the SSE transport coalesces per turn already).
