@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { until } from '@switchboard/test-helpers/wait';
+import { until, untilAsync } from '@switchboard/test-helpers/wait';
 import WebSocket from 'ws';
 import { h2connect, h2request, makeTestPki, type TestPki } from '../helpers/h2.ts';
 import { startTestHub, TEST_API_KEY, type TestHub } from '../helpers/hub.ts';
 import { metric } from '../helpers/metrics.ts';
+import { freePort } from '../helpers/nginx.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
 
 const STREAMS = 100;
@@ -72,7 +73,7 @@ describe('HTTP/2 (h2c with prior knowledge)', () => {
     session.destroy();
     await Promise.all(h1.map((c) => c.close()));
     await Promise.all(streams.map((c) => c.ended()));
-    await until(
+    await untilAsync(
       async () => (await metric(hub.url, 'switchboard_connections', { transport: 'sse' })) === 0,
       () => 'the streams are still counted after the cut',
       10_000,
@@ -167,7 +168,7 @@ describe('HTTP/2 (h2c with prior knowledge)', () => {
     slow.pause();
     const payload = 'x'.repeat(32 * 1024);
     for (let i = 0; i < 12; i++) await small.publish('h2:flood', payload);
-    await until(
+    await untilAsync(
       async () =>
         (await metric(small.url, 'switchboard_disconnects_total', { reason: 'slow_consumer' })) >= 1,
       () => 'the slow stream was not cut',
@@ -341,7 +342,7 @@ describe('HTTP/2 bad input', () => {
     for (let at = 0; at + 9 <= answer.length; at += 9 + answer.readUIntBE(at, 3)) types.push(answer[at + 3]!);
     assert.equal(types[0], 4, `frames ${types}`);
     assert.ok(types.includes(7), `no GOAWAY among frames ${types}`);
-    await until(
+    await untilAsync(
       async () => (await metric(hub.url, 'switchboard_refused_total', { reason: 'bad_http2' })) > before,
       () => 'the bad HTTP/2 connection was not counted',
       5_000,
@@ -381,7 +382,7 @@ describe('HTTP/2 bad input', () => {
         session.destroy();
       }, 2_000).unref();
     });
-    await until(
+    await untilAsync(
       async () => (await metric(hub.url, 'switchboard_connections', { transport: 'sse' })) === 0,
       () => 'streams of the flood are still counted',
       10_000,
@@ -461,6 +462,38 @@ describe('TLS with ALPN (server.tls)', () => {
     });
     assert.equal(JSON.parse(first).type, 'connected');
     ws.close();
+  });
+
+  it("runs the README's command: npm start -- --tls-cert cert.pem --tls-key key.pem", async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const command = /^npm start -- --tls-cert cert\.pem --tls-key key\.pem(?= |$)/m.exec(readme)?.[0];
+    assert.ok(command, 'the README no longer shows the command');
+    const port = await freePort();
+    const args = command
+      .split(' ')
+      .slice(1)
+      .map((a) => (a === 'cert.pem' ? pki.certFile : a === 'key.pem' ? pki.keyFile : a));
+    const env: NodeJS.ProcessEnv = { ...process.env, SWITCHBOARD_API_KEY: TEST_API_KEY, PORT: String(port) };
+    for (const k of Object.keys(env))
+      if (k.startsWith('SWITCHBOARD_') && k !== 'SWITCHBOARD_API_KEY') delete env[k];
+    const child = spawn('npm', args, {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env,
+      detached: true,
+      stdio: 'ignore',
+    });
+    try {
+      const session = await untilAsync(
+        () => h2connect(`https://localhost:${port}`, { ca: pki.ca }).catch(() => undefined),
+        () => `npm start with TLS did not answer on ${port}`,
+        30_000,
+      );
+      assert.equal((session.socket as unknown as { alpnProtocol: string }).alpnProtocol, 'h2');
+      assert.equal((await h2request(session, { ':path': '/healthz' })).status, 200);
+      session.close();
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL');
+    }
   });
 
   it('refuses to start on a certificate it cannot read, naming the option', async () => {

@@ -39,22 +39,19 @@ export function sniff(socket: Socket, timeoutMs: number, routes: SniffRoutes): v
     routes.timedOut(socket);
   }, timeoutMs);
   timer.unref();
-  const onData = (chunk: Buffer): void => {
-    head = head === undefined ? chunk : Buffer.concat([head, chunk]);
+  // Read through `readable`, not `data`: once the listener is gone the socket is as it came (neither flowing nor
+  // paused), so the side it goes to starts it as it would a fresh one — a paused socket would never emit `end`.
+  const onReadable = (): void => {
+    for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null)
+      head = head === undefined ? chunk : Buffer.concat([head, chunk]);
+    if (head === undefined) return;
     const kind = classifyPreface(head);
     if (kind === 'undecided') return;
     done();
-    socket.pause();
     socket.unshift(head);
-    if (kind === 'http2') {
-      // HTTP/2 reads what was put back before anything else (it checks the socket's buffer as it starts).
-      routes.http2(socket);
-      return;
-    }
-    routes.http1(socket);
-    // The HTTP/1.1 parser takes the socket's later bytes straight from its handle; what was put back flows to
-    // it through `data`, before any later read.
-    socket.resume();
+    // HTTP/2 drains what was put back as it starts; HTTP/1.1 gets it through `data`, before any later read.
+    if (kind === 'http2') routes.http2(socket);
+    else routes.http1(socket);
   };
   const onGone = (): void => {
     done();
@@ -62,11 +59,11 @@ export function sniff(socket: Socket, timeoutMs: number, routes: SniffRoutes): v
   };
   function done(): void {
     clearTimeout(timer);
-    socket.off('data', onData);
+    socket.off('readable', onReadable);
     socket.off('end', onGone);
     socket.off('error', onGone);
   }
-  socket.on('data', onData);
+  socket.on('readable', onReadable);
   socket.once('end', onGone);
   socket.once('error', onGone);
 }
@@ -126,6 +123,9 @@ export class Http2Front {
   accept(socket: Socket): void {
     // Events go out as they are written (the SSE transport coalesces per turn already).
     socket.setNoDelay(true);
+    // The HTTP/1.1 server's sockets allow half-open connections; HTTP/2 has no use for one. Left on, a client
+    // that goes away (FIN) leaves the session closing gracefully behind a stream that never ends.
+    socket.allowHalfOpen = false;
     this.#server.emit('connection', socket);
   }
 
