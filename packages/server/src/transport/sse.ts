@@ -31,15 +31,51 @@ export interface SseSink {
   destroy(): void;
 }
 
-/** An HTTP/1.1 response's socket, written straight: the body is close-delimited (no chunk framing). */
-export function http1Sink(res: ServerResponse): SseSink {
-  const socket = res.socket as Socket;
-  return { out: socket, end: () => res.end(), destroy: () => socket.destroy() };
+/**
+ * An HTTP/1.1 response's socket, written straight: the body is close-delimited (no chunk framing).
+ * A class with methods, not an object of arrow functions: an idle stream keeps no closures for its sink.
+ */
+class Http1Sink implements SseSink {
+  readonly out: Socket;
+  readonly #res: ServerResponse;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+    this.out = res.socket as Socket;
+  }
+
+  end(): void {
+    this.#res.end();
+  }
+
+  destroy(): void {
+    this.out.destroy();
+  }
 }
 
 /** An HTTP/2 stream: its flow-control window and buffer are its own, so the outgoing bound is per stream. */
+class Http2Sink implements SseSink {
+  readonly out: ServerHttp2Stream;
+
+  constructor(stream: ServerHttp2Stream) {
+    this.out = stream;
+  }
+
+  end(): void {
+    this.out.end();
+  }
+
+  destroy(): void {
+    this.out.close(h2.NGHTTP2_CANCEL);
+  }
+}
+
+export function http1Sink(res: ServerResponse): SseSink {
+  return new Http1Sink(res);
+}
+
 export function http2Sink(stream: ServerHttp2Stream): SseSink {
-  return { out: stream, end: () => stream.end(), destroy: () => stream.close(h2.NGHTTP2_CANCEL) };
+  return new Http2Sink(stream);
 }
 
 /**
