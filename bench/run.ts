@@ -148,6 +148,7 @@ async function main(argv: string[]): Promise<number> {
           dialect,
           transports: dialect.transports,
           pid: a.pid,
+          http2: a.http2,
         };
       } else {
         const port = await freePort();
@@ -163,7 +164,10 @@ async function main(argv: string[]): Promise<number> {
           transports: def.transports,
           pid: started.pid,
           ...(started.nodes === undefined ? {} : { nodes: started.nodes }),
+          // `--http2`: only Switchboard's hubs speak HTTP/2; the others keep HTTP/1.1 (and say so).
+          http2: a.http2 && def.name.startsWith('switchboard'),
         };
+        if (a.http2 && !target.http2) notes.push(`${label}: SSE over HTTP/1.1 (no HTTP/2 there)`);
       }
     } catch (err) {
       notes.push(`${label} could not start: ${(err as Error).message.split('\n')[0]}`);

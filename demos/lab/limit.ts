@@ -1,7 +1,8 @@
 // The browser's per-origin connection limit: on HTTP/1.1 Chromium, Firefox and Safari open at most 6 connections
 // to one origin, and an SSE stream holds one for its whole life, so a 7th stream (a 7th tab, say) waits. The SDK's
-// shared-tab connection (`createSharedClient`) gives every tab one stream between them. HTTP/2 would multiplex
-// every stream over one connection, but the hub does not serve HTTP/2 yet.
+// shared-tab connection (`createSharedClient`) gives every tab one stream between them. HTTP/2 multiplexes
+// every stream over one connection (the hub serves it over TLS and as h2c), but browsers speak HTTP/2 only over
+// TLS and the demos serve plain HTTP, so the lab measures HTTP/1.1.
 import { burst, type Stats, stats } from './measure.ts';
 
 export const STREAMS = 7;

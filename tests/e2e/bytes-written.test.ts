@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { until, untilAsync } from '@switchboard/test-helpers/wait';
 import WebSocket from 'ws';
+import { h2connect } from '../helpers/h2.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { metric } from '../helpers/metrics.ts';
 import { APP } from '../helpers/pusher.ts';
@@ -72,6 +73,34 @@ describe('switchboard_bytes_written_total', () => {
     assert.equal(await metric(hub.url, NAME, { transport: 'pusher' }), 0);
     ws.ws.close();
     await sse.close();
+  });
+
+  it('counts SSE over HTTP/2 (h2c) as sse: the DATA bytes of every stream, through the same writer', async () => {
+    const before = await metric(hub.url, NAME, { transport: 'sse' });
+    const session = await h2connect(hub.url);
+    const one = await SseTestClient.openHttp2(session, '/sse?channel=counted-h2');
+    const two = await SseTestClient.openHttp2(session, '/sse?channel=counted-h2&channel=counted-h2b');
+    await until(
+      () => one.frames('subscribed').length === 1 && two.frames('subscribed').length === 2,
+      () => 'both HTTP/2 streams subscribed',
+    );
+    for (let i = 0; i < 10; i++) await hub.publish('counted-h2', { i, text: 'y'.repeat(i * 30) });
+    await hub.publish('counted-h2b', { last: true });
+    await until(
+      () => one.messages().length === 10 && two.messages().length === 11,
+      () => 'the HTTP/2 messages',
+    );
+    // Each stream's opening `retry:` line goes out with its headers, as over HTTP/1.1.
+    const counted = (raw: string) => {
+      const opening = /^retry: \d+\n\n/.exec(raw)?.[0] ?? '';
+      assert.ok(opening.length > 0);
+      return Buffer.byteLength(raw) - Buffer.byteLength(opening);
+    };
+    const expected = counted(one.raw) + counted(two.raw);
+    assert.ok(expected > 0);
+    assert.equal((await metric(hub.url, NAME, { transport: 'sse' })) - before, expected);
+    session.destroy();
+    await Promise.all([one.ended(), two.ended()]);
   });
 
   it('counts the Pusher dialect apart from the Switchboard WebSocket', async () => {

@@ -18,14 +18,18 @@ const CHROMIUM_ARGS = [
  * Launches headless Chromium. A missing browser is an error, never a skip: a browser tier that ran nothing
  * proves nothing, so the tests that need it fail with this message.
  */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `Chromium is not installed at ${CHROMIUM_PATH}: the browser tests need it. ` +
         'Install it (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH to a Chromium binary.',
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    timeout: 30_000,
+  });
 }
 
 export interface OpenedPage {

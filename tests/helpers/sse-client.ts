@@ -1,4 +1,5 @@
 import { type IncomingMessage, request } from 'node:http';
+import type { ClientHttp2Session, IncomingHttpHeaders, IncomingHttpStatusHeader } from 'node:http2';
 import { until } from '@switchboard/test-helpers/wait';
 
 export interface SseEvent {
@@ -21,10 +22,13 @@ export class SseTestClient {
   lastEventId = '';
   retry: number | undefined;
   response!: IncomingMessage;
+  /** Over HTTP/2 (`openHttp2`): the response's headers, `:status` included. */
+  http2Headers: (IncomingHttpHeaders & IncomingHttpStatusHeader) | undefined;
   #buffer = '';
   #ended: Promise<void>;
   #endResolve!: () => void;
-  #req!: ReturnType<typeof request>;
+  #cancel!: () => void;
+  #pause!: () => void;
 
   private constructor() {
     this.#ended = new Promise((r) => {
@@ -36,19 +40,46 @@ export class SseTestClient {
   static open(url: string, headers: Record<string, string> = {}): Promise<SseTestClient> {
     const client = new SseTestClient();
     return new Promise((resolve, reject) => {
-      client.#req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+      const req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
         client.response = res;
+        client.#pause = () => res.pause();
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => client.#feed(chunk));
         res.on('end', () => client.#endResolve());
         res.on('close', () => client.#endResolve());
         resolve(client);
       });
-      client.#req.on('error', (err) => {
+      client.#cancel = () => req.destroy();
+      req.on('error', (err) => {
         client.#endResolve();
         reject(err);
       });
-      client.#req.end();
+      req.end();
+    });
+  }
+
+  /** Opens `path` as one stream of an HTTP/2 connection; resolves once the response headers are in. */
+  static openHttp2(
+    session: ClientHttp2Session,
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<SseTestClient> {
+    const client = new SseTestClient();
+    return new Promise((resolve, reject) => {
+      const stream = session.request({ ':path': path, accept: 'text/event-stream', ...headers });
+      client.#cancel = () => stream.close();
+      client.#pause = () => stream.pause();
+      stream.setEncoding('utf8');
+      stream.on('response', (h) => {
+        client.http2Headers = h;
+        resolve(client);
+      });
+      stream.on('data', (chunk: string) => client.#feed(chunk));
+      stream.on('close', () => client.#endResolve());
+      stream.on('error', (err) => {
+        client.#endResolve();
+        reject(err);
+      });
     });
   }
 
@@ -128,8 +159,13 @@ export class SseTestClient {
     return this.#ended;
   }
 
+  /** Stops reading: what the hub sends stays in its buffers (a slow consumer). */
+  pause(): void {
+    this.#pause();
+  }
+
   close(): Promise<void> {
-    this.#req.destroy();
+    this.#cancel();
     return this.#ended;
   }
 }

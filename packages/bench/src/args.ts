@@ -21,6 +21,7 @@ export const OPTIONS = {
   subscribers: { type: 'string' },
   'fanout-sizes': { type: 'string' },
   quick: { type: 'boolean' },
+  http2: { type: 'boolean' },
   workers: { type: 'string' },
   pid: { type: 'string' },
   p99: { type: 'string' },
@@ -37,6 +38,8 @@ export const USAGE = `options:
   --scenario LIST        comma-separated: ${SCENARIOS.join(', ')} (default all but stuck)
   --subscribers N        subscribers for every scenario (fan-out runs this one size)
   --fanout-sizes LIST    comma-separated fan-out sizes (default 1000,10000,20000; quick 1000)
+  --http2                SSE subscribers as HTTP/2 streams (h2c with prior knowledge, 100 per connection)
+                         instead of one HTTP/1.1 connection each; run once with and once without to compare
   --quick                short steps and 1,000 subscribers (well under two minutes a target)
   --workers N            generator processes (default: one per core the generator may use, more for fds)
   --pid PID              the hub's process id, to read its memory and CPU (idle scenario, hub-bound checks)
@@ -52,6 +55,8 @@ export interface CommonArgs {
   scenarios: ScenarioName[];
   subscribers: number | undefined;
   quick: boolean;
+  /** SSE subscribers over HTTP/2 (h2c with prior knowledge), 100 streams per connection. */
+  http2: boolean;
   workers: number | undefined;
   pid: number | undefined;
   profile: Profile;
@@ -115,6 +120,7 @@ export function parseCommon(argv: string[], extra: Record<string, { type: 'strin
     scenarios,
     subscribers: positive('subscribers', str('subscribers')),
     quick,
+    http2: v.http2 === true,
     workers: positive('workers', str('workers')),
     pid: positive('pid', str('pid')),
     profile,

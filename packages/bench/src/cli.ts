@@ -35,13 +35,16 @@ export async function runBenchCli(argv: string[]): Promise<number> {
     dialect,
     transports: dialect.transports,
     pid: a.pid,
+    http2: a.http2,
   };
   if (url.protocol !== 'http:') {
     console.error('switchboard bench: only http:// targets (the generator speaks plain TCP)');
     return 2;
   }
   const workers = workerCount(maxSubscribers(a.profile, a.subscribers), a.workers);
-  console.log(`generator: ${workers} worker process(es) → ${url.origin} (${dialect.name})`);
+  console.log(
+    `generator: ${workers} worker process(es) → ${url.origin} (${dialect.name}${a.http2 ? ', SSE over HTTP/2' : ''})`,
+  );
   const gen = createGenerator(target, a.profile, workers, (line) => console.log(line));
   try {
     const results = await runTarget(gen.ctx, {

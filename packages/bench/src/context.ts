@@ -24,6 +24,8 @@ export interface Target {
    * readings stay the target's alone.
    */
   nodes?: ReadonlyArray<{ host: string; port: number }>;
+  /** SSE subscribers as streams of HTTP/2 connections (h2c with prior knowledge) instead of HTTP/1.1 ones. */
+  http2?: boolean;
 }
 
 export interface RunContext {
@@ -62,6 +64,7 @@ export async function openSubscribers(
     host,
     port,
     transport,
+    http2: transport === 'sse' && ctx.target.http2 === true,
     dialect: ctx.target.dialect.name,
     count: n,
     channel,

@@ -9,6 +9,8 @@ export interface OpenSpec {
   host: string;
   port: number;
   transport: Transport;
+  /** SSE only: each subscriber a stream of a shared HTTP/2 connection (h2c, prior knowledge). */
+  http2: boolean;
   dialect: DialectName;
   count: number;
   /** Subscriber i's channel: `channel` when `perSubscriber` is false, else `${channel}${first + i}`. */

@@ -2,6 +2,7 @@
 // only what it must (message boundaries, the send time, the sequence). Far cheaper than a real client, so one
 // generator core can hold many thousands of them.
 
+import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Dialect, Transport } from './dialect.ts';
@@ -23,6 +24,8 @@ export interface SubscriberSpec {
   localAddress?: string;
   /** Time allowed from connect to a live subscription. */
   connectTimeoutMs: number;
+  /** SSE over HTTP/2: the subscriber is one stream of this connection instead of a socket of its own. */
+  session?: ClientHttp2Session;
 }
 
 export interface SubscriberEvents {
@@ -48,7 +51,8 @@ export class Subscriber {
   readonly #spec: SubscriberSpec;
   readonly #stats: WorkerStats;
   readonly #events: SubscriberEvents;
-  readonly #socket: Socket;
+  /** The subscriber's own socket (HTTP/1.1, WebSocket), or its HTTP/2 stream. */
+  readonly #socket: Socket | ClientHttp2Stream;
   readonly #started = performance.now();
   #state = HEAD;
   #ready = false;
@@ -65,6 +69,12 @@ export class Subscriber {
     this.#spec = spec;
     this.#stats = stats;
     this.#events = events;
+    if (spec.session !== undefined) {
+      this.#socket = this.#openStream(spec.session);
+      this.#timer = setTimeout(() => this.#fail('timeout'), spec.connectTimeoutMs);
+      this.#timer.unref();
+      return;
+    }
     const opts = spec.localAddress === undefined ? {} : { localAddress: spec.localAddress };
     this.#socket = connect({
       host: spec.host,
@@ -91,7 +101,27 @@ export class Subscriber {
     if (this.#state === DONE) return;
     this.#state = DONE;
     this.#clearTimer();
-    this.#socket.resetAndDestroy();
+    const s = this.#socket;
+    if ('resetAndDestroy' in s) s.resetAndDestroy();
+    else s.close();
+  }
+
+  /** An SSE request as a stream of `session`: the head is the stream's response, the body its DATA frames. */
+  #openStream(session: ClientHttp2Session): ClientHttp2Stream {
+    const stream = session.request({
+      ':path': this.#spec.dialect.ssePath(this.#spec.channel),
+      accept: 'text/event-stream',
+    });
+    stream.on('response', (headers) => {
+      const status = Number(headers[':status']);
+      if (status !== 200) return this.#fail(`http_${status}`);
+      this.#state = LIVE;
+      this.#feed = this.#sseFeed(false);
+    });
+    stream.on('data', (chunk: Buffer) => this.#onData(chunk, chunk.length));
+    stream.on('error', (err: NodeJS.ErrnoException) => this.#fail(err.code ?? 'error'));
+    stream.on('close', () => this.#fail('closed'));
+    return stream;
   }
 
   get channel(): string {

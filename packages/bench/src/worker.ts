@@ -1,6 +1,7 @@
 // A generator worker process: opens subscribers when asked, counts what they receive, reports snapshots.
 // It exits when its coordinator goes away, so a crashed run leaves no sockets open.
 
+import { type ClientHttp2Session, connect } from 'node:http2';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { DIALECTS } from './dialect.ts';
 import { Histogram } from './histogram.ts';
@@ -11,6 +12,27 @@ import { WorkerStats } from './worker-stats.ts';
 
 const stats = new WorkerStats();
 const live = new Set<Subscriber>();
+/** `--http2`: SSE subscribers are streams of these connections, this many to a connection (the hub's default). */
+const STREAMS_PER_CONNECTION = 100;
+const sessions: ClientHttp2Session[] = [];
+
+/** The HTTP/2 connection for the `i`th subscriber of an open call (h2c with prior knowledge). */
+function sessionFor(spec: OpenSpec, i: number, byIndex: Map<number, ClientHttp2Session>): ClientHttp2Session {
+  const k = Math.floor(i / STREAMS_PER_CONNECTION);
+  let session = byIndex.get(k);
+  if (session === undefined) {
+    const local = spec.localAddresses[k % Math.max(1, spec.localAddresses.length)];
+    session = connect(`http://${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`, {
+      ...(local === undefined ? {} : { localAddress: local }),
+      peerMaxConcurrentStreams: STREAMS_PER_CONNECTION,
+    });
+    // A connection that fails fails its streams, which count it; nothing more to do here.
+    session.on('error', () => {});
+    byIndex.set(k, session);
+    sessions.push(session);
+  }
+  return session;
+}
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 let cpuMark = process.cpuUsage();
@@ -29,6 +51,7 @@ function open(spec: OpenSpec): Promise<OpenResult> {
   let ready = 0;
   let failed = 0;
   let inFlight = 0;
+  const byIndex = new Map<number, ClientHttp2Session>();
   return new Promise((resolve) => {
     const deadline = setTimeout(finish, spec.deadlineMs);
     deadline.unref();
@@ -80,6 +103,7 @@ function open(spec: OpenSpec): Promise<OpenResult> {
           channel: spec.perSubscriber ? `${spec.channel}${spec.first + i}` : spec.channel,
           connectTimeoutMs: spec.connectTimeoutMs,
         };
+        if (spec.http2) s.session = sessionFor(spec, i, byIndex);
         const local = spec.localAddresses[i % Math.max(1, spec.localAddresses.length)];
         if (local !== undefined) s.localAddress = local;
         inFlight++;
@@ -127,6 +151,8 @@ function expect(expected: Expectation): void {
 function closeAll(): void {
   for (const sub of live) sub.close();
   live.clear();
+  for (const session of sessions) session.destroy();
+  sessions.length = 0;
 }
 
 process.on('message', (msg: Request) => {

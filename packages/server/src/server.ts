@@ -15,11 +15,11 @@ import { disconnectFor } from './errors.ts';
 import { Api } from './http/api.ts';
 import { Guard } from './http/guard.ts';
 import { PusherApi } from './http/pusher-api.ts';
-import { createHttpServer, type ExtraRoutes } from './http/server.ts';
+import { createHttpServer, type ExtraRoutes, readTls } from './http/server.ts';
 import { Metrics } from './observability/metrics.ts';
 
 export interface RunningServer {
-  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  /** Base URL, e.g. `http://127.0.0.1:8080` (`https://…` when `server.tls` is set). */
   readonly url: string;
   readonly port: number;
   readonly host: string;
@@ -55,6 +55,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       : null;
   const apiKeys = generatedApiKey === null ? config.api.keys : [generatedApiKey];
 
+  const tls = readTls(config.server.tls);
   const engine = options.engine ?? (await createEngine(config.engine.url, logger));
   let ws: WebSocketEndpoint | undefined;
   let sse: SseEndpoint | undefined;
@@ -81,7 +82,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
   sse.start();
   guard.start();
 
-  const http = createHttpServer({ node, api, ws, sse, guard, pusher: pusherParts, routes: options.routes });
+  const hub = createHttpServer({
+    node,
+    api,
+    ws,
+    sse,
+    guard,
+    pusher: pusherParts,
+    routes: options.routes,
+    tls,
+  });
+  const http = hub.server;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.server.port, config.server.host, () => {
@@ -91,14 +102,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const address = http.address() as AddressInfo;
   const displayHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  logger.info({ host: address.address, port: address.port, engine: engine.name }, 'switchboard listening');
+  logger.info(
+    { host: address.address, port: address.port, engine: engine.name, tls: hub.scheme === 'https' },
+    'switchboard listening',
+  );
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown'): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason, connections: node.connectionCount }, 'draining');
-      http.close();
-      http.closeIdleConnections();
+      hub.close();
       node.drain(disconnectFor('shutdown'));
       const deadline = Date.now() + config.server.shutdownTimeoutMs;
       while ((ws?.count ?? 0) + (sse?.count ?? 0) + (pusher?.count ?? 0) > 0 && Date.now() < deadline)
@@ -108,7 +121,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       sse?.stop();
       guard.stop();
       api.stop();
-      http.closeAllConnections();
+      hub.closeAll();
       await node.close();
       logger.info('stopped');
     })();
@@ -116,7 +129,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   };
 
   return {
-    url: `http://${displayHost}:${address.port}`,
+    url: `${hub.scheme}://${displayHost}:${address.port}`,
     port: address.port,
     host: address.address,
     generatedApiKey,

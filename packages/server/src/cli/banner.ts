@@ -19,17 +19,21 @@ export function displayHost(host: string): string {
 /** The human start-up message (stderr): where everything is, and the API key if one was generated. */
 export function banner(server: Listening, config: Config): string {
   const base = `${displayHost(server.host)}:${server.port}`;
+  // With a certificate the port speaks TLS only (HTTP/2 by ALPN for SSE and the API).
+  const tls = config.server.tls.cert !== '';
+  const http = tls ? 'https' : 'http';
+  const ws = tls ? 'wss' : 'ws';
   const lines = [
-    `Switchboard is up (engine: ${redactUrl(config.engine.url)})`,
-    `  inspector  ${config.server.inspector ? `http://${base}/` : 'off'}`,
-    `  WebSocket  ws://${base}/ws`,
-    `  SSE        http://${base}/sse?channel=<name>`,
-    `  HTTP API   http://${base}/api/publish  (Authorization: Bearer <key>)`,
+    `Switchboard is up (engine: ${redactUrl(config.engine.url)}${tls ? ', TLS with HTTP/2' : ''})`,
+    `  inspector  ${config.server.inspector ? `${http}://${base}/` : 'off'}`,
+    `  WebSocket  ${ws}://${base}/ws`,
+    `  SSE        ${http}://${base}/sse?channel=<name>`,
+    `  HTTP API   ${http}://${base}/api/publish  (Authorization: Bearer <key>)`,
   ];
   const apps = pusherAppsOf(config);
   if (apps.length > 0)
     lines.push(
-      `  Pusher     ws://${base}/app/<key>, http://${base}/apps/<id>  (${apps.length === 1 ? '1 app' : `${apps.length} apps`})`,
+      `  Pusher     ${ws}://${base}/app/<key>, ${http}://${base}/apps/<id>  (${apps.length === 1 ? '1 app' : `${apps.length} apps`})`,
     );
   if (server.generatedApiKey !== null)
     lines.push(

@@ -436,6 +436,19 @@ describe('banner', () => {
     assert.doesNotMatch(text, /API key/);
   });
 
+  it('gives https:// and wss:// addresses when the port speaks TLS', () => {
+    const config: Config = {
+      ...DEFAULTS,
+      server: { ...DEFAULTS.server, tls: { cert: 'c.pem', key: 'k.pem' } },
+    };
+    const text = banner({ host: '0.0.0.0', port: 8443, generatedApiKey: null }, config);
+    assert.match(text, /TLS with HTTP\/2\)/);
+    assert.match(text, /inspector {2}https:\/\/localhost:8443\//);
+    assert.match(text, /WebSocket {2}wss:\/\/localhost:8443\/ws/);
+    assert.match(text, /SSE {8}https:\/\/localhost:8443\/sse/);
+    assert.doesNotMatch(text, /http:\/\/|ws:\/\//);
+  });
+
   it('warns loudly about the open defaults, and only about those', () => {
     const open = banner({ host: '::1', port: 9000, generatedApiKey: null }, DEFAULTS);
     assert.match(open, /WARNING {4}no auth configured/);

@@ -62,6 +62,8 @@ const FLAG_PATHS: Readonly<Record<string, string>> = {
   port: 'server.port',
   host: 'server.host',
   maxConnections: 'server.maxConnections',
+  tlsCert: 'server.tls.cert',
+  tlsKey: 'server.tls.key',
   inspector: 'server.inspector',
   apiKey: 'api.keys',
   allowedOrigin: 'server.allowedOrigins',
@@ -98,6 +100,8 @@ function withConfigOptions(cmd: Command): Command {
     .option('--allow-client-publish', 'let clients publish over WebSocket (channel.clientPublish)')
     .option('--no-inspector', 'do not serve the inspector page (server.inspector)')
     .option('--max-connections <n>', 'most concurrent connections (server.maxConnections)')
+    .option('--tls-cert <file>', 'PEM certificate chain: TLS with HTTP/2 on the port (server.tls.cert)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert (server.tls.key)')
     .option(
       '--strict-env',
       'refuse unknown SWITCHBOARD_* environment variables instead of warning (strictEnv)',

@@ -12,6 +12,8 @@ export const DEFAULTS: Config = {
     inspector: true,
     allowedOrigins: ['*'],
     perMessageDeflate: false,
+    tls: { cert: '', key: '' },
+    http2: { maxConcurrentStreams: 100 },
   },
   api: { keys: [], publishKeys: [], maxBodyBytes: 1024 * 1024 },
   auth: {

@@ -109,6 +109,9 @@ describe('environment variables', () => {
       SWITCHBOARD_SERVER_INSPECTOR: 'false',
       SWITCHBOARD_SERVER_ALLOWED_ORIGINS: 'https://a.example, https://*.b.example',
       SWITCHBOARD_SERVER_PER_MESSAGE_DEFLATE: 'true',
+      SWITCHBOARD_SERVER_TLS_CERT: '/etc/switchboard/cert.pem',
+      SWITCHBOARD_SERVER_TLS_KEY: '/etc/switchboard/key.pem',
+      SWITCHBOARD_SERVER_HTTP2_MAX_CONCURRENT_STREAMS: '250',
       SWITCHBOARD_API_KEYS: 'k1, k2,,k1',
       SWITCHBOARD_API_PUBLISH_KEYS: 'p1,p2',
       SWITCHBOARD_AUTH_SECRET: 's'.repeat(32),
@@ -183,6 +186,8 @@ describe('environment variables', () => {
         inspector: false,
         allowedOrigins: ['https://a.example', 'https://*.b.example'],
         perMessageDeflate: true,
+        tls: { cert: '/etc/switchboard/cert.pem', key: '/etc/switchboard/key.pem' },
+        http2: { maxConcurrentStreams: 250 },
       },
       api: { keys: ['k1', 'k2'], publishKeys: ['p1', 'p2'], maxBodyBytes: 2 * 1024 * 1024 },
       auth: {
@@ -873,6 +878,21 @@ describe('pusher apps', () => {
     assert.throws(
       () => loadConfig({ env: { SWITCHBOARD_PUSHER_APPS: '[{"id":"a","key":"k","secret":""}]' } }),
       /non-empty secret/,
+    );
+  });
+});
+
+describe('server.tls', () => {
+  it('takes a certificate and its key together, by flag or variable', () => {
+    const config = loadConfig({ flags: { server: { tls: { cert: 'c.pem', key: 'k.pem' } } } });
+    assert.deepEqual(config.server.tls, { cert: 'c.pem', key: 'k.pem' });
+    assert.throws(
+      () => loadConfig({ env: { SWITCHBOARD_SERVER_TLS_CERT: 'c.pem' } }),
+      /SWITCHBOARD_SERVER_TLS_CERT: server\.tls\.cert \("c\.pem"\) and server\.tls\.key \("" by default\) are set together or not at all/,
+    );
+    assert.throws(
+      () => loadConfig({ env: { SWITCHBOARD_SERVER_HTTP2_MAX_CONCURRENT_STREAMS: '10' } }),
+      /SWITCHBOARD_SERVER_HTTP2_MAX_CONCURRENT_STREAMS: must be an integer 100\.\.10000, got "10"/,
     );
   });
 });

@@ -129,6 +129,13 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    paths: ['server.tls.cert', 'server.tls.key'],
+    check: (c, d) =>
+      (c.server.tls.cert === '') !== (c.server.tls.key === '')
+        ? `${d(c, 'server.tls.cert')} and ${d(c, 'server.tls.key')} are set together or not at all`
+        : null,
+  },
+  {
     paths: ['server.headersTimeoutMs', 'server.requestTimeoutMs'],
     check: (c, d) =>
       c.server.headersTimeoutMs > c.server.requestTimeoutMs

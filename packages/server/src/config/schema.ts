@@ -93,6 +93,11 @@ export const SPEC: Spec<Config> = {
     inspector: f('inspector', boolean, 'plain', '--no-inspector'),
     allowedOrigins: f('allowedOrigins', list('origins', originEntryError), 'plain', '--allowed-origin'),
     perMessageDeflate: f('perMessageDeflate', boolean),
+    tls: {
+      cert: f('cert', text(4096), 'plain', '--tls-cert'),
+      key: f('key', text(4096), 'plain', '--tls-key'),
+    },
+    http2: { maxConcurrentStreams: f('maxConcurrentStreams', integer(100, 10_000)) },
   },
   api: {
     keys: f('keys', apiKeys, 'secret', '--api-key'),

@@ -26,6 +26,16 @@ export interface Config {
     readonly allowedOrigins: readonly string[];
     /** Offer WebSocket per-message deflate; decompressed messages stay bounded by `limits.maxFrameBytes`. */
     readonly perMessageDeflate: boolean;
+    /**
+     * TLS on the hub's port: PEM certificate chain and private key files. Both set: the port speaks TLS only,
+     * with ALPN offering HTTP/2 (`h2`) and HTTP/1.1; both empty: plain TCP (HTTP/1.1, and HTTP/2 with prior
+     * knowledge). Read once at start-up.
+     */
+    readonly tls: { readonly cert: string; readonly key: string };
+    readonly http2: {
+      /** Most concurrent streams a client may open on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
+      readonly maxConcurrentStreams: number;
+    };
   };
   readonly api: {
     /** Accepted API keys (`Authorization: Bearer <key>`). Empty: the hub generates one at start-up and prints it. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
 import {
   channelError,
   decodeCursor,
@@ -17,7 +18,7 @@ import type { Session } from '../core/session.ts';
 import { disconnectFor, toSwitchboardError } from '../errors.ts';
 import { sendError } from '../http/respond.ts';
 import { HeartbeatWheel } from '../transport/heartbeat.ts';
-import { SseTransport } from '../transport/sse.ts';
+import { http1Sink, http2Sink, type SseSink, SseTransport } from '../transport/sse.ts';
 import { SseCommands } from './sse-command.ts';
 
 /** Headers that keep an event stream flowing through browsers, proxies and CDNs. */
@@ -26,8 +27,9 @@ const SSE_HEADERS = {
   'cache-control': 'no-cache, no-transform',
   'x-accel-buffering': 'no',
   // Not `Content-Encoding`: a compressing proxy would hold events back until its buffer fills.
-  connection: 'close',
 };
+/** HTTP/1.1 streams are close-delimited; HTTP/2 has no `Connection` header (its streams end on their own). */
+const SSE_HTTP1_HEADERS = { ...SSE_HEADERS, connection: 'close' };
 
 /**
  * Serves `GET /sse?channel=a&channel=b[&since=<cursor>]`. Every refusal (bad channel, bad `since`, full hub)
@@ -128,7 +130,9 @@ export class SseEndpoint {
       }
     }
     // The client may have gone while its token was being verified: nothing would clean up after it.
-    if (req.socket.destroyed) return;
+    // (HTTP/2: the stream may be gone while its connection lives on.)
+    const h2 = req.httpVersionMajor === 2 ? (res as unknown as Http2ServerResponse).stream : null;
+    if (h2 === null ? req.socket.destroyed : h2.destroyed || h2.closed) return;
 
     if (node.draining)
       return sendError(res, 'shutting_down', 'the hub is shutting down', { 'retry-after': '1' });
@@ -139,16 +143,27 @@ export class SseEndpoint {
       });
     }
 
-    // Close-delimited body: no chunk framing per write, so an event's bytes go out exactly as built.
-    res.useChunkedEncodingByDefault = false;
-    res.shouldKeepAlive = false;
-    res.writeHead(200, SSE_HEADERS);
-    res.write(`retry: ${node.config.sse.retryMs}\n\n`);
-    req.socket.setNoDelay(true);
+    let sink: SseSink;
+    if (h2 === null) {
+      // Close-delimited body: no chunk framing per write, so an event's bytes go out exactly as built.
+      res.useChunkedEncodingByDefault = false;
+      res.shouldKeepAlive = false;
+      res.writeHead(200, SSE_HTTP1_HEADERS);
+      res.write(`retry: ${node.config.sse.retryMs}\n\n`);
+      req.socket.setNoDelay(true);
+      sink = http1Sink(res);
+    } else {
+      // The connection's socket has no delay set once, when the HTTP/2 connection starts (http/http2.ts), and
+      // the idle-stream cut there is for requests, not for a stream that lives as long as its subscriber.
+      h2.setTimeout(0);
+      res.writeHead(200, SSE_HEADERS);
+      res.write(`retry: ${node.config.sse.retryMs}\n\n`);
+      sink = http2Sink(h2);
+    }
 
     const { limits } = node.config;
     const transport = new SseTransport(
-      res,
+      sink,
       channels,
       positions.map((p) => p ?? null),
       {

@@ -103,8 +103,11 @@ export class Api {
       if (e.code === 'internal') this.#node.logger.error({ err, path: pathname }, 'API request failed');
       this.#node.metrics.errors.inc({ code: e.code });
       // After an oversize or unreadable body the rest of it may still be arriving: close instead of reading it.
+      // (HTTP/2 has no `Connection` header: the stream ends with the answer, its connection lives on.)
       const close =
-        e.code === 'payload_too_large' || e.code === 'invalid_json' ? { connection: 'close' } : {};
+        (e.code === 'payload_too_large' || e.code === 'invalid_json') && req.httpVersionMajor < 2
+          ? { connection: 'close' }
+          : {};
       sendError(res, e.code, e.message, close);
     }
   }

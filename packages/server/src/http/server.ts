@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { SwitchboardNode } from '../core/node.ts';
 import type { PusherEndpoint } from '../endpoints/pusher/endpoint.ts';
 import type { SseEndpoint } from '../endpoints/sse.ts';
@@ -7,6 +11,7 @@ import type { WebSocketEndpoint } from '../endpoints/websocket.ts';
 import type { Api } from './api.ts';
 import { applyCors } from './cors.ts';
 import type { Guard } from './guard.ts';
+import { Http2Front, sniff } from './http2.ts';
 import { serveInspector } from './inspector.ts';
 import type { PusherApi } from './pusher-api.ts';
 import { rejectUpgrade, sendError, sendJson } from './respond.ts';
@@ -20,6 +25,22 @@ export interface HttpParts {
   /** The Pusher dialect, when a Pusher app is configured. */
   readonly pusher: { readonly ws: PusherEndpoint; readonly api: PusherApi } | null;
   readonly routes?: ExtraRoutes | undefined;
+  /** The certificate and key (`server.tls`, read by {@link readTls}), or null for a plain port. */
+  readonly tls: TlsFiles | null;
+}
+
+export interface TlsFiles {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/**
+ * Reads `server.tls`'s PEM files, before anything starts: null when none is configured. A file that cannot be read
+ * is an error naming the option.
+ */
+export function readTls(tls: { readonly cert: string; readonly key: string }): TlsFiles | null {
+  if (tls.cert === '') return null;
+  return { cert: readPem('server.tls.cert', tls.cert), key: readPem('server.tls.key', tls.key) };
 }
 
 /** An embedder's routes: answers `req` and returns true, or returns false (the hub then answers 404). */
@@ -28,30 +49,102 @@ export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) 
 /** `/app/{key}`: where pusher-js connects. */
 const PUSHER_APP_PATH = /^\/app\/([A-Za-z0-9_\-.]{1,128})$/;
 
-/** The one HTTP server: routes requests to the inspector, SSE, the API and probes, and upgrades to WebSocket. */
-export function createHttpServer(parts: HttpParts): Server {
-  const { node, api, ws, sse, guard, pusher, routes } = parts;
+/** Largest request head (HTTP/1.1 headers; HTTP/2 header list). */
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/** The hub's listening side: one port, HTTP/1.1 and HTTP/2, plain or TLS. */
+export interface HubServer {
+  /** The listening server (HTTP/1.1 over TCP, or over TLS when `server.tls` is set); it hands HTTP/2 on. */
+  readonly server: Server;
+  /** `https` when the port speaks TLS, else `http`. */
+  readonly scheme: 'http' | 'https';
+  readonly http2: Http2Front;
+  /** Stops taking connections; HTTP/2 connections get GOAWAY (no new streams), idle HTTP/1.1 ones are closed. */
+  close(): void;
+  /** Ends every connection that is left. */
+  closeAll(): void;
+}
+
+/**
+ * The one HTTP server: routes requests to the inspector, SSE, the API and probes, and upgrades to WebSocket.
+ * On a plain port a connection opening with the HTTP/2 preface (h2c with prior knowledge) is served over HTTP/2,
+ * any other over HTTP/1.1; with `server.tls` the port speaks TLS and ALPN picks `h2` or `http/1.1`. Both take
+ * the same routes; WebSocket stays on HTTP/1.1 (browsers open a separate HTTP/1.1 connection for it).
+ */
+export function createHttpServer(parts: HttpParts): HubServer {
+  const { node, api, ws, sse, guard, pusher, routes, tls } = parts;
   const { server: cfg } = node.config;
-  const server = createServer(
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    route(req, res).catch((err: unknown) => {
+      node.logger.error({ err }, 'request failed');
+      sendError(res, 'internal', 'internal error');
+    });
+  };
+  const options = {
+    headersTimeout: cfg.headersTimeoutMs,
+    requestTimeout: cfg.requestTimeoutMs,
+    // Node checks both time-outs only this often (30s by default): keep it well under the header time-out so
+    // a slowloris client is cut off close to `headersTimeout`, not up to half a minute later.
+    connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(cfg.headersTimeoutMs / 4))),
+    maxHeaderSize: MAX_HEADER_BYTES,
+    // Only WebSocket upgrades leave the request path. Any other `Upgrade` header (`curl --http2` on plain http
+    // sends `Upgrade: h2c`) is an offer the server may ignore (RFC 9110 §7.8): the request is served as HTTP/1.1.
+    // Node reads this option from 22.21 and 24.9 on; older versions send every upgrade to the handler below.
+    shouldUpgradeCallback: (req: IncomingMessage) => req.headers.upgrade?.toLowerCase() === 'websocket',
+  };
+  const secure = tls !== null;
+  const server: Server = secure
+    ? createTlsServer(
+        {
+          ...options,
+          cert: tls.cert,
+          key: tls.key,
+          ALPNProtocols: ['h2', 'http/1.1'],
+          handshakeTimeout: cfg.headersTimeoutMs,
+        },
+        onRequest,
+      )
+    : createServer(options, onRequest);
+  // Node's compatibility API gives HTTP/2 requests the surface of HTTP/1.1's that the routes use (method, url,
+  // headers, body stream; writeHead, setHeader, end); where the two differ (the SSE stream, `Connection`
+  // headers) the handler asks `httpVersionMajor`.
+  const h2 = new Http2Front(
     {
-      headersTimeout: cfg.headersTimeoutMs,
-      requestTimeout: cfg.requestTimeoutMs,
-      // Node checks both time-outs only this often (30s by default): keep it well under the header time-out so
-      // a slowloris client is cut off close to `headersTimeout`, not up to half a minute later.
-      connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(cfg.headersTimeoutMs / 4))),
-      maxHeaderSize: 16 * 1024,
-      // Only WebSocket upgrades leave the request path. Any other `Upgrade` header (`curl --http2` on plain http
-      // sends `Upgrade: h2c`) is an offer the server may ignore (RFC 9110 §7.8): the request is served as HTTP/1.1.
-      // Node reads this option from 22.21 and 24.9 on; older versions send every upgrade to the handler below.
-      shouldUpgradeCallback: (req) => req.headers.upgrade?.toLowerCase() === 'websocket',
+      maxConcurrentStreams: cfg.http2.maxConcurrentStreams,
+      streamIdleMs: cfg.requestTimeoutMs,
+      sessionIdleMs: cfg.requestTimeoutMs,
+      maxHeaderBytes: MAX_HEADER_BYTES,
+      onSessionError: (err) => {
+        node.metrics.refused.inc({ reason: 'bad_http2' });
+        node.logger.debug({ err }, 'HTTP/2 connection failed');
+      },
     },
-    (req, res) => {
-      route(req, res).catch((err: unknown) => {
-        node.logger.error({ err }, 'request failed');
-        sendError(res, 'internal', 'internal error');
-      });
-    },
+    onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
   );
+  // The server's own connection handling, taken over: connections reach it (HTTP/1.1) or HTTP/2 through here.
+  // It stays the listening server so that its header and request time-outs keep running for HTTP/1.1.
+  const event = secure ? 'secureConnection' : 'connection';
+  const http1 = server.listeners(event);
+  if (http1.length !== 1) throw new Error(`expected one '${event}' listener on the HTTP server`);
+  const toHttp1 = http1[0] as (socket: Socket) => void;
+  server.removeAllListeners(event);
+  if (secure) {
+    server.on(event, (socket: TLSSocket) => {
+      if (socket.alpnProtocol === 'h2') h2.accept(socket);
+      else toHttp1.call(server, socket);
+    });
+  } else {
+    server.on(event, (socket: Socket) => {
+      sniff(socket, cfg.headersTimeoutMs, {
+        http1: (s) => toHttp1.call(server, s),
+        http2: (s) => h2.accept(s),
+        timedOut: (s) => {
+          node.metrics.refused.inc({ reason: 'request_timeout' });
+          s.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        },
+      });
+    });
+  }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
@@ -71,10 +164,14 @@ export function createHttpServer(parts: HttpParts): Server {
     if (path.startsWith('/api/')) return api.handle(req, res, path);
     // The Pusher REST API: server to server, signed; no browser origin reaches it (no CORS).
     if (pusher !== null && path.startsWith('/apps/')) return pusher.api.handle(req, res, url);
-    if (path === '/ws')
+    if (path === '/ws') {
+      // RFC 8441 (WebSocket over HTTP/2) is not offered: browsers open an HTTP/1.1 connection for WebSocket.
+      if (req.httpVersionMajor === 2)
+        return sendError(res, 'bad_request', 'WebSocket is served over HTTP/1.1 only: connect with ws(s)://');
       return sendError(res, 'bad_request', 'this endpoint speaks WebSocket: send Upgrade: websocket', {
         upgrade: 'websocket',
       });
+    }
     if (path === '/healthz') return onlyGet(req, res, () => sendJson(res, 200, { status: 'ok' }));
     if (path === '/readyz') {
       return onlyGet(req, res, () => {
@@ -130,7 +227,29 @@ export function createHttpServer(parts: HttpParts): Server {
       `HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
     );
   });
-  return server;
+  return {
+    server,
+    scheme: secure ? 'https' : 'http',
+    http2: h2,
+    close: () => {
+      server.close();
+      server.closeIdleConnections();
+      h2.close();
+    },
+    closeAll: () => {
+      server.closeAllConnections();
+      h2.destroy();
+    },
+  };
+}
+
+/** A PEM file named by an option; a file that cannot be read is a start-up error naming the option. */
+function readPem(option: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`${option}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 async function onlyGet(

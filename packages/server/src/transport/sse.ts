@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import { constants as h2, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import {
   cursorPrefix,
   cursorSegment,
@@ -16,6 +18,67 @@ import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 
 /**
+ * Where a stream's bytes go once its headers are out: the bytes themselves, and its two ways to end.
+ * HTTP/1.1 streams are the whole connection; an HTTP/2 stream is one of many on its connection, so ending or
+ * cutting it leaves the others be.
+ */
+export interface SseSink {
+  /** The raw bytes: the socket (HTTP/1.1, close-delimited body) or the HTTP/2 stream (its DATA frames). */
+  readonly out: Writable;
+  /** Ends the body after what was written (a clean close). */
+  end(): void;
+  /** Cuts the stream at once, dropping what is queued (a slow consumer). */
+  destroy(): void;
+}
+
+/**
+ * An HTTP/1.1 response's socket, written straight: the body is close-delimited (no chunk framing).
+ * A class with methods, not an object of arrow functions: an idle stream keeps no closures for its sink.
+ */
+class Http1Sink implements SseSink {
+  readonly out: Socket;
+  readonly #res: ServerResponse;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+    this.out = res.socket as Socket;
+  }
+
+  end(): void {
+    this.#res.end();
+  }
+
+  destroy(): void {
+    this.out.destroy();
+  }
+}
+
+/** An HTTP/2 stream: its flow-control window and buffer are its own, so the outgoing bound is per stream. */
+class Http2Sink implements SseSink {
+  readonly out: ServerHttp2Stream;
+
+  constructor(stream: ServerHttp2Stream) {
+    this.out = stream;
+  }
+
+  end(): void {
+    this.out.end();
+  }
+
+  destroy(): void {
+    this.out.close(h2.NGHTTP2_CANCEL);
+  }
+}
+
+export function http1Sink(res: ServerResponse): SseSink {
+  return new Http1Sink(res);
+}
+
+export function http2Sink(stream: ServerHttp2Stream): SseSink {
+  return new Http2Sink(stream);
+}
+
+/**
  * A Server-Sent Events stream's bytes.
  *
  * Each frame is one event: `event:` is the frame type (left out for `message`, so `onmessage` fires) and `data:`
@@ -26,8 +89,8 @@ import type { Transport } from './types.ts';
  */
 export class SseTransport implements Transport {
   readonly kind = 'sse' as const;
-  readonly #res: ServerResponse;
-  readonly #socket: Socket;
+  readonly #sink: SseSink;
+  readonly #out: Writable;
   readonly #prefix: string;
   readonly #index: ReadonlyMap<string, number>;
   /** `epoch-offset` per channel, in the stream's channel order; null until known. */
@@ -40,22 +103,22 @@ export class SseTransport implements Transport {
   #lastSingle: Position | undefined;
 
   constructor(
-    res: ServerResponse,
+    sink: SseSink,
     channels: readonly string[],
     initial: readonly (Position | null)[],
     options: { limits: OutgoingLimits; retryMs: number; onSlow: () => void; tally?: ByteTally },
   ) {
-    this.#res = res;
-    this.#socket = res.socket as Socket;
+    this.#sink = sink;
+    this.#out = sink.out;
     this.#retryMs = options.retryMs;
     this.#prefix = cursorPrefix(channels);
     this.#index = new Map(channels.map((c, i) => [c, i]));
     this.#segments = initial.map((p) => (p === null ? null : cursorSegment(p)));
-    // Straight to the socket, not through `res.write`: the body is close-delimited (no chunk framing) and the
-    // headers went out with the stream's first write, so the response would add only per-write bookkeeping.
-    this.#bound = new OutgoingBound(this.#socket, options.limits, options.onSlow);
+    // Straight to the socket (or HTTP/2 stream), not through `res.write`: the headers went out with the stream's
+    // first write, so the response would add only per-write bookkeeping.
+    this.#bound = new OutgoingBound(this.#out, options.limits, options.onSlow);
     this.#writer = new CoalescedWriter(
-      this.#socket,
+      this.#out,
       Math.min(MAX_COALESCED_BYTES, options.limits.maxBytes),
       () => this.#bound.afterWrite(),
       options.tally,
@@ -135,16 +198,16 @@ export class SseTransport implements Transport {
       this.send({ type: 'disconnect', code: d.code, reason: d.reason, reconnect: d.reconnect });
       this.#writer.flush();
       this.#closed = true;
-      this.#res.end();
+      this.#sink.end();
       return;
     }
     this.#closed = true;
     this.#writer.discard();
-    this.#socket.destroy();
+    this.#sink.destroy();
   }
 
   #write(chunk: Buffer): void {
-    if (this.#closed || this.#socket.destroyed) return;
+    if (this.#closed || this.#out.destroyed) return;
     this.#writer.write(chunk);
   }
 }
