@@ -1,0 +1,310 @@
+// Publications of bytes end to end (docs/protocol.md, "Binary data"): published over the HTTP API (an
+// octet-stream body, and data_b64 in JSON), by a WebSocket client (a binary envelope) and through the SSE command
+// endpoint (data_b64); received identical as WebSocket binary frames, as base64 text on a text-only WebSocket
+// and on SSE; from history, after a resume, as a last value and through keyed conflation; at the size limit and
+// one byte over it. The payloads are random bytes that hold every value 0–255.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@switchboard/client';
+import { encodeEnvelope } from '@switchboard/protocol';
+import { startTestHub, TEST_API_KEY, type TestHub } from '../helpers/hub.ts';
+import { SseTestClient } from '../helpers/sse-client.ts';
+import { type Frame, WsTestClient } from '../helpers/ws-client.ts';
+
+const LIMIT = 4_096;
+
+/** `n` random bytes (n >= 256) holding every byte value, shuffled in among the random ones. */
+function bytesWithEveryValue(n: number): Buffer {
+  const out = randomBytes(n);
+  for (let v = 0; v < 256; v++) out[(v * 7919) % n] = v;
+  assert.equal(new Set(out).size, 256);
+  return out;
+}
+
+/** The bytes a received frame carries: a binary frame's payload, or its `data_b64` decoded. */
+function bytesOf(frame: Record<string, any>): Buffer {
+  if (frame.binary === true) return frame.bytes as Buffer;
+  assert.equal(typeof frame.data_b64, 'string', `no bytes in ${JSON.stringify(frame).slice(0, 200)}`);
+  assert.equal('data' in frame, false);
+  return Buffer.from(frame.data_b64 as string, 'base64');
+}
+
+const binaryWs = (hub: TestHub) => WsTestClient.connect(hub.wsUrl, {}, ['switchboard.binary']);
+
+describe('publications of bytes', () => {
+  let hub: TestHub;
+  before(async () => {
+    hub = await startTestHub({
+      channel: { clientPublish: true },
+      namespaces: {
+        small: { clientPublish: true, maxMessageBytes: LIMIT },
+        last: { lastValue: true },
+        keyed: { delivery: { policy: 'latest', conflateKey: 'k', maxRate: 2 } },
+      },
+    });
+  });
+  after(() => hub.shutdown());
+
+  const postBytes = (query: string, body: Buffer, headers: Record<string, string> = {}) =>
+    fetch(`${hub.url}/api/publish${query}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TEST_API_KEY}`,
+        'content-type': 'application/octet-stream',
+        ...headers,
+      },
+      body: new Uint8Array(body),
+    });
+
+  it('the HTTP API takes bytes as an octet-stream body and as data_b64; every transport gets them identical', async () => {
+    const channel = 'bytes:api';
+    const bin = await binaryWs(hub);
+    assert.equal(bin.ws.protocol, 'switchboard.binary');
+    const text = await WsTestClient.connect(hub.wsUrl);
+    assert.equal(text.ws.protocol, '');
+    await bin.request({ type: 'subscribe', channel });
+    await text.request({ type: 'subscribe', channel });
+    const sse = await SseTestClient.open(`${hub.url}/sse?channel=${channel}`);
+    await sse.waitFor((e) => e.frame.type === 'subscribed');
+
+    const sent = [bytesWithEveryValue(1000), bytesWithEveryValue(257), bytesWithEveryValue(258)];
+    const r1 = await postBytes(`?channel=${channel}`, sent[0]!);
+    assert.equal(r1.status, 200);
+    assert.deepEqual(await r1.json(), {
+      channel,
+      epoch: (await hub.api('history', { channel })).body.epoch,
+      offset: 1,
+    });
+    const r2 = await postBytes('', sent[1]!, { 'x-switchboard-channel': channel, 'idempotency-key': 'once' });
+    assert.equal(r2.status, 200);
+    const again = await postBytes('', sent[1]!, {
+      'x-switchboard-channel': channel,
+      'idempotency-key': 'once',
+    });
+    assert.equal((await again.json()).duplicate, true);
+    const r3 = await hub.api('publish', { channel, data_b64: sent[2]!.toString('base64') });
+    assert.equal(r3.status, 200);
+    assert.equal(r3.body.offset, 3);
+    // A JSON publication on the same channel still comes as JSON text everywhere.
+    await hub.publish(channel, { json: true });
+
+    const viaBin = await bin.waitMessages(4, channel);
+    const viaText = await text.waitMessages(4, channel);
+    const viaSse = await sse.waitMessages(4, channel);
+    for (const got of [viaBin, viaText, viaSse]) {
+      assert.deepEqual(
+        got.slice(0, 3).map((m) => [m.offset, bytesOf(m)]),
+        sent.map((b, i) => [i + 1, b]),
+      );
+      assert.deepEqual(got[3]!.data, { json: true });
+    }
+    assert.ok(
+      viaBin
+        .slice(0, 3)
+        .every((m) => m.binary === true && m.channel === channel && m.epoch === r3.body.epoch),
+    );
+    assert.ok(viaText.every((m) => m.binary === undefined));
+    assert.equal(viaBin[3]!.binary, undefined);
+
+    // History over the API and over a history command keeps them as bytes.
+    const history = await hub.api('history', { channel });
+    assert.deepEqual(
+      history.body.publications.slice(0, 3).map((p: Frame) => bytesOf(p)),
+      sent,
+    );
+    const viaCommand = await bin.request({ type: 'history', channel });
+    assert.deepEqual(
+      viaCommand.publications.slice(0, 3).map((p: Frame) => bytesOf(p)),
+      sent,
+    );
+    await Promise.all([bin.close(), text.close(), sse.close()]);
+  });
+
+  it('clients publish bytes as a WebSocket binary envelope and as data_b64 through the SSE command endpoint', async () => {
+    const channel = 'bytes:clients';
+    const watcher = await binaryWs(hub);
+    await watcher.request({ type: 'subscribe', channel });
+    const fromWs = bytesWithEveryValue(600);
+    const fromSse = bytesWithEveryValue(300);
+
+    // Any WebSocket connection may send binary frames; the reply is a JSON `published` frame.
+    const publisher = await WsTestClient.connect(hub.wsUrl);
+    const replied = publisher.next((f) => f.id === 9);
+    publisher.ws.send(encodeEnvelope(JSON.stringify({ type: 'publish', id: 9, channel }), fromWs));
+    const published = await replied;
+    assert.equal(published.type, 'published');
+    assert.equal(published.offset, 1);
+
+    const stream = await SseTestClient.open(`${hub.url}/sse?channel=other`);
+    const { frame: connected } = await stream.waitFor((e) => e.frame.type === 'connected');
+    const res = await fetch(`${hub.url}/sse/command`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-switchboard-session': connected.session },
+      body: JSON.stringify({ type: 'publish', id: 1, channel, data_b64: fromSse.toString('base64') }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).offset, 2);
+
+    const got = await watcher.waitMessages(2, channel);
+    assert.deepEqual(
+      got.map((m) => bytesOf(m)),
+      [fromWs, fromSse],
+    );
+    assert.deepEqual(got[0]!.info, { client: publisher.frames[0]!.client, user: null });
+    await Promise.all([watcher.close(), publisher.close(), stream.close()]);
+  });
+
+  it('bad envelopes get coded errors, and the connection goes on', async () => {
+    const c = await binaryWs(hub);
+    const errors: Array<[Uint8Array, string]> = [
+      [Uint8Array.from([0, 0]), 'bad_request'],
+      [Uint8Array.from([0, 0, 0, 40, 123]), 'bad_request'],
+      [encodeEnvelope('not json', Uint8Array.from([1])), 'invalid_json'],
+      [encodeEnvelope('{"type":"subscribe","channel":"x"}', Uint8Array.from([1])), 'bad_request'],
+      [encodeEnvelope('{"type":"publish","channel":"a b"}', Uint8Array.from([1])), 'invalid_channel'],
+    ];
+    for (const [frame, code] of errors) {
+      const from = c.frames.length;
+      c.ws.send(frame);
+      const error = await c.next((f) => f.type === 'error', 5_000, from);
+      assert.equal(error.code, code);
+    }
+    const pong = await c.request({ type: 'ping' });
+    assert.equal(pong.type, 'pong');
+    await c.close();
+  });
+
+  it('counts bytes against the size limit: at the limit is published, one byte over is refused, on every path', async () => {
+    const channel = 'small:limit';
+    const at = bytesWithEveryValue(LIMIT);
+    const over = bytesWithEveryValue(LIMIT + 1);
+    assert.equal((await postBytes(`?channel=${channel}`, at)).status, 200);
+    const refused = await postBytes(`?channel=${channel}`, over);
+    assert.equal(refused.status, 413);
+    assert.equal((await refused.json()).error.code, 'payload_too_large');
+    assert.equal((await hub.api('publish', { channel, data_b64: at.toString('base64') })).status, 200);
+    const b64Over = await hub.api('publish', { channel, data_b64: over.toString('base64') });
+    assert.deepEqual([b64Over.status, b64Over.body.error.code], [413, 'payload_too_large']);
+
+    const c = await binaryWs(hub);
+    await c.request({ type: 'subscribe', channel });
+    for (const [bytes, expected] of [
+      [at, 'published'],
+      [over, 'payload_too_large'],
+    ] as const) {
+      const id = expected.length;
+      const reply = c.next((f) => f.id === id, 5_000, c.frames.length);
+      c.ws.send(encodeEnvelope(JSON.stringify({ type: 'publish', id, channel }), bytes));
+      const f = await reply;
+      assert.equal(f.type === 'error' ? f.code : f.type, expected);
+    }
+    const viaText = await c.request({ type: 'publish', channel, data_b64: over.toString('base64') });
+    assert.equal(viaText.code, 'payload_too_large');
+    const [m] = await c.waitMessages(1, channel);
+    assert.deepEqual(bytesOf(m!), at);
+    await c.close();
+  });
+
+  it('a resume gets the missed bytes, over WebSocket (binary frames) and SSE (Last-Event-ID)', async () => {
+    const channel = 'bytes:resume';
+    const first = bytesWithEveryValue(500);
+    await postBytes(`?channel=${channel}`, first);
+    const ws1 = await binaryWs(hub);
+    const sub = await ws1.request({ type: 'subscribe', channel });
+    const sse1 = await SseTestClient.open(`${hub.url}/sse?channel=${channel}`);
+    await sse1.waitFor((e) => e.frame.type === 'subscribed');
+    await Promise.all([ws1.close(), sse1.close()]);
+    const cursor = sse1.lastEventId;
+
+    const missed = [bytesWithEveryValue(256), bytesWithEveryValue(4_000)];
+    for (const b of missed) await postBytes(`?channel=${channel}`, b);
+
+    const ws2 = await binaryWs(hub);
+    const resumed = await ws2.request({
+      type: 'subscribe',
+      channel,
+      since: { epoch: sub.epoch, offset: sub.offset },
+    });
+    assert.equal(resumed.recovered, true);
+    const sse2 = await SseTestClient.open(`${hub.url}/sse?channel=${channel}`, { 'last-event-id': cursor });
+    for (const got of [await ws2.waitMessages(2, channel), await sse2.waitMessages(2, channel)])
+      assert.deepEqual(
+        got.map((m) => [m.offset, bytesOf(m)]),
+        [
+          [2, missed[0]],
+          [3, missed[1]],
+        ],
+      );
+    assert.ok(ws2.messages(channel).every((m) => m.binary === true));
+    await Promise.all([ws2.close(), sse2.close()]);
+  });
+
+  it('a last-value channel starts a new subscriber with the latest bytes', async () => {
+    const channel = 'last:state';
+    const state = bytesWithEveryValue(700);
+    await postBytes(`?channel=${channel}`, bytesWithEveryValue(300));
+    await postBytes(`?channel=${channel}`, state);
+    const ws = await binaryWs(hub);
+    await ws.request({ type: 'subscribe', channel });
+    const sse = await SseTestClient.open(`${hub.url}/sse?channel=${channel}`);
+    for (const [m] of [await ws.waitMessages(1, channel), await sse.waitMessages(1, channel)])
+      assert.deepEqual([m!.offset, bytesOf(m!)], [2, state]);
+    await Promise.all([ws.close(), sse.close()]);
+  });
+
+  it('keyed conflation keeps bytes as bytes: a lagging subscriber gets the newest of them', async () => {
+    const channel = 'keyed:x';
+    const ws = await binaryWs(hub);
+    await ws.request({ type: 'subscribe', channel });
+    const sse = await SseTestClient.open(`${hub.url}/sse?channel=${channel}`);
+    await sse.waitFor((e) => e.frame.type === 'subscribed');
+    const payloads = [bytesWithEveryValue(300), bytesWithEveryValue(301), bytesWithEveryValue(302)];
+    // The first goes out at once; at 2 deliveries a second the rest wait, conflated: bytes have no key field, so
+    // they share one slot (the newest wins), next to each JSON key's own.
+    await postBytes(`?channel=${channel}`, payloads[0]!);
+    await hub.publish(channel, { k: 'a', v: 1 });
+    await postBytes(`?channel=${channel}`, payloads[1]!);
+    await hub.publish(channel, { k: 'a', v: 2 });
+    await postBytes(`?channel=${channel}`, payloads[2]!);
+    for (const client of [ws, sse]) {
+      const got = await client.waitMessages(3, channel);
+      await new Promise((r) => setTimeout(r, 700));
+      const all = client.messages(channel);
+      assert.deepEqual(
+        all.map((m) => (m.data === undefined ? bytesOf(m) : m.data)),
+        [payloads[0], { k: 'a', v: 2 }, payloads[2]],
+        `got ${got.length}`,
+      );
+    }
+    await Promise.all([ws.close(), sse.close()]);
+  });
+
+  for (const transport of ['websocket', 'sse'] as const) {
+    it(`the client SDK sends and receives Uint8Array over ${transport}, history included`, async () => {
+      const channel = `bytes:sdk-${transport}`;
+      const client = new Client(hub.url, { transport });
+      const sub = client.subscribe(channel);
+      const received: unknown[] = [];
+      sub.on('message', (m) => received.push(m.data));
+      await new Promise<void>((resolve) => sub.on('subscribed', () => resolve()));
+      const mine = new Uint8Array(bytesWithEveryValue(999));
+      const theirs = bytesWithEveryValue(512);
+      await sub.publish(mine);
+      await postBytes(`?channel=${channel}`, theirs);
+      await hub.publish(channel, 'text');
+      const deadline = Date.now() + 5_000;
+      while (received.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(received.length, 3);
+      assert.ok(received[0] instanceof Uint8Array && received[1] instanceof Uint8Array);
+      assert.deepEqual(Buffer.from(received[0] as Uint8Array), Buffer.from(mine));
+      assert.deepEqual(Buffer.from(received[1] as Uint8Array), theirs);
+      assert.equal(received[2], 'text');
+      const history = await client.history(channel);
+      const data = history.publications.map((p) => p.data);
+      assert.ok(data[0] instanceof Uint8Array);
+      assert.deepEqual(Buffer.from(data[1] as Uint8Array), theirs);
+      client.disconnect();
+    });
+  }
+});
