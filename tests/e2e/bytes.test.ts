@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '@switchboard/client';
+import { BYTES_CODEC, Client, type Codec } from '@switchboard/client';
 import { encodeEnvelope } from '@switchboard/protocol';
 import { startTestHub, TEST_API_KEY, type TestHub } from '../helpers/hub.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
@@ -304,6 +304,42 @@ describe('publications of bytes', () => {
       const data = history.publications.map((p) => p.data);
       assert.ok(data[0] instanceof Uint8Array);
       assert.deepEqual(Buffer.from(data[1] as Uint8Array), theirs);
+      client.disconnect();
+    });
+
+    it(`a channel's codec maps bytes to the app's type over ${transport}; a payload it refuses is an error event`, async () => {
+      const channel = `bytes:codec-${transport}`;
+      // A user codec: a point as two float64s over bytes (what MessagePack or protobuf would do, in 16 bytes).
+      const point: Codec<{ x: number; y: number }> = {
+        encode: ({ x, y }) => new Uint8Array(new Float64Array([x, y]).buffer),
+        decode: (d) => {
+          if (!(d instanceof Uint8Array) || d.length !== 16) throw new TypeError('not a point');
+          const f = new Float64Array(d.slice().buffer);
+          return { x: f[0]!, y: f[1]! };
+        },
+      };
+      const client = new Client(hub.url, { transport });
+      const sub = client.subscribe(channel, { codec: point });
+      const got: unknown[] = [];
+      const errors: string[] = [];
+      sub.on('message', (m) => got.push(m.data));
+      sub.on('error', (e) => errors.push(e.code));
+      await sub.ready();
+      await sub.publish({ x: 1.5, y: -2 });
+      await hub.publish(channel, { not: 'bytes' });
+      await sub.publish({ x: 3, y: 4 });
+      const deadline = Date.now() + 5_000;
+      while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(got, [
+        { x: 1.5, y: -2 },
+        { x: 3, y: 4 },
+      ]);
+      assert.deepEqual(errors, ['codec']);
+      const raw = await hub.api('history', { channel });
+      assert.equal(Buffer.from(raw.body.publications[0].data_b64, 'base64').length, 16);
+      const bytes = client.subscribe(`${channel}-raw`, { codec: BYTES_CODEC });
+      await bytes.ready();
+      await assert.rejects(bytes.publish('text' as never), TypeError);
       client.disconnect();
     });
   }

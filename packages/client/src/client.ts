@@ -20,6 +20,7 @@ import {
   type Timer,
   timer,
 } from './client-options.ts';
+import type { Codec } from './codec.ts';
 import { Emitter } from './emitter.ts';
 import { SwitchboardClientError } from './errors.ts';
 import type { CommandBody, ReplyFrame } from './frames.ts';
@@ -43,6 +44,12 @@ export interface SubscribeOptions {
   readonly since?: Position;
   /** A subscription token, or a callback for a fresh one at every subscribe (WebSocket only). */
   readonly token?: TokenOption;
+  /**
+   * How the channel's payloads read as the app's type: its `publish`, `message` events and `history` go through
+   * it. Default: none (JSON values, and a `Uint8Array` for bytes). See `BYTES_CODEC`, or bring your own (say,
+   * MessagePack over bytes).
+   */
+  readonly codec?: Codec<any>;
 }
 
 export type {
@@ -149,6 +156,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
       entry = { sub, control: control! };
       this.#subs.set(channel, entry);
     }
+    if (options.codec !== undefined) entry.sub.codec = options.codec;
     if (options.token !== undefined) this.#subscribes.setToken(channel, options.token);
     entry.sub.subscribe();
     return entry.sub as Subscription<T>;
