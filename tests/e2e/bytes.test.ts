@@ -4,8 +4,13 @@
 // and on SSE; from history, after a resume, as a last value and through keyed conflation; at the size limit and
 // one byte over it. The payloads are random bytes that hold every value 0–255.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { BYTES_CODEC, Client, type Codec } from '@switchboard/client';
 import { encodeEnvelope } from '@switchboard/protocol';
 import { startTestHub, TEST_API_KEY, type TestHub } from '../helpers/hub.ts';
@@ -13,6 +18,7 @@ import { SseTestClient } from '../helpers/sse-client.ts';
 import { type Frame, WsTestClient } from '../helpers/ws-client.ts';
 
 const LIMIT = 4_096;
+const execFileAsync = promisify(execFile);
 
 /** `n` random bytes (n >= 256) holding every byte value, shuffled in among the random ones. */
 function bytesWithEveryValue(n: number): Buffer {
@@ -119,6 +125,28 @@ describe('publications of bytes', () => {
       sent,
     );
     await Promise.all([bin.close(), text.close(), sse.close()]);
+  });
+
+  it("protocol.md's curl command publishes a file as bytes", async () => {
+    const docs = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+    const command = /```sh\n(curl [^`]*--data-binary @photo\.jpg[^`]*)```/.exec(docs)?.[1];
+    assert.ok(command !== undefined, 'the command is in docs/protocol.md');
+    const dir = mkdtempSync(join(tmpdir(), 'sb-bytes-'));
+    const photo = bytesWithEveryValue(2_000);
+    writeFileSync(join(dir, 'photo.jpg'), photo);
+    const ws = await binaryWs(hub);
+    await ws.request({ type: 'subscribe', channel: 'chat:lobby' });
+    // Asynchronously: the hub answering curl runs in this process.
+    const run = await execFileAsync('bash', ['-c', command.replaceAll('http://localhost:8080', hub.url)], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, KEY: TEST_API_KEY },
+      encoding: 'utf8',
+    });
+    rmSync(dir, { recursive: true });
+    assert.equal(JSON.parse(run.stdout).channel, 'chat:lobby');
+    const [m] = await ws.waitMessages(1, 'chat:lobby');
+    assert.deepEqual(bytesOf(m!), photo);
+    await ws.close();
   });
 
   it('clients publish bytes as a WebSocket binary envelope and as data_b64 through the SSE command endpoint', async () => {
