@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { BYTES_CODEC, Client, type Codec } from '@switchboard/client';
 import { encodeEnvelope } from '@switchboard/protocol';
+import { measureWireBytes } from '../../bench/wire-bytes.ts';
 import { startTestHub, TEST_API_KEY, type TestHub } from '../helpers/hub.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
 import { type Frame, WsTestClient } from '../helpers/ws-client.ts';
@@ -306,6 +307,17 @@ describe('publications of bytes', () => {
       );
     }
     await Promise.all([ws.close(), sse.close()]);
+  });
+
+  it('bench/wire-bytes.ts: a binary frame carries the payload and a small header; base64 costs a third more', async () => {
+    const { perMessage: b } = await measureWireBytes(hub.url, TEST_API_KEY, 20, 100);
+    // The binary frame: 2 bytes of frame header, 4 of envelope length, the message header JSON, 100 bytes.
+    assert.ok(b.wsBinary > 100 && b.wsBinary < 100 + 120, JSON.stringify(b));
+    // base64: 136 characters for 100 bytes, in the same JSON as a 100-byte JSON payload.
+    assert.ok(b.wsText - b.wsBinary > 30, JSON.stringify(b));
+    // Against 100 bytes of JSON: 36 more characters of payload and 4 of field name, 5 fewer of channel name.
+    assert.ok(b.wsText - b.wsJson > 25 && b.wsText - b.wsJson < 45, JSON.stringify(b));
+    assert.ok(b.sse > b.wsText && b.sse - b.sseJson > 30, JSON.stringify(b));
   });
 
   for (const transport of ['websocket', 'sse'] as const) {
