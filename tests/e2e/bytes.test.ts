@@ -93,18 +93,27 @@ describe('publications of bytes', () => {
     const r3 = await hub.api('publish', { channel, data_b64: sent[2]!.toString('base64') });
     assert.equal(r3.status, 200);
     assert.equal(r3.body.offset, 3);
+    // A broadcast takes data_b64 too.
+    const broadcast = await hub.api('broadcast', {
+      channels: [channel, 'bytes:elsewhere'],
+      data_b64: sent[2]!.toString('base64'),
+    });
+    assert.deepEqual(
+      broadcast.body.results.map((r: Frame) => r.offset),
+      [4, 1],
+    );
     // A JSON publication on the same channel still comes as JSON text everywhere.
     await hub.publish(channel, { json: true });
 
-    const viaBin = await bin.waitMessages(4, channel);
-    const viaText = await text.waitMessages(4, channel);
-    const viaSse = await sse.waitMessages(4, channel);
+    const viaBin = await bin.waitMessages(5, channel);
+    const viaText = await text.waitMessages(5, channel);
+    const viaSse = await sse.waitMessages(5, channel);
     for (const got of [viaBin, viaText, viaSse]) {
       assert.deepEqual(
-        got.slice(0, 3).map((m) => [m.offset, bytesOf(m)]),
-        sent.map((b, i) => [i + 1, b]),
+        got.slice(0, 4).map((m) => [m.offset, bytesOf(m)]),
+        [...sent, sent[2]].map((b, i) => [i + 1, b]),
       );
-      assert.deepEqual(got[3]!.data, { json: true });
+      assert.deepEqual(got[4]!.data, { json: true });
     }
     assert.ok(
       viaBin
@@ -112,7 +121,7 @@ describe('publications of bytes', () => {
         .every((m) => m.binary === true && m.channel === channel && m.epoch === r3.body.epoch),
     );
     assert.ok(viaText.every((m) => m.binary === undefined));
-    assert.equal(viaBin[3]!.binary, undefined);
+    assert.equal(viaBin[4]!.binary, undefined);
 
     // History over the API and over a history command keeps them as bytes.
     const history = await hub.api('history', { channel });
