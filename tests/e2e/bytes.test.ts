@@ -137,6 +137,23 @@ describe('publications of bytes', () => {
     await Promise.all([bin.close(), text.close(), sse.close()]);
   });
 
+  it('the HTTP API refuses malformed bytes with codes', async () => {
+    const noChannel = await postBytes('', Buffer.from([1, 2]));
+    assert.deepEqual([noChannel.status, (await noChannel.json()).error.code], [400, 'invalid_channel']);
+    for (const body of [
+      { channel: 'bytes:bad', data: 1, data_b64: 'AA==' },
+      { channel: 'bytes:bad' },
+      { channel: 'bytes:bad', data_b64: 'AA=' },
+      { channel: 'bytes:bad', data_b64: 'A B=' },
+      { channel: 'bytes:bad', data_b64: 7 },
+    ]) {
+      const r = await hub.api('publish', body);
+      assert.deepEqual([r.status, r.body.error.code], [400, 'bad_request'], JSON.stringify(body));
+    }
+    const history = await hub.api('history', { channel: 'bytes:bad' });
+    assert.deepEqual(history.body.publications, []);
+  });
+
   it("protocol.md's curl command publishes a file as bytes", async () => {
     const docs = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
     const command = /```sh\n(curl [^`]*--data-binary @photo\.jpg[^`]*)```/.exec(docs)?.[1];
