@@ -4,7 +4,7 @@
 // random bytes go out (one every `intervalMs`, so each is its own frame, as at a low rate), divided by `count`.
 //
 //   npm start                                              (a hub; or any running hub)
-//   node bench/wire-bytes.ts http://127.0.0.1:8080 <API key> [count] [size]
+//   npm exec -- node bench/wire-bytes.ts http://127.0.0.1:8080 "$KEY" [count] [size]
 
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';

@@ -154,27 +154,33 @@ describe('publications of bytes', () => {
     assert.deepEqual(history.body.publications, []);
   });
 
-  it("protocol.md's curl command publishes a file as bytes", async () => {
-    const docs = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
-    const command = /```sh\n(curl [^`]*--data-binary @photo\.jpg[^`]*)```/.exec(docs)?.[1];
-    assert.ok(command !== undefined, 'the command is in docs/protocol.md');
-    const dir = mkdtempSync(join(tmpdir(), 'sb-bytes-'));
-    const photo = bytesWithEveryValue(2_000);
-    writeFileSync(join(dir, 'photo.jpg'), photo);
-    const ws = await binaryWs(hub);
-    await ws.request({ type: 'subscribe', channel: 'chat:lobby' });
-    // Asynchronously: the hub answering curl runs in this process.
-    const run = await execFileAsync('bash', ['-c', command.replaceAll('http://localhost:8080', hub.url)], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, KEY: TEST_API_KEY },
-      encoding: 'utf8',
+  for (const doc of ['README.md', 'docs/protocol.md']) {
+    it(`${doc}'s curl command publishes a file as bytes`, async () => {
+      const docs = readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8');
+      // The docs tier leaves the block to this test (its info string says tested-by=tests/e2e/bytes.test.ts).
+      const command =
+        /```sh tested-by=tests\/e2e\/bytes\.test\.ts\n(curl [^`]*--data-binary @photo\.jpg[^`]*)```/.exec(
+          docs,
+        )?.[1];
+      assert.ok(command !== undefined, `the command is in ${doc}`);
+      const dir = mkdtempSync(join(tmpdir(), 'sb-bytes-'));
+      const photo = bytesWithEveryValue(2_000);
+      writeFileSync(join(dir, 'photo.jpg'), photo);
+      const ws = await binaryWs(hub);
+      await ws.request({ type: 'subscribe', channel: 'chat:lobby' });
+      // Asynchronously: the hub answering curl runs in this process.
+      const run = await execFileAsync('bash', ['-c', command.replaceAll('http://localhost:8080', hub.url)], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, KEY: TEST_API_KEY },
+        encoding: 'utf8',
+      });
+      rmSync(dir, { recursive: true });
+      assert.equal(JSON.parse(run.stdout).channel, 'chat:lobby');
+      const [m] = await ws.waitMessages(1, 'chat:lobby');
+      assert.deepEqual(bytesOf(m!), photo);
+      await ws.close();
     });
-    rmSync(dir, { recursive: true });
-    assert.equal(JSON.parse(run.stdout).channel, 'chat:lobby');
-    const [m] = await ws.waitMessages(1, 'chat:lobby');
-    assert.deepEqual(bytesOf(m!), photo);
-    await ws.close();
-  });
+  }
 
   it('clients publish bytes as a WebSocket binary envelope and as data_b64 through the SSE command endpoint', async () => {
     const channel = 'bytes:clients';
