@@ -245,7 +245,7 @@ export async function startDemos(options: DemosOptions = {}): Promise<RunningDem
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
       'content-security-policy':
-        "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+        "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:",
     });
     res.end(req.method === 'HEAD' ? undefined : asset.body);
     return true;

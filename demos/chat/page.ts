@@ -1,13 +1,40 @@
 // Chat: rooms with presence and join/leave, history on join, typing indicators (a namespace without history),
 // direct messages through the backend into user channels, and sends retried with an idempotency key.
-import type { ClientInfo, Message, Subscription } from '@switchboard/client';
+import type { ClientInfo, Codec, Message, Subscription } from '@switchboard/client';
 import { Kit } from '../kit/page.ts';
 
 interface ChatMessage {
   id: string;
   user: string;
   text: string;
+  /** A picture (its file's bytes): the message is then a publication of bytes. */
+  image?: Uint8Array;
 }
+
+/** The chat namespace's `maxMessageSize` (hub.json), less room for the message's header. */
+const MAX_IMAGE_BYTES = 64 * 1024 - 512;
+
+/**
+ * A room's codec: a text message is JSON; a picture is bytes — the header's length (u32, big-endian), the
+ * header (`{id, user, text}` as JSON), then the image file — so it travels and is kept as bytes, not base64.
+ */
+const CHAT: Codec<ChatMessage> = {
+  encode: ({ image, ...header }) => {
+    if (image === undefined) return header;
+    const head = new TextEncoder().encode(JSON.stringify(header));
+    const out = new Uint8Array(4 + head.length + image.length);
+    new DataView(out.buffer).setUint32(0, head.length);
+    out.set(head, 4);
+    out.set(image, 4 + head.length);
+    return out;
+  },
+  decode: (data) => {
+    if (!(data instanceof Uint8Array)) return data as ChatMessage;
+    const n = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
+    const header = JSON.parse(new TextDecoder().decode(data.subarray(4, 4 + n))) as ChatMessage;
+    return { ...header, image: data.subarray(4 + n) };
+  },
+};
 interface Dm {
   id: string;
   from: string;
@@ -87,6 +114,14 @@ function showMessage(offset: number, m: ChatMessage, fromHistory: boolean): void
   who.className = 'who';
   who.textContent = m.user;
   li.append(who, m.text);
+  if (m.image !== undefined) {
+    const img = document.createElement('img');
+    img.className = 'picture';
+    img.alt = m.text;
+    img.src = URL.createObjectURL(new Blob([m.image as Uint8Array<ArrayBuffer>]));
+    li.dataset.image = String(m.image.length);
+    li.append(img);
+  }
   // Keep offset order: history may land after the first live messages.
   const next = [...list.children].find((el) => Number((el as HTMLElement).dataset.offset) > offset);
   list.insertBefore(li, next ?? null);
@@ -114,7 +149,7 @@ async function enter(next: string): Promise<void> {
   $('messages').innerHTML = '';
   people.clear();
   renderPeople();
-  const sub = kit.client.subscribe<ChatMessage>(`chat:${room}`);
+  const sub = kit.client.subscribe<ChatMessage>(`chat:${room}`, { codec: CHAT });
   roomSub = sub;
   kit.track(sub, { contiguous: true });
   sub.on('message', (m: Message<ChatMessage>) => showMessage(m.offset, m.data, false));
@@ -142,19 +177,20 @@ async function enter(next: string): Promise<void> {
 }
 
 /** Publishes with one idempotency key for every attempt: a retry after a lost answer never doubles it. */
-async function send(text: string): Promise<void> {
-  const message: ChatMessage = { id: crypto.randomUUID(), user: me, text };
+async function send(text: string, image?: Uint8Array): Promise<void> {
+  const message: ChatMessage = { id: crypto.randomUUID(), user: me, text, ...(image ? { image } : {}) };
+  const payload = CHAT.encode(message);
   const channel = `chat:${room}`;
   sent += 1;
   showStats();
   if ($<HTMLInputElement>('flaky').checked) {
     // The first answer "gets lost": the page cannot know the message went out, and sends it again.
-    await kit.client.publish(channel, message, { idempotencyKey: message.id });
+    await kit.client.publish(channel, payload, { idempotencyKey: message.id });
     retries += 1;
   }
   for (let attempt = 0; ; attempt++) {
     try {
-      await kit.client.publish(channel, message, { idempotencyKey: message.id, timeoutMs: 5_000 });
+      await kit.client.publish(channel, payload, { idempotencyKey: message.id, timeoutMs: 5_000 });
       break;
     } catch (err) {
       if (attempt >= 5) throw err;
@@ -180,6 +216,20 @@ $('send').addEventListener('submit', (e) => {
   if (text === '') return;
   input.value = '';
   send(text).catch((err: unknown) => {
+    $('stats').textContent = String(err);
+  });
+});
+
+$('picture').addEventListener('change', async () => {
+  const input = $<HTMLInputElement>('picture');
+  const file = input.files?.[0];
+  input.value = '';
+  if (file === undefined || room === '') return;
+  if (file.size > MAX_IMAGE_BYTES) {
+    $('stats').textContent = `${file.name}: ${file.size} bytes, more than ${MAX_IMAGE_BYTES}`;
+    return;
+  }
+  send(file.name, new Uint8Array(await file.arrayBuffer())).catch((err: unknown) => {
     $('stats').textContent = String(err);
   });
 });

@@ -8,9 +8,19 @@ import { hubApi, notFound, serveBackend } from '../kit/backend.ts';
 const CHANNEL = 'collab:doc1';
 const EVERY = Number(process.env.DEMO_COLLAB_SNAPSHOT_MS ?? 2000);
 
+/** Publications are bytes (`data_b64` in the HTTP API): the layout the page's codec writes (page.ts). */
 interface Publication {
   offset: number;
-  data: { update?: string };
+  data_b64?: string;
+}
+
+/** The document update in a publication: after its length (u32, big-endian); none when the length is 0. */
+function updateOf(p: Publication): Buffer | undefined {
+  if (p.data_b64 === undefined) return undefined;
+  const bytes = Buffer.from(p.data_b64, 'base64');
+  if (bytes.length < 4) return undefined;
+  const n = bytes.readUInt32BE(0);
+  return n > 0 && 4 + n <= bytes.length ? bytes.subarray(4, 4 + n) : undefined;
 }
 interface History {
   epoch: string;
@@ -36,7 +46,8 @@ async function catchUp(): Promise<void> {
       continue;
     }
     for (const p of h.publications) {
-      if (p.data.update !== undefined) Y.applyUpdate(doc, Buffer.from(p.data.update, 'base64'));
+      const update = updateOf(p);
+      if (update !== undefined) Y.applyUpdate(doc, update);
     }
     const last = h.publications.at(-1);
     if (last !== undefined) position = { epoch: h.epoch, offset: last.offset };

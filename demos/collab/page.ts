@@ -1,6 +1,6 @@
 // Collaborative editing with Yjs over one channel: document updates and awareness (cursors) as publications,
 // a late joiner from the backend's snapshot plus history, offline edits merged on reconnect.
-import type { Message, Position } from '@switchboard/client';
+import type { Codec, Message, Position } from '@switchboard/client';
 import {
   Awareness,
   applyAwarenessUpdate,
@@ -10,9 +10,10 @@ import {
 import * as Y from 'yjs';
 import { Kit } from '../kit/page.ts';
 
+/** One publication: a Yjs document update, an awareness update, or both. */
 interface Wire {
-  update?: string;
-  awareness?: string;
+  update?: Uint8Array;
+  awareness?: Uint8Array;
 }
 interface Snapshot {
   update: string;
@@ -38,10 +39,28 @@ const kit = new Kit({
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const editor = $<HTMLTextAreaElement>('editor');
 
-const b64 = (bytes: Uint8Array): string => {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
+/**
+ * The channel's codec: each publication is bytes (Yjs updates are binary; the hub carries them as they are), the
+ * document update's length (u32, big-endian), the update, then the awareness update to the end (either may be
+ * empty). The backend reads the same layout from history (backend.ts).
+ */
+const WIRE: Codec<Wire> = {
+  encode: ({ update = new Uint8Array(0), awareness = new Uint8Array(0) }) => {
+    const out = new Uint8Array(4 + update.length + awareness.length);
+    new DataView(out.buffer).setUint32(0, update.length);
+    out.set(update, 4);
+    out.set(awareness, 4 + update.length);
+    return out;
+  },
+  decode: (data) => {
+    if (!(data instanceof Uint8Array) || data.length < 4) throw new TypeError('not a collab publication');
+    const n = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
+    if (4 + n > data.length) throw new TypeError('a collab publication shorter than its update');
+    const wire: Wire = {};
+    if (n > 0) wire.update = data.subarray(4, 4 + n);
+    if (data.length > 4 + n) wire.awareness = data.subarray(4 + n);
+    return wire;
+  },
 };
 const unb64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
@@ -162,21 +181,21 @@ function render(): void {
 
 // ---- the channel ----
 function onWire(m: Message<Wire>): void {
-  if (m.data.update !== undefined) applyRemote(unb64(m.data.update));
-  if (m.data.awareness !== undefined) applyAwarenessUpdate(awareness, unb64(m.data.awareness), 'remote');
+  if (m.data.update !== undefined) applyRemote(m.data.update);
+  if (m.data.awareness !== undefined) applyAwarenessUpdate(awareness, m.data.awareness, 'remote');
 }
 
 async function flush(): Promise<void> {
   if (offline || kit.client.state !== 'connected') return;
   const batch = pending;
   const wire: Wire = {};
-  if (batch.length > 0) wire.update = b64(Y.mergeUpdates(batch));
-  if (awarenessDirty) wire.awareness = b64(encodeAwarenessUpdate(awareness, [doc.clientID]));
+  if (batch.length > 0) wire.update = Y.mergeUpdates(batch);
+  if (awarenessDirty) wire.awareness = encodeAwarenessUpdate(awareness, [doc.clientID]);
   if (wire.update === undefined && wire.awareness === undefined) return;
   pending = [];
   awarenessDirty = false;
   try {
-    await kit.client.publish(CHANNEL, wire, { timeoutMs: 5_000 });
+    await kit.client.publish(CHANNEL, WIRE.encode(wire), { timeoutMs: 5_000 });
   } catch {
     // Not sent (cut, offline, refused): keep it for the next flush. Yjs updates apply once however often sent.
     pending = [...batch, ...pending];
@@ -208,7 +227,10 @@ const snap = (await (await fetch('/demos/collab/api/snapshot')).json()) as Snaps
 Y.applyUpdate(doc, unb64(snap.update), 'remote');
 editor.value = text.toString();
 kit.client.connect();
-const sub = kit.client.subscribe<Wire>(CHANNEL, snap.position === undefined ? {} : { since: snap.position });
+const sub = kit.client.subscribe<Wire>(CHANNEL, {
+  codec: WIRE,
+  ...(snap.position === undefined ? {} : { since: snap.position }),
+});
 kit.track(sub, { contiguous: true });
 sub.on('message', onWire);
 sub.on('subscribed', (e) => {
@@ -216,7 +238,7 @@ sub.on('subscribed', (e) => {
     // The history no longer reaches the snapshot: take what it holds (Yjs merges whatever overlaps).
     sub.history({ limit: 1000 }).then(
       (h) => {
-        for (const p of h.publications) if (p.data.update !== undefined) applyRemote(unb64(p.data.update));
+        for (const p of h.publications) if (p.data.update !== undefined) applyRemote(p.data.update);
       },
       () => {},
     );

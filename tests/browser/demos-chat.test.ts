@@ -1,12 +1,19 @@
 // The chat demo in Chromium, two people in two browser contexts (one over WebSocket, one over SSE) on a real hub:
 // a message and a presence change appear on the other side, typing shows and is not kept in history, a late
-// joiner gets history, direct messages reach only their two people, and a retried send is never doubled.
+// joiner gets history, direct messages reach only their two people, a retried send is never doubled, and a
+// picture (bytes) reaches the other side across a cut connection and a late joiner through history.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningDemos } from '../../demos/launcher.ts';
 import { eventually, launchBrowser, openPage } from '../helpers/browser.ts';
 import { cutAndResume, startTestDemos } from '../helpers/demos.ts';
+
+/** A 1×1 PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 describe('demo: chat', () => {
   let browser: Browser;
@@ -104,15 +111,41 @@ describe('demo: chat', () => {
       );
     }
 
-    // A cut over SSE resumes with nothing missing.
-    const resume = await cutAndResume(bob.page);
+    // A cut over SSE resumes with nothing missing, a picture sent meanwhile included: it travels as bytes.
+    const resuming = cutAndResume(bob.page);
+    await alice.page.setInputFiles('#picture', { name: 'dot.png', mimeType: 'image/png', buffer: PNG });
+    const resume = await resuming;
     assert.equal(resume.recovered, true);
     assert.equal(resume.missing, 0);
+    for (const [who, page] of [
+      ['bob', bob.page],
+      ['alice', alice.page],
+    ] as const)
+      await eventually(`${who} sees the picture`, async () =>
+        (await page.$$eval('#messages li[data-image] img', (imgs) =>
+          imgs.some((i) => (i as HTMLImageElement).naturalWidth === 1),
+        ))
+          ? true
+          : undefined,
+      );
+    assert.equal(await bob.page.getAttribute('#messages li[data-image]', 'data-image'), String(PNG.length));
+    // Past the namespace's size the page refuses it before sending.
+    await alice.page.setInputFiles('#picture', {
+      name: 'big.png',
+      mimeType: 'image/png',
+      buffer: Buffer.alloc(64 * 1024),
+    });
+    await eventually('the refusal', async () =>
+      (await alice.page.textContent('#stats'))?.includes('big.png') ? true : undefined,
+    );
 
     // A late joiner gets the room's history.
     const carol = await person('carol', 'websocket');
     await eventually('carol gets history', async () =>
       (await texts(carol.page, '#messages')).includes('hello bob') ? true : undefined,
+    );
+    await eventually('carol gets the picture from history', async () =>
+      (await carol.page.$('#messages li[data-image] img')) !== null ? true : undefined,
     );
 
     // A direct message reaches its two people, not a third.

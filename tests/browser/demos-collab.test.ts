@@ -1,12 +1,13 @@
 // The collaborative-editing demo in Chromium, two editors (WebSocket and SSE) on a real hub: text typed at once
 // on both sides converges; edits made while one side is offline merge when it reconnects; each sees the other's
-// cursor; a late joiner starts from the backend's snapshot plus history and has the same text.
+// cursor; the updates are bytes, and survive a cut connection through resume; a late joiner starts from the
+// backend's snapshot plus history and has the same text.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningDemos } from '../../demos/launcher.ts';
 import { eventually, launchBrowser, openPage } from '../helpers/browser.ts';
-import { startTestDemos } from '../helpers/demos.ts';
+import { cutAndResume, startTestDemos } from '../helpers/demos.ts';
 
 describe('demo: collaborative editing', () => {
   let browser: Browser;
@@ -81,10 +82,26 @@ describe('demo: collaborative editing', () => {
     // Nothing of Lin's offline edit can reach Ada yet.
     assert.ok(!(await textOf(ada.page)).includes('written offline'));
     await lin.page.click('#offline');
-    const text = await converged(
+    let text = await converged(
       [ada.page, lin.page],
       ['written offline. ', 'written online. ', 'alpha beta gamma. '],
     );
+
+    // The updates travel as bytes: the channel's history holds publications of bytes only.
+    const history = await fetch(`${demos.hub.url}/api/history`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demos.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'collab:doc1', limit: 1000 }),
+    }).then((r) => r.json() as Promise<{ publications: Record<string, unknown>[] }>);
+    assert.ok(history.publications.length > 0);
+    assert.ok(history.publications.every((p) => typeof p.data_b64 === 'string' && !('data' in p)));
+
+    // Binary updates survive a resume: Lin's connection is cut at the hub while Ada types.
+    const resumed = cutAndResume(lin.page);
+    await ada.page.press('#editor', 'Control+End');
+    await ada.page.type('#editor', 'across the cut.');
+    assert.equal((await resumed).recovered, true);
+    text = await converged([ada.page, lin.page], ['across the cut.']);
 
     // A late joiner: the backend's snapshot plus history.
     const hua = await editor('Hua', 'websocket');

@@ -213,6 +213,12 @@ describe('the inspector page', () => {
       /"code":4004/,
     );
 
+    // A publication of bytes shows as its length and first bytes.
+    const bytes = await hub.api('publish', { channel: 'room:ws', data_b64: 'AAH+/w==' });
+    const binary = entries({ dir: 'in', type: 'message', channel: 'room:ws', offset: bytes.body.offset });
+    await binary.waitFor();
+    assert.equal(await binary.getByTestId('log-data').textContent(), '4 bytes: 00 01 fe ff');
+
     await page.screenshot({ path: SCREENSHOT });
     await page
       .locator('[data-testid="channel-row"][data-channel="room:ws"]')

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { until, untilAsync } from '@switchboard/test-helpers/wait';
 import WebSocket from 'ws';
 import { h2connect } from '../helpers/h2.ts';
-import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { startTestHub, TEST_API_KEY, type TestHub } from '../helpers/hub.ts';
 import { metric } from '../helpers/metrics.ts';
 import { APP } from '../helpers/pusher.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
@@ -18,19 +18,22 @@ const frameBytes = (payload: number): number => payload + (payload < 126 ? 2 : p
 /** A raw WebSocket client that adds up the frames it receives, header included. */
 async function countingSocket(
   url: string,
-): Promise<{ ws: WebSocket; bytes: () => number; frames: string[] }> {
-  const ws = new WebSocket(url);
+  protocols: string[] = [],
+): Promise<{ ws: WebSocket; bytes: () => number; frames: string[]; binaryFrames: () => number }> {
+  const ws = new WebSocket(url, protocols);
   const frames: string[] = [];
   let bytes = 0;
-  ws.on('message', (data: Buffer) => {
+  let binaryFrames = 0;
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
     bytes += frameBytes(data.length);
-    frames.push(data.toString());
+    if (isBinary) binaryFrames++;
+    else frames.push(data.toString());
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  return { ws, bytes: () => bytes, frames };
+  return { ws, bytes: () => bytes, frames, binaryFrames: () => binaryFrames };
 }
 
 describe('switchboard_bytes_written_total', () => {
@@ -117,5 +120,35 @@ describe('switchboard_bytes_written_total', () => {
     assert.ok(pusher.bytes() > 0);
     assert.equal(await metric(hub.url, NAME, { transport: 'ws' }), before);
     pusher.ws.close();
+  });
+
+  it('counts binary frames (publications of bytes to a switchboard.binary WebSocket) as ws', async () => {
+    const before = await metric(hub.url, NAME, { transport: 'ws' });
+    const bin = await countingSocket(hub.wsUrl, ['switchboard.binary']);
+    assert.equal(bin.ws.protocol, 'switchboard.binary');
+    bin.ws.send(JSON.stringify({ type: 'subscribe', id: 1, channel: 'counted-bytes' }));
+    await until(
+      () => bin.frames.some((f) => f.includes('"subscribed"')),
+      () => 'subscribed',
+    );
+    // Frames on both sides of the 126-byte and 64 KiB frame-header steps (the last one's envelope passes 65,535).
+    for (const size of [1, 100, 200, 65_500]) {
+      const r = await fetch(`${hub.url}/api/publish?channel=counted-bytes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/octet-stream' },
+        body: new Uint8Array(size).fill(size % 251),
+      });
+      assert.equal(r.status, 200);
+    }
+    await until(
+      () => bin.binaryFrames() === 4,
+      () => `4 binary frames, got ${bin.binaryFrames()}`,
+    );
+    assert.ok(bin.bytes() > 65_536 + 500);
+    await untilAsync(
+      async () => (await metric(hub.url, NAME, { transport: 'ws' })) - before === bin.bytes(),
+      () => 'the ws count includes the binary frames',
+    );
+    bin.ws.close();
   });
 });

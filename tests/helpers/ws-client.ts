@@ -4,6 +4,18 @@ import WebSocket from 'ws';
 export type Frame = Record<string, any> & { type: string };
 
 /**
+ * A binary frame (docs/protocol.md, "Binary data") as the frame its header is, with its payload as `bytes` and
+ * `binary: true`; one that does not read as an envelope is kept as `{type: 'bad-envelope'}`.
+ */
+function envelopeFrame(data: Buffer): Frame {
+  if (data.length < 4) return { type: 'bad-envelope' };
+  const length = data.readUInt32BE(0);
+  if (4 + length > data.length) return { type: 'bad-envelope' };
+  const header = JSON.parse(data.subarray(4, 4 + length).toString('utf8')) as Frame;
+  return { ...header, binary: true, bytes: Buffer.from(data.subarray(4 + length)) };
+}
+
+/**
  * A test WebSocket client over a real socket: every frame the hub sends is kept in order, and tests wait for the
  * ones they expect. `request` sends a command with a fresh id and resolves with the reply echoing it.
  */
@@ -18,8 +30,8 @@ export class WsTestClient {
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as Frame;
+    ws.on('message', (data, isBinary) => {
+      const frame = isBinary ? envelopeFrame(data as Buffer) : (JSON.parse(String(data)) as Frame);
       this.frames.push(frame);
       const index = this.frames.length - 1;
       this.#waiters = this.#waiters.filter((w) => {
@@ -39,8 +51,13 @@ export class WsTestClient {
     );
   }
 
-  static async connect(url: string, options?: WebSocket.ClientOptions): Promise<WsTestClient> {
-    const ws = new WebSocket(url, options);
+  /** `protocols`: the subprotocols to offer (`switchboard.binary` for publications of bytes as binary frames). */
+  static async connect(
+    url: string,
+    options?: WebSocket.ClientOptions,
+    protocols: string[] = [],
+  ): Promise<WsTestClient> {
+    const ws = new WebSocket(url, protocols, options);
     const client = new WsTestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

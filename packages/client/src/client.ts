@@ -20,6 +20,7 @@ import {
   type Timer,
   timer,
 } from './client-options.ts';
+import type { Codec } from './codec.ts';
 import { Emitter } from './emitter.ts';
 import { SwitchboardClientError } from './errors.ts';
 import type { CommandBody, ReplyFrame } from './frames.ts';
@@ -38,11 +39,17 @@ const HEARTBEAT_TIMEOUT = CLOSE_CODES.heartbeat_timeout.code;
 const UNAUTHORIZED = CLOSE_CODES.unauthorized.code;
 
 /** Options of `client.subscribe`. */
-export interface SubscribeOptions {
+export interface SubscribeOptions<T = unknown> {
   /** Resume after this position (one the app kept): the `subscribed` event says whether it could. */
   readonly since?: Position;
   /** A subscription token, or a callback for a fresh one at every subscribe (WebSocket only). */
   readonly token?: TokenOption;
+  /**
+   * How the channel's payloads read as the app's type: its `publish`, `message` events and `history` go through
+   * it. Default: none (JSON values, and a `Uint8Array` for bytes). See `BYTES_CODEC`, or bring your own (say,
+   * MessagePack over bytes).
+   */
+  readonly codec?: Codec<T>;
 }
 
 export type {
@@ -137,7 +144,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
    * the app kept; `token` is a subscription token for channels that require one (WebSocket only: sent with every
    * `subscribe`, and a callback is called again for each).
    */
-  subscribe<T = unknown>(channel: string, options: SubscribeOptions = {}): Subscription<T> {
+  subscribe<T = unknown>(channel: string, options: SubscribeOptions<T> = {}): Subscription<T> {
     const problem = channelError(channel);
     if (problem !== null) throw new SwitchboardClientError('invalid_channel', problem, channel);
     let entry = this.#subs.get(channel);
@@ -149,6 +156,7 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
       entry = { sub, control: control! };
       this.#subs.set(channel, entry);
     }
+    if (options.codec !== undefined) (entry.sub as Subscription<T>).codec = options.codec;
     if (options.token !== undefined) this.#subscribes.setToken(channel, options.token);
     entry.sub.subscribe();
     return entry.sub as Subscription<T>;

@@ -1,4 +1,13 @@
-import type { ClientCommand, CommandId, Position, ServerFrame } from '@switchboard/protocol';
+import {
+  type ClientCommand,
+  type CommandId,
+  decodeBase64,
+  decodeEnvelope,
+  encodeBase64,
+  encodeEnvelope,
+  type Position,
+  type ServerFrame,
+} from '@switchboard/protocol';
 
 /** Frames that answer a command, matched to their call by `id`. */
 export type ReplyFrame = Extract<ServerFrame, { readonly id?: CommandId }>;
@@ -16,7 +25,10 @@ export function isPosition(value: unknown): value is Position {
   return typeof v.epoch === 'string' && typeof v.offset === 'number';
 }
 
-/** Parses one frame's JSON text; null when it is not a JSON object with a string `type`. */
+/**
+ * Parses one frame's JSON text; null when it is not a JSON object with a string `type`. Payloads of bytes
+ * (`data_b64`, in `message` and `history` frames) come out as `data`, a `Uint8Array`.
+ */
 export function parseFrame(text: string): ServerFrame | null {
   let value: unknown;
   try {
@@ -26,5 +38,42 @@ export function parseFrame(text: string): ServerFrame | null {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   if (typeof (value as { type?: unknown }).type !== 'string') return null;
-  return value as ServerFrame;
+  const frame = value as ServerFrame;
+  if (frame.type === 'message') return withBytes(frame);
+  if (frame.type === 'history' && frame.publications.some((p) => p.data_b64 !== undefined))
+    return { ...frame, publications: frame.publications.map(withBytes) };
+  return frame;
+}
+
+/** A payload given as `data_b64` turned into `data`, a `Uint8Array` (base64 that does not decode: empty). */
+function withBytes<T extends { readonly data?: unknown; readonly data_b64?: string }>(p: T): T {
+  if (typeof p.data_b64 !== 'string') return p;
+  const { data_b64, ...rest } = p;
+  return { ...rest, data: decodeBase64(data_b64) ?? new Uint8Array(0) } as T;
+}
+
+/**
+ * A binary WebSocket frame from the hub (an envelope: a `message` frame's header, then the payload's bytes) as
+ * a `message` frame whose `data` is a `Uint8Array`; null when it is not one.
+ */
+export function parseBinaryFrame(bytes: Uint8Array): ServerFrame | null {
+  const envelope = decodeEnvelope(bytes);
+  if (!envelope.ok || envelope.header.type !== 'message') return null;
+  return { ...(envelope.header as unknown as ServerFrame & { type: 'message' }), data: envelope.payload };
+}
+
+/** A command as JSON text: a publish of bytes (`data` a `Uint8Array`) carries them as `data_b64`. */
+export function commandText(command: ClientCommand): string {
+  if (command.type === 'publish' && command.data instanceof Uint8Array) {
+    const { data, ...rest } = command;
+    return JSON.stringify({ ...rest, data_b64: encodeBase64(data) });
+  }
+  return JSON.stringify(command);
+}
+
+/** A publish of bytes as a binary envelope (the command without its data, then the bytes); null for others. */
+export function commandEnvelope(command: ClientCommand): Uint8Array<ArrayBuffer> | null {
+  if (command.type !== 'publish' || !(command.data instanceof Uint8Array)) return null;
+  const { data, ...rest } = command;
+  return encodeEnvelope(JSON.stringify(rest), data);
 }

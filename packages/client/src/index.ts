@@ -10,6 +10,7 @@ export {
   type Connector,
   type SubscribeOptions,
 } from './client.ts';
+export { BYTES_CODEC, type Codec, JSON_CODEC } from './codec.ts';
 export { type BackoffOptions, CLIENT_DEFAULTS, type TransportChoice } from './defaults.ts';
 export { type LocalErrorCode, SwitchboardClientError } from './errors.ts';
 export {

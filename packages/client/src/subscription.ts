@@ -1,4 +1,5 @@
 import type { ClientInfo, ErrorCode, Position, ServerFrame } from '@switchboard/protocol';
+import type { Codec } from './codec.ts';
 import { Emitter } from './emitter.ts';
 import { SwitchboardClientError } from './errors.ts';
 import type { CallOptions, HistoryOptions, HistoryResult, Published } from './types.ts';
@@ -87,6 +88,8 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   readonly #owner: SubscriptionOwner;
   #state: SubscriptionState = 'unsubscribed';
   #position: Position | undefined;
+  /** Set by `client.subscribe(channel, { codec })`: payloads in and out go through it. */
+  codec: Codec<T> | undefined;
   #asked: Position | undefined;
 
   constructor(
@@ -168,12 +171,21 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
     });
   }
 
-  publish(data: T, options?: CallOptions & { idempotencyKey?: string }): Promise<Published> {
-    return this.#owner.publish(this.channel, data, options);
+  /** Publishes to the channel, through its codec when there is one (a value it refuses rejects the call). */
+  async publish(data: T, options?: CallOptions & { idempotencyKey?: string }): Promise<Published> {
+    const codec = this.codec;
+    return this.#owner.publish(this.channel, codec === undefined ? data : codec.encode(data), options);
   }
 
-  history(options?: HistoryOptions): Promise<HistoryResult<T>> {
-    return this.#owner.history<T>(this.channel, options);
+  /** The channel's history, decoded by the codec when there is one (a payload it refuses rejects the call). */
+  async history(options?: HistoryOptions): Promise<HistoryResult<T>> {
+    const result = await this.#owner.history<T>(this.channel, options);
+    const codec = this.codec;
+    if (codec === undefined) return result;
+    return {
+      ...result,
+      publications: result.publications.map((p) => ({ ...p, data: codec.decode(p.data) })),
+    };
   }
 
   presence(options?: CallOptions): Promise<ClientInfo[]> {
@@ -203,11 +215,24 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
         const p = this.#position;
         if (p !== undefined && p.epoch === frame.epoch && frame.offset <= p.offset) return;
         this.#position = { epoch: frame.epoch, offset: frame.offset };
+        let data = frame.data as T;
+        if (this.codec !== undefined) {
+          try {
+            data = this.codec.decode(frame.data);
+          } catch (err) {
+            const reason = err instanceof Error ? err.message : String(err);
+            this.emit(
+              'error',
+              new SwitchboardClientError('codec', `could not decode: ${reason}`, this.channel),
+            );
+            return;
+          }
+        }
         const message: Message<T> = {
           channel: this.channel,
           epoch: frame.epoch,
           offset: frame.offset,
-          data: frame.data as T,
+          data,
           ...(frame.info === undefined ? {} : { info: frame.info }),
         };
         this.emit('message', message);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ClientInfo } from '@switchboard/protocol';
+import { base64Of, binaryData, isBinaryData } from './payload.ts';
 import type { BrokerHandler, Engine, HistoryPolicy, Publication, PublishOptions, Resync } from './types.ts';
 
 /**
@@ -132,6 +133,44 @@ export function engineConformance(name: string, harness: EngineHarness): void {
         ],
       );
       assert.equal(typeof publications[0]!.time, 'number');
+    });
+
+    it('carries a payload of bytes unchanged: live to every node, from history, and through a gap fill', async () => {
+      const c = ch('bytes');
+      await a.broker.subscribe(c);
+      await b.broker.subscribe(c);
+      // Every byte value, then random bytes, at sizes around the base64 padding cases.
+      const payloads = [256, 257, 258, 65_536].map((n) => {
+        const bytes = Buffer.alloc(n);
+        for (let i = 0; i < 256 && i < n; i++) bytes[i] = i;
+        if (n > 256) randomFillSync(bytes, 256);
+        return binaryData(bytes.toString('base64'));
+      });
+      const [p1, p2, p3, p4] = payloads as [string, string, string, string];
+      await a.broker.publish(c, p1, opts());
+      await harness.publishUnseen(c, p2, opts());
+      await b.broker.publish(c, p3, opts());
+      await a.broker.publish(c, p4, opts({}, { info: { client: 'c1', user: null } }));
+      await eventually(() => ra.on(c).length >= 4 && rb.on(c).length >= 4, 'the bytes on both nodes');
+      for (const r of [ra, rb]) {
+        const got = r.on(c);
+        assert.deepEqual(
+          got.map((p) => p.data),
+          payloads,
+        );
+        assert.ok(got.every((p) => isBinaryData(p.data)));
+        assert.deepEqual(
+          Buffer.from(base64Of(got[0]!.data), 'base64'),
+          Buffer.from(payloads[0]!.slice(1), 'base64'),
+        );
+      }
+      const { publications } = await b.history.read(c, {});
+      assert.deepEqual(
+        publications.map((p) => p.data),
+        payloads,
+      );
+      await a.broker.unsubscribe(c);
+      await b.broker.unsubscribe(c);
     });
 
     it('delivers to every subscribed node, in offset order, with identical positions', async () => {

@@ -11,8 +11,11 @@ describe('@switchboard/engine-kit entry', () => {
       'SIZE_UNITS',
       'Sequencer',
       'SwitchboardError',
+      'base64Of',
+      'binaryData',
       'formatDuration',
       'formatSize',
+      'isBinaryData',
       'parseDuration',
       'parseSize',
     ]);
@@ -20,5 +23,14 @@ describe('@switchboard/engine-kit entry', () => {
     assert.ok(e instanceof kit.SwitchboardError);
     assert.equal(e.code, 'unavailable');
     assert.equal(e.status, 503);
+  });
+
+  it('marks a payload of bytes with a b before its base64, which no JSON text starts with', () => {
+    const data = kit.binaryData('AAEC/w==');
+    assert.equal(data, 'bAAEC/w==');
+    assert.equal(kit.isBinaryData(data), true);
+    assert.equal(kit.base64Of(data), 'AAEC/w==');
+    for (const json of ['{}', '[]', '"b"', '1', '-1', 'true', 'false', 'null'])
+      assert.equal(kit.isBinaryData(json), false, json);
   });
 });

@@ -4,13 +4,14 @@ import type { ClientInfo, Position } from '@switchboard/protocol';
  * A publication with its position, as engines store and move it.
  *
  * `data` is the payload's JSON text: parsed once where it entered the hub (to validate it), then carried as text
- * so no node ever parses or re-serializes it again on the fan-out path.
+ * so no node ever parses or re-serializes it again on the fan-out path. A payload of bytes is `b` followed by
+ * their standard padded base64 (payload.ts): engines store and move `data` as it is, whichever it holds.
  */
 export interface Publication {
   readonly channel: string;
   readonly epoch: string;
   readonly offset: number;
-  /** The payload as JSON text. */
+  /** The payload as JSON text, or `b` + base64 for bytes (see `isBinaryData`). Opaque to engines. */
   readonly data: string;
   /** The publishing client, when a client (not the HTTP API) published. */
   readonly info?: ClientInfo;

@@ -1,3 +1,4 @@
+import { decodeBase64, decodeEnvelope } from './binary.ts';
 import { channelError } from './channel.ts';
 import type { ErrorCode } from './codes.ts';
 import type { ClientCommand, CommandId } from './frames.ts';
@@ -157,7 +158,16 @@ export function validateCommand(raw: unknown, limits: CommandLimits): ParseResul
     case 'presence':
       return { ok: true, command: withId({ type, channel }) };
     case 'publish': {
-      if (!Object.hasOwn(obj, 'data')) return fail('bad_request', 'publish needs "data"', id, channel);
+      const hasData = Object.hasOwn(obj, 'data');
+      const hasBytes = Object.hasOwn(obj, 'data_b64');
+      if (hasData === hasBytes)
+        return fail('bad_request', 'publish needs "data" or "data_b64" (not both)', id, channel);
+      let data: unknown = obj.data;
+      if (hasBytes) {
+        data = typeof obj.data_b64 === 'string' ? decodeBase64(obj.data_b64) : null;
+        if (data === null)
+          return fail('bad_request', 'data_b64 must be standard base64 with padding', id, channel);
+      }
       const key = obj.idempotencyKey;
       if (
         key !== undefined &&
@@ -168,10 +178,26 @@ export function validateCommand(raw: unknown, limits: CommandLimits): ParseResul
       const cmd: { type: 'publish'; channel: string; data: unknown; idempotencyKey?: string } = {
         type,
         channel,
-        data: obj.data,
+        data,
       };
       if (key !== undefined) cmd.idempotencyKey = key;
       return { ok: true, command: withId(cmd) };
     }
   }
+}
+
+/**
+ * Parses one binary WebSocket frame (an envelope, see binary.ts) into a command: only `publish`, whose header is
+ * checked exactly as a text `publish` is and whose `data` is the envelope's payload, a `Uint8Array`.
+ */
+export function parseBinaryCommand(frame: Uint8Array, limits: CommandLimits): ParseResult {
+  const envelope = decodeEnvelope(frame);
+  if (!envelope.ok) return fail(envelope.error.code, envelope.error.message);
+  const parsed = validateCommand({ ...envelope.header, data: null }, limits);
+  if (!parsed.ok) return parsed;
+  if (parsed.command.type !== 'publish') {
+    const { id } = parsed.command;
+    return fail('bad_request', 'a binary frame carries only a publish command', id);
+  }
+  return { ok: true, command: { ...parsed.command, data: envelope.payload } };
 }

@@ -14,9 +14,13 @@ export interface ClientInfo {
   readonly info?: unknown;
 }
 
-/** A publication as history returns it. */
+/**
+ * A publication as history returns it. Its payload is `data` (a JSON value) or, for bytes, `data_b64` (standard
+ * padded base64): exactly one of the two is present.
+ */
 export interface PublicationView extends Position {
-  readonly data: unknown;
+  readonly data?: unknown;
+  readonly data_b64?: string;
   readonly info?: ClientInfo;
 }
 
@@ -70,10 +74,16 @@ export interface UnsubscribedFrame {
   readonly channel: string;
 }
 
+/**
+ * A publication. Its payload is `data` (a JSON value) or, for bytes, `data_b64` (standard padded base64):
+ * exactly one of the two is present. On WebSocket connections that negotiated `switchboard.binary` a publication
+ * of bytes comes as a binary frame instead (binary.ts), its header this frame without either field.
+ */
 export interface MessageFrame extends Position {
   readonly type: 'message';
   readonly channel: string;
-  readonly data: unknown;
+  readonly data?: unknown;
+  readonly data_b64?: string;
   readonly info?: ClientInfo;
 }
 
@@ -184,6 +194,10 @@ export interface PublishCommand {
   readonly type: 'publish';
   readonly id?: CommandId;
   readonly channel: string;
+  /**
+   * The payload: a JSON value, or a `Uint8Array` for bytes (sent as `data_b64` in JSON, or as a binary frame's
+   * payload). The parser decodes `data_b64`, so a validated command always has `data`.
+   */
   readonly data: unknown;
   readonly idempotencyKey?: string;
 }

@@ -1,3 +1,4 @@
+export * from './binary.ts';
 export * from './channel.ts';
 export * from './codes.ts';
 export * from './commands.ts';

@@ -2,6 +2,7 @@ import {
   CLOSE_CODES,
   type ClientCommand,
   type CommandId,
+  type ErrorCode,
   type MessageFrame,
   type Position,
   type ServerFrame,
@@ -142,7 +143,7 @@ export class Relay {
     const fail = (err: unknown) => {
       const e =
         err instanceof SwitchboardClientError ? err : new SwitchboardClientError('internal', String(err));
-      const code = e.code === 'timeout' || e.code === 'closed' ? 'unavailable' : e.code;
+      const code = hubCode(e.code);
       reply({
         type: 'error',
         ...withId,
@@ -363,7 +364,7 @@ export class Relay {
       const e =
         err instanceof SwitchboardClientError ? err : new SwitchboardClientError('internal', String(err));
       tab.subs.delete(ts.channel);
-      const code = e.code === 'timeout' || e.code === 'closed' ? 'unavailable' : e.code;
+      const code = hubCode(e.code);
       this.#send(id, {
         type: 'error',
         ...(ts.id === undefined ? {} : { id: ts.id }),
@@ -380,4 +381,10 @@ export class Relay {
     ts.held = [];
     for (const frame of held) this.#write(id, ts, frame);
   }
+}
+
+/** A client error's code as a hub code for a tab: the local ones (never from the upstream hub) as the closest. */
+function hubCode(code: SwitchboardClientError['code']): ErrorCode {
+  if (code === 'timeout' || code === 'closed') return 'unavailable';
+  return code === 'codec' ? 'internal' : code;
 }

@@ -6,7 +6,7 @@ import {
   type Position,
   type ServerFrame,
 } from '@switchboard/protocol';
-import { parseFrame } from '../frames.ts';
+import { commandText, parseFrame } from '../frames.ts';
 import { type Reader, readWithEventSource, readWithFetch } from './sse-readers.ts';
 import type { OpenParams, Transport } from './types.ts';
 
@@ -126,7 +126,7 @@ export function openSse(params: OpenParams): Transport {
         'content-type': 'application/json',
         'x-switchboard-session': session,
       };
-      fetchFn(`${params.base}/sse/command`, { method: 'POST', headers, body: JSON.stringify(command) })
+      fetchFn(`${params.base}/sse/command`, { method: 'POST', headers, body: commandText(command) })
         .then(async (res) => {
           const frame = parseFrame(await res.text());
           if (frame !== null) {

@@ -1,5 +1,5 @@
-import { shouldReconnect } from '@switchboard/protocol';
-import { parseFrame } from '../frames.ts';
+import { BINARY_SUBPROTOCOL, shouldReconnect } from '@switchboard/protocol';
+import { commandEnvelope, commandText, parseBinaryFrame, parseFrame } from '../frames.ts';
 import type { OpenParams, Transport } from './types.ts';
 
 /** `http://h/` → `ws://h/ws`. */
@@ -7,12 +7,15 @@ export function webSocketUrl(base: string): string {
   return `${base.replace(/^http/, 'ws')}/ws`;
 }
 
-/** A WebSocket to `/ws`: commands out as JSON text, frames in. Authentication is an `auth` command (the client's). */
+/**
+ * A WebSocket to `/ws`: commands out as JSON text (a publish of bytes as a binary envelope), frames in. Authentication is an `auth` command (the client's). */
 export function openWebSocket(params: OpenParams): Transport {
   const Ctor = params.deps.WebSocket;
   const { handlers } = params;
   if (Ctor === undefined) throw new TypeError('no WebSocket: pass one in the client options (`WebSocket`)');
-  const ws = new Ctor(webSocketUrl(params.base));
+  // Offers `switchboard.binary`: publications of bytes then come as binary frames, not base64 text.
+  const ws = new Ctor(webSocketUrl(params.base), [BINARY_SUBPROTOCOL]);
+  ws.binaryType = 'arraybuffer';
   let connected = false;
   let done = false;
   const finish = (code: number, reason: string) => {
@@ -23,8 +26,12 @@ export function openWebSocket(params: OpenParams): Transport {
   ws.onmessage = (e: MessageEvent) => {
     if (done) return;
     handlers.alive();
-    if (typeof e.data !== 'string') return;
-    const frame = parseFrame(e.data);
+    const frame =
+      typeof e.data === 'string'
+        ? parseFrame(e.data)
+        : e.data instanceof ArrayBuffer
+          ? parseBinaryFrame(new Uint8Array(e.data))
+          : null;
     if (frame === null) return;
     if (frame.type === 'connected') connected = true;
     handlers.frame(frame);
@@ -42,7 +49,9 @@ export function openWebSocket(params: OpenParams): Transport {
     fixedChannels: false,
     seesHeartbeats: true,
     send(command) {
-      if (!done && ws.readyState === 1) ws.send(JSON.stringify(command));
+      if (done || ws.readyState !== 1) return;
+      const envelope = ws.protocol === BINARY_SUBPROTOCOL ? commandEnvelope(command) : null;
+      ws.send(envelope ?? commandText(command));
     },
     close() {
       if (done) return;

@@ -262,8 +262,8 @@ export class SwitchboardNode implements SessionHost {
   }
 
   /**
-   * Validates and publishes. `data` is any JSON value, serialized here once, or a `Payload` serialized by the
-   * caller (a broadcast serializes once for all its channels, and their histories share the one string).
+   * Validates and publishes. `data` is any JSON value or a `Uint8Array` of bytes, serialized here once, or a
+   * `Payload` serialized by the caller (a broadcast serializes once for all its channels, and their histories share the one string).
    */
   async publish(
     channel: string,
@@ -272,7 +272,8 @@ export class SwitchboardNode implements SessionHost {
     source: 'api' | 'client',
   ): Promise<PublishResult> {
     this.assertChannel(channel);
-    const { json, bytes } = data instanceof Payload ? data : Payload.of(data);
+    const payload = data instanceof Payload ? data : Payload.of(data);
+    const { bytes } = payload;
     const channelOptions = this.channelOptions(channel);
     if (bytes > channelOptions.maxMessageBytes) {
       throw new SwitchboardError(
@@ -280,7 +281,7 @@ export class SwitchboardNode implements SessionHost {
         `data is larger than ${channelOptions.maxMessageBytes} bytes`,
       );
     }
-    const result = await this.engine.broker.publish(channel, json, {
+    const result = await this.engine.broker.publish(channel, payload.data, {
       history: channelOptions.history,
       idempotencyTtlMs: this.config.idempotency.ttlMs,
       ...options,

@@ -1,5 +1,5 @@
-import type { Publication } from '@switchboard/engine-kit';
-import type { ServerFrame } from '@switchboard/protocol';
+import { base64Of, isBinaryData, type Publication } from '@switchboard/engine-kit';
+import type { PublicationView, ServerFrame } from '@switchboard/protocol';
 import { topLevelField } from './delivery/conflate-key.ts';
 
 /**
@@ -79,24 +79,52 @@ export class PreparedPublication extends Prepared {
   /** The conflation key's value, found once for every lagging subscriber of a keyed `latest` channel. */
   #conflation: { readonly field: string; readonly value: string | undefined } | undefined;
 
+  /** The payload is bytes: `json` carries them as `data_b64`, and binary encoders write them as they are. */
+  readonly binary: boolean;
+
   constructor(publication: Publication) {
-    super('message', messageFrameJson(publication));
+    const binary = isBinaryData(publication.data);
+    super('message', messageFrameJson(publication, binary));
     this.publication = publication;
+    this.binary = binary;
   }
 
-  /** The JSON text of the data's top-level `field` (a `latest` channel's `conflateKey`), or undefined. */
+  /**
+   * The JSON text of the data's top-level `field` (a `latest` channel's `conflateKey`), or undefined (always for
+   * bytes, which have no fields: they conflate together with every other publication that has no key).
+   */
   conflationKey(field: string): string | undefined {
     if (this.#conflation?.field !== field)
-      this.#conflation = { field, value: topLevelField(this.publication.data, field) };
+      this.#conflation = {
+        field,
+        value: this.binary ? undefined : topLevelField(this.publication.data, field),
+      };
     return this.#conflation.value;
   }
 }
 
-/** The `message` frame's JSON text; `data` is spliced in as the JSON text the engine carries. */
-export function messageFrameJson(p: Publication): string {
+/** The `message` frame's header: every field but the payload, as JSON text without its closing brace. */
+export function messageHeadJson(p: Publication): string {
   let json = `{"type":"message","channel":${JSON.stringify(p.channel)},"epoch":"${p.epoch}","offset":${p.offset}`;
   if (p.info !== undefined) json += `,"info":${JSON.stringify(p.info)}`;
-  return `${json},"data":${p.data}}`;
+  return json;
+}
+
+/**
+ * The `message` frame's JSON text; `data` is spliced in as the JSON text the engine carries, or bytes as
+ * `data_b64` from the base64 the engine carries (base64 needs no escaping).
+ */
+export function messageFrameJson(p: Publication, binary = isBinaryData(p.data)): string {
+  const head = messageHeadJson(p);
+  return binary ? `${head},"data_b64":"${base64Of(p.data)}"}` : `${head},"data":${p.data}}`;
+}
+
+/** A publication as history returns it (the HTTP API's and the `history` frame's `publications`). */
+export function publicationView(p: Publication): PublicationView {
+  const payload = isBinaryData(p.data)
+    ? { data_b64: base64Of(p.data) }
+    : { data: JSON.parse(p.data) as unknown };
+  return { epoch: p.epoch, offset: p.offset, ...payload, ...(p.info ? { info: p.info } : {}) };
 }
 
 /** Every publication prepared (the missed ones a subscription writes first). */

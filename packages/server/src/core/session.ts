@@ -14,7 +14,7 @@ import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts
 import { bucketFor, type TokenBucket } from '../limits/rate.ts';
 import type { Transport } from '../transport/types.ts';
 import type { Member, SessionHost, SubscribeRequest } from './host.ts';
-import type { PreparedFrame, PreparedPublication } from './prepared.ts';
+import { type PreparedFrame, type PreparedPublication, publicationView } from './prepared.ts';
 import { errorFrame, type ReplySink } from './reply.ts';
 import { SessionCredentials } from './session-credentials.ts';
 import type { Drainable, Subscription } from './subscription.ts';
@@ -270,12 +270,7 @@ export class Session implements Member {
         epoch: result.top.epoch,
         offset: result.top.offset,
         ...(command.since ? { recovered: result.recovered } : {}),
-        publications: result.publications.map((p) => ({
-          epoch: p.epoch,
-          offset: p.offset,
-          data: JSON.parse(p.data) as unknown,
-          ...(p.info ? { info: p.info } : {}),
-        })),
+        publications: result.publications.map(publicationView),
       });
     } catch (err) {
       this.#failWith(reply, id, err, channel);

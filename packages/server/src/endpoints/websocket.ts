@@ -1,7 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { type CommandLimits, PROTOCOL_VERSION, parseCommand } from '@switchboard/protocol';
-import { WebSocketServer } from 'ws';
+import {
+  BINARY_SUBPROTOCOL,
+  type CommandLimits,
+  type ParseResult,
+  PROTOCOL_VERSION,
+  parseBinaryCommand,
+  parseCommand,
+} from '@switchboard/protocol';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { SwitchboardNode } from '../core/node.ts';
 import type { Session } from '../core/session.ts';
 import { disconnectFor } from '../errors.ts';
@@ -53,6 +60,11 @@ export class WebSocketEndpoint {
           }
         : false,
       maxPayload: limits.maxFrameBytes,
+      // `switchboard.binary` when offered (publications of bytes then come as binary frames); otherwise the
+      // first protocol offered, as `ws` picks without this, so clients that name a protocol of their own still
+      // connect.
+      handleProtocols: (offered) =>
+        offered.has(BINARY_SUBPROTOCOL) ? BINARY_SUBPROTOCOL : (offered.values().next().value ?? false),
     });
   }
 
@@ -91,6 +103,7 @@ export class WebSocketEndpoint {
         },
         () => session.disconnect(disconnectFor('slow_consumer')),
         this.#node.metrics.bytesWritten.ws,
+        ws.protocol === BINARY_SUBPROTOCOL,
       );
       const session = this.#node.createSession(transport);
       this.#transports.set(transport, session);
@@ -105,9 +118,10 @@ export class WebSocketEndpoint {
       });
       ws.on('message', (data, isBinary) => {
         transport.pingedAt = 0;
-        if (isBinary)
-          return session.error(undefined, 'bad_request', 'binary frames are not accepted; send JSON text');
-        const parsed = parseCommand(String(data), this.#limits);
+        // A binary frame is a publish envelope (docs/protocol.md, "Binary data"), on any connection.
+        const parsed: ParseResult = isBinary
+          ? parseBinaryCommand(asBytes(data), this.#limits)
+          : parseCommand(String(data), this.#limits);
         if (!parsed.ok) {
           const { code, message, id, channel } = parsed.error;
           return session.error(id, code, message, channel);
@@ -142,4 +156,10 @@ export class WebSocketEndpoint {
         session.disconnect(disconnectFor('heartbeat_timeout'));
     }
   }
+}
+
+/** A message's bytes as `ws` hands them over (one Buffer, with the default `binaryType`). */
+function asBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }

@@ -1,14 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Publication } from '@switchboard/engine-kit';
-import { parsePosition } from '@switchboard/protocol';
+import { decodeBase64, parsePosition } from '@switchboard/protocol';
 import { claimsIdentity } from '../auth/claims.ts';
 import type { TicketStore } from '../auth/tickets.ts';
 import type { SwitchboardNode } from '../core/node.ts';
 import { Payload } from '../core/payload.ts';
+import { publicationView } from '../core/prepared.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import { KeyedLimiter } from '../limits/rate.ts';
-import { readJsonBody } from './body.ts';
+import { readBody, readJsonBody } from './body.ts';
 import { sendError, sendJson } from './respond.ts';
 
 const MAX_BROADCAST_CHANNELS = 1_000;
@@ -96,7 +96,11 @@ export class Api {
         return sendError(res, 'method_not_allowed', `use ${route.method}`, { allow: route.method });
       }
       const body =
-        route.method === 'POST' ? asObject(await readJsonBody(req, this.#node.config.api.maxBodyBytes)) : {};
+        route.method !== 'POST'
+          ? {}
+          : pathname === '/api/publish' && isOctetStream(req.headers['content-type'])
+            ? await this.#bytesBody(req)
+            : asObject(await readJsonBody(req, this.#node.config.api.maxBodyBytes));
       sendJson(res, 200, await route.handler(body));
     } catch (err) {
       const e = toSwitchboardError(err);
@@ -110,6 +114,23 @@ export class Api {
           : {};
       sendError(res, e.code, e.message, close);
     }
+  }
+
+  /**
+   * A publish of bytes (`Content-Type: application/octet-stream`): the body is the payload as it is, and the
+   * channel and idempotency key come from the query (`channel`, `idempotencyKey`) or the headers
+   * (`X-Switchboard-Channel`, `Idempotency-Key`); the query wins when both are given.
+   */
+  async #bytesBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const query = new URL(req.url ?? '/', 'http://h').searchParams;
+    const channel = query.get('channel') ?? header(req, 'x-switchboard-channel');
+    const key = query.get('idempotencyKey') ?? header(req, 'idempotency-key');
+    const data = await readBody(req, this.#node.config.api.maxBodyBytes);
+    return {
+      data,
+      ...(channel === undefined ? {} : { channel }),
+      ...(key === undefined ? {} : { idempotencyKey: key }),
+    };
   }
 
   /** The presented key's scope and an id for its rate bucket (its position, never the key itself), or null. */
@@ -153,8 +174,12 @@ export class Api {
   async #publish(body: Record<string, unknown>): Promise<unknown> {
     const channel = body.channel;
     this.#node.assertChannel(channel);
-    requireData(body);
-    const { publication, duplicate } = await this.#node.publish(channel, body.data, idempotency(body), 'api');
+    const { publication, duplicate } = await this.#node.publish(
+      channel,
+      dataOf(body),
+      idempotency(body),
+      'api',
+    );
     return {
       channel,
       epoch: publication.epoch,
@@ -172,10 +197,10 @@ export class Api {
       );
     }
     for (const c of channels) this.#node.assertChannel(c);
-    requireData(body);
+    const data = dataOf(body);
     const key = idempotency(body);
     // Serialized once for every channel: one JSON.stringify, and one string shared by all their histories.
-    const payload = Payload.of(body.data);
+    const payload = Payload.of(data);
     const results = await Promise.all(
       (channels as string[]).map(async (channel) => {
         try {
@@ -253,8 +278,25 @@ function asObject(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function requireData(body: Record<string, unknown>): void {
-  if (!Object.hasOwn(body, 'data')) throw new SwitchboardError('bad_request', 'data is required');
+/** The payload: `data` (a JSON value, or the bytes of an octet-stream body) or `data_b64` decoded to bytes. */
+function dataOf(body: Record<string, unknown>): unknown {
+  const hasData = Object.hasOwn(body, 'data');
+  if (hasData === Object.hasOwn(body, 'data_b64'))
+    throw new SwitchboardError('bad_request', 'data or data_b64 is required (not both)');
+  if (hasData) return body.data;
+  const bytes = typeof body.data_b64 === 'string' ? decodeBase64(body.data_b64) : null;
+  if (bytes === null)
+    throw new SwitchboardError('bad_request', 'data_b64 must be standard base64 with padding');
+  return bytes;
+}
+
+function isOctetStream(type: string | undefined): boolean {
+  return type !== undefined && /^application\/octet-stream\s*(;|$)/i.test(type);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function idempotency(body: Record<string, unknown>): { idempotencyKey?: string } {
@@ -264,13 +306,4 @@ function idempotency(body: Record<string, unknown>): { idempotencyKey?: string }
     throw new SwitchboardError('bad_request', 'idempotencyKey must be a string of 1 to 128 characters');
   }
   return { idempotencyKey: key };
-}
-
-function publicationView(p: Publication): unknown {
-  return {
-    epoch: p.epoch,
-    offset: p.offset,
-    data: JSON.parse(p.data) as unknown,
-    ...(p.info ? { info: p.info } : {}),
-  };
 }

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OriginPolicy } from '../auth/origins.ts';
 
 /** Request headers a browser may send cross-origin: the SDK's bearer token, JSON bodies, SSE resume, sessions. */
-const ALLOW_HEADERS = 'authorization, content-type, last-event-id, x-switchboard-session, idempotency-key';
+const ALLOW_HEADERS =
+  'authorization, content-type, last-event-id, x-switchboard-session, idempotency-key, x-switchboard-channel';
 /** How long a browser may cache a preflight answer (seconds). */
 const PREFLIGHT_MAX_AGE = '600';
 

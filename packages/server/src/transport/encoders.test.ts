@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cursorPrefix } from '@switchboard/protocol';
 import { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
-import { SSE_EVENT, SSE_MESSAGE_DATA, SSE_SINGLE_CHANNEL, WEBSOCKET_JSON } from './encoders.ts';
+import {
+  SSE_EVENT,
+  SSE_MESSAGE_DATA,
+  SSE_SINGLE_CHANNEL,
+  WEBSOCKET_BINARY,
+  WEBSOCKET_JSON,
+} from './encoders.ts';
 
 // Literal fixtures: the exact bytes each transport writes for a prepared frame.
 const pub = new PreparedPublication({ channel: 'news', epoch: 'ab12', offset: 7, data: '"hi"', time: 1 });
@@ -45,5 +51,35 @@ describe('transport encoders', () => {
       p.bytes(SSE_MESSAGE_DATA).toString(),
       'data: {"type":"message","channel":"n","epoch":"e","offset":1,"data":{\ndata: "a":1\ndata: }}\n\n',
     );
+  });
+
+  it('bytes: data_b64 in the JSON (text frames, SSE); a binary frame holding the envelope, built once', () => {
+    const bytes = new PreparedPublication({ channel: 'n', epoch: 'e', offset: 2, data: 'bAP8=', time: 1 });
+    const json = '{"type":"message","channel":"n","epoch":"e","offset":2,"data_b64":"AP8="}';
+    assert.equal(bytes.binary, true);
+    assert.equal(bytes.json, json);
+    assert.equal(bytes.bytes(SSE_MESSAGE_DATA).toString(), `data: ${json}\n\n`);
+    const header = '{"type":"message","channel":"n","epoch":"e","offset":2}';
+    assert.deepEqual(
+      bytes.bytes(WEBSOCKET_BINARY),
+      Buffer.concat([
+        Buffer.from([0x82, 4 + header.length + 2, 0, 0, 0, header.length]),
+        Buffer.from(header),
+        Buffer.from([0x00, 0xff]),
+      ]),
+    );
+    assert.equal(bytes.bytes(WEBSOCKET_BINARY), bytes.bytes(WEBSOCKET_BINARY));
+    const info = new PreparedPublication({ ...bytes.publication, info: { client: 'c1', user: null } });
+    const frame = info.bytes(WEBSOCKET_BINARY);
+    const length = frame.readUInt32BE(2);
+    assert.deepEqual(JSON.parse(frame.subarray(6, 6 + length).toString()), {
+      type: 'message',
+      channel: 'n',
+      epoch: 'e',
+      offset: 2,
+      info: { client: 'c1', user: null },
+    });
+    assert.equal(new PreparedPublication({ ...bytes.publication, data: '{"k":1}' }).binary, false);
+    assert.equal(bytes.conflationKey('k'), undefined);
   });
 });

@@ -1,12 +1,25 @@
+import { base64Of } from '@switchboard/engine-kit';
 import { cursorPrefix, encodeSseData } from '@switchboard/protocol';
-import { defineEncoder, type Prepared, type PreparedPublication } from '../core/prepared.ts';
-import { encodeTextFrame } from './ws-frame.ts';
+import { defineEncoder, messageHeadJson, type Prepared, type PreparedPublication } from '../core/prepared.ts';
+import { encodeEnvelopeFrame, encodeTextFrame } from './ws-frame.ts';
 
 // The wire formats of the two transports, for frames prepared once and written to many connections. Each is
 // built at most once per frame (see `Encoder`); all are pure functions of the prepared frame.
 
 /** A WebSocket text frame carrying the frame's JSON: what every WebSocket connection is sent. */
 export const WEBSOCKET_JSON = defineEncoder<Prepared>('websocket-json', (f) => encodeTextFrame(f.json));
+
+/**
+ * A binary publication as a WebSocket binary frame holding its envelope (the `message` frame without its data,
+ * then the bytes): what connections that negotiated `switchboard.binary` are sent for publications of bytes.
+ * The base64 the engine carries is decoded here, once per publication on this node.
+ */
+export const WEBSOCKET_BINARY = defineEncoder<PreparedPublication>('websocket-binary', (p) =>
+  encodeEnvelopeFrame(
+    `${messageHeadJson(p.publication)}}`,
+    Buffer.from(base64Of(p.publication.data), 'base64'),
+  ),
+);
 
 /** An SSE event for a frame other than a publication: `event:` is the frame type, `data:` its JSON. */
 export const SSE_EVENT = defineEncoder<Prepared>('sse-event', (f) =>

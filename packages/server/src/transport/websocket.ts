@@ -5,7 +5,7 @@ import type { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
 import type { ByteTally } from './bytes-written.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
-import { WEBSOCKET_JSON } from './encoders.ts';
+import { WEBSOCKET_BINARY, WEBSOCKET_JSON } from './encoders.ts';
 import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 import { encodeTextFrame } from './ws-frame.ts';
@@ -25,12 +25,25 @@ export class WebSocketTransport implements Transport {
   readonly #ws: WebSocket;
   readonly #writer: CoalescedWriter;
   readonly #bound: OutgoingBound;
+  /** The peer negotiated `switchboard.binary`: publications of bytes go out as binary frames, not base64 text. */
+  readonly #binary: boolean;
   /** Set when the heartbeat pings; cleared by any frame from the peer. */
   pingedAt = 0;
 
-  /** `tally` counts the bytes written (the node's `ws` or `pusher` tally). */
-  constructor(ws: WebSocket, socket: Socket, limits: OutgoingLimits, onSlow: () => void, tally?: ByteTally) {
+  /**
+   * `tally` counts the bytes written (the node's `ws` or `pusher` tally), binary frames included; `binary`: the
+   * peer negotiated `switchboard.binary`.
+   */
+  constructor(
+    ws: WebSocket,
+    socket: Socket,
+    limits: OutgoingLimits,
+    onSlow: () => void,
+    tally?: ByteTally,
+    binary = false,
+  ) {
     this.#ws = ws;
+    this.#binary = binary;
     this.#bound = new OutgoingBound(socket, limits, onSlow);
     this.#writer = new CoalescedWriter(
       socket,
@@ -57,7 +70,7 @@ export class WebSocketTransport implements Transport {
   }
 
   sendPublication(prepared: PreparedPublication): void {
-    this.#write(prepared.bytes(WEBSOCKET_JSON));
+    this.#write(prepared.bytes(this.#binary && prepared.binary ? WEBSOCKET_BINARY : WEBSOCKET_JSON));
   }
 
   /**

@@ -178,13 +178,23 @@ function note(type, channel, text) {
   log('note', type, channel, undefined, text);
 }
 
+/** A payload of bytes (`data_b64`, protocol.md section 11): its length and first bytes in hex. */
+function bytesSummary(base64) {
+  const pad = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  const length = (base64.length / 4) * 3 - pad;
+  const head = [...atob(base64.slice(0, 12))].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0'));
+  return `${length} bytes: ${head.join(' ')}${length > head.length ? ' …' : ''}`;
+}
+
 /** A frame's own columns (type, channel, position) are shown apart; the data column gets the rest. */
 function logFrame(dir, frame) {
   const { type, channel, epoch, offset, ...rest } = frame;
   const position = typeof epoch === 'string' && typeof offset === 'number' ? { epoch, offset } : undefined;
   let detail;
   if (type === 'message')
-    detail = JSON.stringify(rest.data) + (rest.info ? `  (from ${rest.info.client})` : '');
+    detail =
+      (typeof rest.data_b64 === 'string' ? bytesSummary(rest.data_b64) : JSON.stringify(rest.data)) +
+      (rest.info ? `  (from ${rest.info.client})` : '');
   else detail = Object.keys(rest).length === 0 ? '' : JSON.stringify(rest);
   log(dir, String(type), typeof channel === 'string' ? channel : '', position, detail);
 }

@@ -1,4 +1,4 @@
-import type { Publication } from '@switchboard/engine-kit';
+import { base64Of, isBinaryData, type Publication } from '@switchboard/engine-kit';
 import { defineEncoder, type PreparedPublication } from '../../core/prepared.ts';
 import { encodeTextFrame } from '../ws-frame.ts';
 import { pusherChannel } from './names.ts';
@@ -8,7 +8,8 @@ import { pusherChannel } from './names.ts';
  * - data that is an object `{"event": "<name>", "data": …}` (what the Pusher API and client events publish; a
  *   Switchboard publisher may send the same shape) is the event `<name>` with that `data`, as it is (Pusher's
  *   server events carry a string, client events any JSON); a `user_id` string in it is passed on;
- * - any other data is the event `message` whose `data` is the payload's JSON text (pusher-js parses it back).
+ * - any other data is the event `message` whose `data` is the payload's JSON text (pusher-js parses it back);
+ *   bytes are `{"data_b64": …}` there (see `eventJson`).
  */
 export interface PusherEnvelope {
   readonly event: string;
@@ -33,9 +34,14 @@ export function envelopeOf(json: string): PusherEnvelope | null {
     : { event: o.event, data: o.data };
 }
 
-/** The Pusher event frame's JSON text for a publication. */
+/**
+ * The Pusher event frame's JSON text for a publication. Pusher events are JSON text, so a publication of bytes
+ * is the event `message` whose data is `{"data_b64": "<base64>"}`'s JSON text, the form the rest of the hub uses.
+ */
 export function eventJson(p: Publication): string {
   const channel = pusherChannel(p.channel);
+  if (isBinaryData(p.data))
+    return JSON.stringify({ event: 'message', channel, data: `{"data_b64":"${base64Of(p.data)}"}` });
   const envelope = envelopeOf(p.data);
   if (envelope === null) return JSON.stringify({ event: 'message', channel, data: p.data });
   return JSON.stringify(

@@ -44,6 +44,12 @@ describe('publications as Pusher events', () => {
       '{"event":"message","channel":"c","data":"{\\"event\\":3,\\"data\\":1}"}',
     );
   });
+  it('read bytes as `message` carrying {"data_b64": …} as JSON text', () => {
+    assert.equal(
+      eventJson(pub('c', 'bAP8=')),
+      '{"event":"message","channel":"c","data":"{\\"data_b64\\":\\"AP8=\\"}"}',
+    );
+  });
 });
 
 describe('Roster', () => {
