@@ -72,6 +72,20 @@ export class Api {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    const started = performance.now();
+    // Unknown paths share one label, so a scan of made-up paths cannot grow the metric's series.
+    const route = this.#routes.has(pathname) ? pathname : 'other';
+    try {
+      await this.#handle(req, res, pathname);
+    } finally {
+      this.#node.metrics.apiDuration.observe(
+        { route, status: String(res.statusCode) },
+        (performance.now() - started) / 1000,
+      );
+    }
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     try {
       const route = this.#routes.get(pathname);
       if (route === undefined) throw new SwitchboardError('not_found', 'no such API endpoint');

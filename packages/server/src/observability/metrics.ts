@@ -1,5 +1,19 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from '@prometheus-io/client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from '@prometheus-io/client';
 import { type ByteTallies, type ByteTallyKind, byteTallies } from '../transport/bytes-written.ts';
+
+/**
+ * Buckets of the publish-to-write histogram, in seconds: fine under a millisecond (where an idle hub is), then
+ * roughly ×1.5 steps to 10 s, so p50 and p99 read from them stay within 10% of the measured values.
+ */
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03,
+  0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
+];
+
+/** Buckets of the HTTP API request duration, in seconds. */
+export const API_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /** The hub's Prometheus metrics, on a registry of its own (several hubs in one process do not collide). */
 export class Metrics {
@@ -14,8 +28,13 @@ export class Metrics {
   readonly gapsUnfilled: Counter;
   readonly rateLimited: Counter<'limit'>;
   readonly outgoingBytes: Gauge;
-  /** Bytes written per transport kind; the transports add to these plain numbers, scrapes read them. */
+  readonly publishToWrite: Histogram<'transport'>;
+  /**
+   * Bytes and frames written per transport kind, and where their publish-to-write waits go; the transports add
+   * to these plain numbers, scrapes read them.
+   */
   readonly bytesWritten: ByteTallies = byteTallies();
+  readonly apiDuration: Histogram<'route' | 'status'>;
 
   constructor(sample: {
     connections(): Record<'websocket' | 'sse', number>;
@@ -97,6 +116,34 @@ export class Metrics {
         for (const kind of Object.keys(tallies) as ByteTallyKind[])
           this.inc({ transport: kind }, tallies[kind].bytes);
       },
+    });
+    new Counter({
+      name: 'switchboard_frames_written_total',
+      help: 'Frames (WebSocket frames, SSE events) written to client connections, by transport (ws, sse, pusher).',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        this.reset();
+        for (const kind of Object.keys(tallies) as ByteTallyKind[])
+          this.inc({ transport: kind }, tallies[kind].frames);
+      },
+    });
+    this.publishToWrite = new Histogram({
+      name: 'switchboard_publish_to_write_seconds',
+      help: 'Hub-side latency of each delivery, from the publication reaching the hub from the engine to its socket write, by transport (ws, sse, pusher).',
+      labelNames: ['transport'],
+      buckets: [...LATENCY_BUCKETS],
+      registers,
+    });
+    // Each kind's series resolved once: the writers observe it with no label lookup.
+    for (const kind of Object.keys(tallies) as ByteTallyKind[])
+      tallies[kind].latency = this.publishToWrite.labels({ transport: kind });
+    this.apiDuration = new Histogram({
+      name: 'switchboard_api_request_duration_seconds',
+      help: 'HTTP API round trip inside the hub, from the request to the response written, by route and status.',
+      labelNames: ['route', 'status'],
+      buckets: [...API_BUCKETS],
+      registers,
     });
     this.gapsUnfilled = new Counter({
       name: 'switchboard_gaps_unfilled_total',

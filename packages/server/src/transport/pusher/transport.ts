@@ -54,7 +54,7 @@ export class PusherTransport implements Transport {
   }
 
   sendPublication(prepared: PreparedPublication): void {
-    this.#ws.writeFrame(prepared.bytes(PUSHER_EVENT));
+    this.#ws.writeFrame(prepared.bytes(PUSHER_EVENT), prepared.at);
   }
 
   /** One Pusher event for this connection (cold path). */
