@@ -269,7 +269,7 @@ export class SwitchboardNode implements SessionHost {
     channel: string,
     data: unknown,
     options: { idempotencyKey?: string; info?: ClientInfo },
-    source: 'api' | 'client',
+    source: 'api' | 'client' | 'admin',
   ): Promise<PublishResult> {
     this.assertChannel(channel);
     const { json, bytes } = data instanceof Payload ? data : Payload.of(data);

@@ -4,10 +4,14 @@ import type { SwitchboardNode } from '../core/node.ts';
 import type { PusherEndpoint } from '../endpoints/pusher/endpoint.ts';
 import type { SseEndpoint } from '../endpoints/sse.ts';
 import type { WebSocketEndpoint } from '../endpoints/websocket.ts';
+import type { AdminApi } from './admin/api.ts';
+import type { AdminKeys } from './admin/keys.ts';
+import { serveAdminPage } from './admin/page.ts';
 import type { Api } from './api.ts';
 import { applyCors } from './cors.ts';
 import type { Guard } from './guard.ts';
 import { serveInspector } from './inspector.ts';
+import { writeMetrics } from './metrics-page.ts';
 import type { PusherApi } from './pusher-api.ts';
 import { rejectUpgrade, sendError, sendJson } from './respond.ts';
 
@@ -20,6 +24,8 @@ export interface HttpParts {
   /** The Pusher dialect, when a Pusher app is configured. */
   readonly pusher: { readonly ws: PusherEndpoint; readonly api: PusherApi } | null;
   readonly routes?: ExtraRoutes | undefined;
+  /** The operators' credentials, and their console's API (404 while no admin key is configured). */
+  readonly admin: { readonly keys: AdminKeys; readonly api: AdminApi };
 }
 
 /** An embedder's routes: answers `req` and returns true, or returns false (the hub then answers 404). */
@@ -30,7 +36,7 @@ const PUSHER_APP_PATH = /^\/app\/([A-Za-z0-9_\-.]{1,128})$/;
 
 /** The one HTTP server: routes requests to the inspector, SSE, the API and probes, and upgrades to WebSocket. */
 export function createHttpServer(parts: HttpParts): Server {
-  const { node, api, ws, sse, guard, pusher, routes } = parts;
+  const { node, api, ws, sse, guard, pusher, routes, admin } = parts;
   const { server: cfg } = node.config;
   const server = createServer(
     {
@@ -87,10 +93,18 @@ export function createHttpServer(parts: HttpParts): Server {
     }
     if (path === '/metrics') {
       return onlyGet(req, res, async () => {
-        const text = await node.metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': node.metrics.registry.contentType });
-        res.end(text);
+        if (!admin.keys.mayReadMetrics(req.headers.authorization)) {
+          node.metrics.refused.inc({ reason: 'unauthorized' });
+          return sendError(res, 'unauthorized', 'an admin key or the metrics token is required', {
+            'www-authenticate': 'Bearer',
+          });
+        }
+        await writeMetrics(res, node.metrics);
       });
+    }
+    if (admin.keys.consoleEnabled) {
+      if (path.startsWith('/admin/api/')) return admin.api.handle(req, res, url);
+      if (serveAdminPage(req, res, path)) return;
     }
     if (cfg.inspector && serveInspector(req, res, path)) return;
     if (routes !== undefined && (await routes(req, res, url))) return;

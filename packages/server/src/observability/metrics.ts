@@ -6,8 +6,8 @@ import { type ByteTallies, type ByteTallyKind, byteTallies } from '../transport/
  * roughly ×1.5 steps to 10 s, so p50 and p99 read from them stay within 10% of the measured values.
  */
 export const LATENCY_BUCKETS: readonly number[] = [
-  0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03,
-  0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
+  0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02,
+  0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
 ];
 
 /** Buckets of the HTTP API request duration, in seconds. */
@@ -64,7 +64,7 @@ export class Metrics {
     });
     this.publications = new Counter({
       name: 'switchboard_publications_total',
-      help: 'Publications accepted, by source (api, client).',
+      help: 'Publications accepted, by source (api, client, admin).',
       labelNames: ['source'],
       registers,
     });

@@ -24,6 +24,7 @@ export interface PusherEvent {
  */
 export class PusherTransport implements Transport {
   readonly kind = 'websocket' as const;
+  readonly dialect = 'pusher' as const;
   readonly #ws: WebSocketTransport;
   readonly #roster: Roster;
 
