@@ -3,7 +3,7 @@
 
 const KEY_STORAGE = 'switchboard-admin-key';
 /** How often the charts sample the hub, and how many samples they keep. */
-const SAMPLE_MS = 2_000;
+const SAMPLE_MS = 1_000;
 const SAMPLES = 60;
 /** Most messages kept in the live log. */
 const LIVE_ROWS = 200;
@@ -190,7 +190,11 @@ function draw(name, lists) {
   svg.replaceChildren(
     ...lists.map((list, n) => {
       const points = list
-        .map((v, i) => `${(i * 300) / (SAMPLES - 1)},${v === null ? 80 : 78 - (v / max) * 74}`)
+        // The newest sample at the right edge; the line grows leftwards as samples come in.
+        .map(
+          (v, i) =>
+            `${((SAMPLES - list.length + i) * 300) / (SAMPLES - 1)},${v === null ? 80 : 78 - (v / max) * 74}`,
+        )
         .join(' ');
       const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
       line.setAttribute('points', points);
@@ -205,6 +209,7 @@ async function sample() {
   let overview;
   try {
     [s, overview] = await Promise.all([api('metrics'), api('overview')]);
+    if (key === null) return;
   } catch {
     $('[data-testid="node-state"]').textContent = 'unreachable';
     $('[data-testid="node-state"]').dataset.state = 'bad';
@@ -499,7 +504,9 @@ async function refreshChannel() {
   $('[data-testid="history"]').replaceChildren(
     ...(c.history === null
       ? [h('li', { class: 'muted' }, 'history is off for this channel')]
-      : c.history.map((p) => h('li', {}, h('code', {}, `${p.offset}`), ' ', JSON.stringify(p.data)))),
+      : c.history
+          .toReversed()
+          .map((p) => h('li', {}, h('code', {}, `${p.offset}`), ' ', JSON.stringify(p.data)))),
   );
   $('[data-testid="presence"]').replaceChildren(
     ...(c.presence === null
