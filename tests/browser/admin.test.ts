@@ -110,7 +110,11 @@ describe('the /admin console', () => {
     await link.focus();
     await page.keyboard.press('Enter');
     await page.getByTestId('channel-view').waitFor();
-    assert.match(String(await page.getByTestId('channel-stats').textContent()), /^2 subscribers here/);
+    const stats = await eventually('the channel to load', async () => {
+      const text = String(await page.getByTestId('channel-stats').textContent());
+      return text === '' ? undefined : text;
+    });
+    assert.match(stats, /^2 subscribers here/);
     assert.equal(await page.getByTestId('presence').locator('li').count(), 2);
     assert.ok((await page.getByTestId('history').locator('li').count()) >= 3);
 

@@ -485,6 +485,7 @@ async function openChannel(channel) {
   view.hidden = false;
   $('#channel-title').textContent = channel;
   $('[data-testid="publish-result"]').textContent = '';
+  $('[data-testid="channel-stats"]').textContent = '';
   await refreshChannel();
   $('#channel-title').focus();
 }
