@@ -10,15 +10,17 @@ import { type ByteTallies, type ByteTallyKind, byteTallies } from '../transport/
 import { LatencyHistogram } from './latency-histogram.ts';
 
 /**
- * Buckets of the publish-to-write histogram, in seconds: ×1.25 steps from 100 µs to 1 s (3 significant digits),
- * then 1, 1.5, 2, 3, 5 and 10 s. Quantiles interpolated inside a ×1.25 bucket land within a few percent of the measured
- * values (tests/e2e/latency-histogram.test.ts checks 10% under load).
+ * Buckets of the publish-to-write histogram, in seconds: ×1.15 steps from 100 µs to 1 s (3 significant
+ * digits), then 1, 1.5, 2, 3, 5 and 10 s. Quantiles interpolated inside a ×1.15 bucket land within a few percent
+ * of the measured values (tests/e2e/latency-histogram.test.ts checks 10% under load).
  */
 export const LATENCY_BUCKETS: readonly number[] = [
-  0.0001, 0.000125, 0.000156, 0.000195, 0.000244, 0.000305, 0.000381, 0.000477, 0.000596, 0.000745, 0.000931,
-  0.00116, 0.00146, 0.00182, 0.00227, 0.00284, 0.00355, 0.00444, 0.00555, 0.00694, 0.00867, 0.0108, 0.0136,
-  0.0169, 0.0212, 0.0265, 0.0331, 0.0414, 0.0517, 0.0646, 0.0808, 0.101, 0.126, 0.158, 0.197, 0.247, 0.308,
-  0.385, 0.481, 0.602, 0.752, 0.94, 1, 1.5, 2, 3, 5, 10,
+  0.0001, 0.000115, 0.000132, 0.000152, 0.000175, 0.000201, 0.000231, 0.000266, 0.000306, 0.000352, 0.000405,
+  0.000465, 0.000535, 0.000615, 0.000708, 0.000814, 0.000936, 0.00108, 0.00124, 0.00142, 0.00164, 0.00188,
+  0.00216, 0.00249, 0.00286, 0.00329, 0.00379, 0.00435, 0.00501, 0.00576, 0.00662, 0.00761, 0.00876, 0.0101,
+  0.0116, 0.0133, 0.0153, 0.0176, 0.0203, 0.0233, 0.0268, 0.0308, 0.0354, 0.0407, 0.0468, 0.0539, 0.062,
+  0.0713, 0.0819, 0.0942, 0.108, 0.125, 0.143, 0.165, 0.19, 0.218, 0.251, 0.288, 0.331, 0.381, 0.438, 0.504,
+  0.58, 0.667, 0.767, 0.882, 1, 1.5, 2, 3, 5, 10,
 ];
 
 /** Buckets of the HTTP API request duration, in seconds. */
