@@ -1,5 +1,6 @@
 import type { Publication } from '@switchboard/engine-kit';
 import type { ServerFrame } from '@switchboard/protocol';
+import { traceFanout } from '../observability/tracing.ts';
 import { ChannelStats } from './channel-stats.ts';
 import { PreparedFrame, PreparedPublication } from './prepared.ts';
 import type { Subscription } from './subscription.ts';
@@ -74,10 +75,13 @@ export class Hub {
   onPublication(pub: Publication): void {
     const subscribers = this.#channels.get(pub.channel);
     if (subscribers === undefined) return;
-    const prepared = new PreparedPublication(pub);
-    for (const sub of subscribers) sub.deliver(prepared);
-    this.#stats.get(pub.channel)?.record(pub, subscribers.size, Date.now());
-    this.#events.onFanout(subscribers.size);
+    traceFanout(pub.channel, () => {
+      const prepared = new PreparedPublication(pub);
+      for (const sub of subscribers) sub.deliver(prepared);
+      this.#stats.get(pub.channel)?.record(pub, subscribers.size, Date.now());
+      this.#events.onFanout(subscribers.size);
+      return subscribers.size;
+    });
   }
 
   /** A frame for every live subscriber of the channel on this node (join / leave), serialized once for all. */

@@ -14,6 +14,7 @@ import { ANONYMOUS, type Authenticator, type Identity } from '../auth/types.ts';
 import type { Config } from '../config/types.ts';
 import { type Disconnect, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { tracePublish } from '../observability/tracing.ts';
 import type { Transport } from '../transport/types.ts';
 import { startingPoint } from './catch-up.ts';
 import { type ChannelOptions, channelOptionsFrom } from './channel-options.ts';
@@ -280,11 +281,13 @@ export class SwitchboardNode implements SessionHost {
         `data is larger than ${channelOptions.maxMessageBytes} bytes`,
       );
     }
-    const result = await this.engine.broker.publish(channel, json, {
-      history: channelOptions.history,
-      idempotencyTtlMs: this.config.idempotency.ttlMs,
-      ...options,
-    });
+    const result = await tracePublish(channel, source, () =>
+      this.engine.broker.publish(channel, json, {
+        history: channelOptions.history,
+        idempotencyTtlMs: this.config.idempotency.ttlMs,
+        ...options,
+      }),
+    );
     if (!result.duplicate) this.metrics.publications.inc({ source });
     return result;
   }

@@ -8,6 +8,7 @@ import type { SwitchboardNode } from '../core/node.ts';
 import { Payload } from '../core/payload.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import { KeyedLimiter } from '../limits/rate.ts';
+import { withRequestContext } from '../observability/tracing.ts';
 import { readJsonBody } from './body.ts';
 import { sendError, sendJson } from './respond.ts';
 
@@ -111,7 +112,8 @@ export class Api {
       }
       const body =
         route.method === 'POST' ? asObject(await readJsonBody(req, this.#node.config.api.maxBodyBytes)) : {};
-      sendJson(res, 200, await route.handler(body));
+      // A backend's `traceparent` is the parent of what the request does (the publish span, for one).
+      sendJson(res, 200, await withRequestContext(req.headers, () => route.handler(body)));
     } catch (err) {
       const e = toSwitchboardError(err);
       if (e.code === 'internal') this.#node.logger.error({ err, path: pathname }, 'API request failed');
