@@ -10,6 +10,7 @@ import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.t
 import { KeyedLimiter } from '../limits/rate.ts';
 import { withRequestContext } from '../observability/tracing.ts';
 import { readJsonBody } from './body.ts';
+import { requestIdOf } from './request-id.ts';
 import { sendError, sendJson } from './respond.ts';
 
 const MAX_BROADCAST_CHANNELS = 1_000;
@@ -116,7 +117,8 @@ export class Api {
       sendJson(res, 200, await withRequestContext(req.headers, () => route.handler(body)));
     } catch (err) {
       const e = toSwitchboardError(err);
-      if (e.code === 'internal') this.#node.logger.error({ err, path: pathname }, 'API request failed');
+      if (e.code === 'internal')
+        this.#node.logger.error({ err, path: pathname, req: requestIdOf(res) }, 'API request failed');
       this.#node.metrics.errors.inc({ code: e.code });
       // After an oversize or unreadable body the rest of it may still be arriving: close instead of reading it.
       const close =

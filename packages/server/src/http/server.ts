@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { statusOf } from '@switchboard/protocol';
 import type { SwitchboardNode } from '../core/node.ts';
 import type { PusherEndpoint } from '../endpoints/pusher/endpoint.ts';
 import type { SseEndpoint } from '../endpoints/sse.ts';
 import type { WebSocketEndpoint } from '../endpoints/websocket.ts';
+import { RefusalLog } from '../observability/refusal-log.ts';
 import type { AdminApi } from './admin/api.ts';
 import type { AdminKeys } from './admin/keys.ts';
 import { serveAdminPage } from './admin/page.ts';
@@ -13,6 +15,7 @@ import type { Guard } from './guard.ts';
 import { serveInspector } from './inspector.ts';
 import { writeMetrics } from './metrics-page.ts';
 import type { PusherApi } from './pusher-api.ts';
+import { assignRequestId } from './request-id.ts';
 import { rejectUpgrade, sendError, sendJson } from './respond.ts';
 
 export interface HttpParts {
@@ -52,12 +55,30 @@ export function createHttpServer(parts: HttpParts): Server {
       shouldUpgradeCallback: (req) => req.headers.upgrade?.toLowerCase() === 'websocket',
     },
     (req, res) => {
+      const id = assignRequestId(req, res);
+      res.once('finish', () => {
+        if (res.statusCode >= 400 && res.statusCode < 500)
+          refusals.refused(`${res.statusCode} ${req.method} ${routeOf(req.url)}`, { req: id });
+      });
       route(req, res).catch((err: unknown) => {
-        node.logger.error({ err }, 'request failed');
+        node.logger.error({ err, req: id }, 'request failed');
         sendError(res, 'internal', 'internal error');
       });
     },
   );
+  // Refused requests are logged, a flood of the same refusal as one line with its count.
+  const refusals = new RefusalLog(node.logger);
+  server.once('close', () => refusals.stop());
+  const refuseUpgrade = (
+    req: IncomingMessage,
+    socket: Socket,
+    code: Parameters<typeof rejectUpgrade>[1],
+    message: string,
+    headers?: Record<string, string>,
+  ): void => {
+    refusals.refused(`${statusOf(code)} upgrade ${routeOf(req.url)}`, {});
+    rejectUpgrade(socket, code, message, headers);
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
@@ -121,12 +142,12 @@ export function createHttpServer(parts: HttpParts): Server {
     const path = url.pathname;
     const pusherKey = pusher === null ? null : (PUSHER_APP_PATH.exec(path)?.[1] ?? null);
     if (path !== '/ws' && pusherKey === null)
-      return rejectUpgrade(socket, 'not_found', 'WebSocket connections go to /ws');
+      return refuseUpgrade(req, socket, 'not_found', 'WebSocket connections go to /ws');
     if (req.headers.upgrade?.toLowerCase() !== 'websocket')
-      return rejectUpgrade(socket, 'bad_request', 'only WebSocket upgrades');
+      return refuseUpgrade(req, socket, 'bad_request', 'only WebSocket upgrades');
     // Against cross-site WebSocket hijacking: browsers send the page's Origin on every upgrade.
     const refusal = guard.connection(req);
-    if (refusal !== null) return rejectUpgrade(socket, refusal.code, refusal.message, refusal.headers);
+    if (refusal !== null) return refuseUpgrade(req, socket, refusal.code, refusal.message, refusal.headers);
     if (pusherKey !== null && pusher !== null)
       return pusher.ws.handleUpgrade(req, socket, head, pusherKey, url.searchParams);
     ws.handleUpgrade(req, socket, head);
@@ -145,6 +166,15 @@ export function createHttpServer(parts: HttpParts): Server {
     );
   });
   return server;
+}
+
+/** A request's route for the refusal log: the hub's own paths as they are, every other path as `other`. */
+function routeOf(url: string | undefined): string {
+  const path = (url ?? '/').split('?')[0] ?? '/';
+  if (/^\/(api|admin\/api|sse)\/[a-z_.]{1,32}$/.test(path)) return path;
+  if (path.startsWith('/apps/')) return '/apps/…';
+  if (path.startsWith('/app/')) return '/app/…';
+  return ['/', '/ws', '/sse', '/metrics', '/admin', '/healthz', '/readyz'].includes(path) ? path : 'other';
 }
 
 async function onlyGet(

@@ -6,6 +6,7 @@ import type { Session } from '../../core/session.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../../errors.ts';
 import type { ByteTallyKind } from '../../transport/bytes-written.ts';
 import { readJsonBody } from '../body.ts';
+import { requestIdOf } from '../request-id.ts';
 import { sendError, sendJson } from '../respond.ts';
 import type { AdminKeys } from './keys.ts';
 import { metricsSample } from './sample.ts';
@@ -18,7 +19,8 @@ const TOP_USERS = 20;
 /** The user the console's live streams connect as (their SSE ticket's `sub`). */
 export const CONSOLE_USER = 'switchboard:admin';
 
-type Handler = (url: URL, body: Record<string, unknown>) => unknown;
+/** A route's work; `req` is the request id, for the log lines of actions. */
+type Handler = (url: URL, body: Record<string, unknown>, req: string | undefined) => unknown;
 
 interface Route {
   readonly method: 'GET' | 'POST';
@@ -49,8 +51,8 @@ export class AdminApi {
       ['/admin/api/channels', { method: 'GET', handler: (u) => this.#channels(u) }],
       ['/admin/api/channel', { method: 'GET', handler: (u) => this.#channel(u) }],
       ['/admin/api/metrics', { method: 'GET', handler: () => metricsSample(this.#node) }],
-      ['/admin/api/publish', { method: 'POST', handler: (_u, b) => this.#publish(b) }],
-      ['/admin/api/disconnect', { method: 'POST', handler: (_u, b) => this.#disconnect(b) }],
+      ['/admin/api/publish', { method: 'POST', handler: (_u, b, r) => this.#publish(b, r) }],
+      ['/admin/api/disconnect', { method: 'POST', handler: (_u, b, r) => this.#disconnect(b, r) }],
       ['/admin/api/stream', { method: 'POST', handler: (_u, b) => this.#stream(b) }],
     ]);
   }
@@ -73,10 +75,11 @@ export class AdminApi {
         return sendError(res, 'method_not_allowed', `use ${route.method}`, { allow: route.method });
       const body =
         route.method === 'POST' ? asObject(await readJsonBody(req, node.config.api.maxBodyBytes)) : {};
-      sendJson(res, 200, await route.handler(url, body));
+      sendJson(res, 200, await route.handler(url, body, requestIdOf(res)));
     } catch (err) {
       const e = toSwitchboardError(err);
-      if (e.code === 'internal') node.logger.error({ err, path: url.pathname }, 'admin request failed');
+      if (e.code === 'internal')
+        node.logger.error({ err, path: url.pathname, req: requestIdOf(res) }, 'admin request failed');
       node.metrics.errors.inc({ code: e.code });
       const close =
         e.code === 'payload_too_large' || e.code === 'invalid_json' ? { connection: 'close' } : {};
@@ -188,17 +191,17 @@ export class AdminApi {
     };
   }
 
-  async #publish(body: Record<string, unknown>): Promise<unknown> {
+  async #publish(body: Record<string, unknown>, req: string | undefined): Promise<unknown> {
     const node: SwitchboardNode = this.#node;
     const channel = body.channel;
     node.assertChannel(channel);
     if (!Object.hasOwn(body, 'data')) throw new SwitchboardError('bad_request', 'data is required');
     const { publication } = await this.#node.publish(channel, body.data, {}, 'admin');
-    this.#node.logger.info({ channel, offset: publication.offset }, 'admin publish');
+    this.#node.logger.info({ req, channel, offset: publication.offset }, 'admin publish');
     return { channel, epoch: publication.epoch, offset: publication.offset };
   }
 
-  #disconnect(body: Record<string, unknown>): unknown {
+  #disconnect(body: Record<string, unknown>, req: string | undefined): unknown {
     const { client, user, reconnect } = body;
     if (client !== undefined && (typeof client !== 'string' || client === ''))
       throw new SwitchboardError('bad_request', 'client must be a non-empty string');
@@ -212,7 +215,7 @@ export class AdminApi {
     const target = { ...(client === undefined ? {} : { client }), ...(user === undefined ? {} : { user }) };
     const disconnected = this.#node.disconnect(target, d);
     if (disconnected === 0) throw new SwitchboardError('not_found', 'no such connection on this node');
-    this.#node.logger.info({ ...target, disconnected }, 'admin disconnect');
+    this.#node.logger.info({ req, ...target, disconnected }, 'admin disconnect');
     return { disconnected };
   }
 
