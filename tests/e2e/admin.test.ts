@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { MemoryCluster } from '../../packages/server/src/engine/memory/cluster.ts';
+import { createMemoryEngine } from '../../packages/server/src/engine/memory/index.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { metric } from '../helpers/metrics.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
@@ -220,6 +222,48 @@ describe('the admin API and protected metrics', () => {
     );
     await ws.close();
     await sse.close();
+  });
+});
+
+describe('the nodes of a cluster, through the engine', () => {
+  const cluster = new MemoryCluster();
+  let a: TestHub;
+  let b: TestHub;
+  const overview = async (hub: TestHub) =>
+    (await (
+      await fetch(`${hub.url}/admin/api/overview`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
+    ).json()) as any;
+
+  before(async () => {
+    a = await startTestHub({ admin: { keys: [ADMIN_KEY] } }, createMemoryEngine({ cluster }));
+    b = await startTestHub({ admin: { keys: [ADMIN_KEY] } }, createMemoryEngine({ cluster }));
+  });
+  after(async () => {
+    await a.shutdown();
+    await b.shutdown();
+  });
+
+  it('lists every node, each with its own counts, and forgets one that stopped', async () => {
+    const ws = await WsTestClient.connect(b.wsUrl);
+    const fromA = await overview(a);
+    assert.equal(fromA.nodes.length, 2);
+    assert.equal(fromA.nodes[0].id, fromA.node.id, 'this node first');
+    const other = fromA.nodes[1];
+    assert.equal(other.id, (await overview(b)).node.id);
+    assert.equal(other.engine, 'memory');
+    // Its counts as of its last announcement (every 10 s, and at start): announced before the client came.
+    assert.equal(typeof other.announcedAt, 'number');
+    await ws.close();
+    await b.shutdown();
+    assert.deepEqual(
+      (await overview(a)).nodes.map((n: any) => n.id),
+      [fromA.node.id],
+    );
+    // The roster is not a channel any client can name.
+    const client = await WsTestClient.connect(a.wsUrl);
+    const refused = await client.request({ type: 'presence', channel: '$switchboard:nodes' });
+    assert.equal(refused.type, 'error');
+    await client.close();
   });
 });
 

@@ -88,7 +88,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
   guard.start();
 
   const adminKeys = new AdminKeys(config.admin.keys, config.metrics.token);
-  const admin = { keys: adminKeys, api: new AdminApi(node, adminKeys, tickets) };
+  const admin = { keys: adminKeys, api: new AdminApi(node, adminKeys, tickets, engine.presence) };
+  admin.api.start();
   const http = createHttpServer({
     node,
     api,
@@ -126,6 +127,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       sse?.stop();
       guard.stop();
       api.stop();
+      await admin.api.stop();
       http.closeAllConnections();
       await node.close();
       logger.info('stopped');

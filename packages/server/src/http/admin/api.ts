@@ -9,6 +9,7 @@ import { readJsonBody } from '../body.ts';
 import { requestIdOf } from '../request-id.ts';
 import { sendError, sendJson } from '../respond.ts';
 import type { AdminKeys } from './keys.ts';
+import { NodeRoster, type RosterStore } from './nodes.ts';
 import { metricsSample } from './sample.ts';
 
 /** Most rows one list answer holds; `limit` asks for fewer. */
@@ -39,13 +40,18 @@ export class AdminApi {
   readonly #tickets: TicketStore;
   readonly #started = Date.now();
   readonly #routes: ReadonlyMap<string, Route>;
+  /** This node in the cluster's roster (the engine's presence store), while the console is on. */
+  readonly #roster: NodeRoster;
 
-  constructor(node: SwitchboardNode, keys: AdminKeys, tickets: TicketStore) {
+  /** `roster` is where the nodes of the cluster announce themselves: the engine's presence store. */
+  constructor(node: SwitchboardNode, keys: AdminKeys, tickets: TicketStore, roster: RosterStore) {
     this.#node = node;
     this.#keys = keys;
     this.#tickets = tickets;
+    this.#roster = new NodeRoster(roster, () => this.#self(), node.logger);
     this.#routes = new Map<string, Route>([
       ['/admin/api/overview', { method: 'GET', handler: () => this.#overview() }],
+      ['/admin/api/nodes', { method: 'GET', handler: () => this.#nodes() }],
       ['/admin/api/connections', { method: 'GET', handler: (u) => this.#connections(u) }],
       ['/admin/api/connection', { method: 'GET', handler: (u) => this.#connection(u) }],
       ['/admin/api/channels', { method: 'GET', handler: (u) => this.#channels(u) }],
@@ -55,6 +61,15 @@ export class AdminApi {
       ['/admin/api/disconnect', { method: 'POST', handler: (_u, b, r) => this.#disconnect(b, r) }],
       ['/admin/api/stream', { method: 'POST', handler: (_u, b) => this.#stream(b) }],
     ]);
+  }
+
+  /** Announces this node to the cluster's roster (only hubs with the console on take part). */
+  start(): void {
+    if (this.#keys.consoleEnabled) this.#roster.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.#roster.stop();
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -87,21 +102,33 @@ export class AdminApi {
     }
   }
 
-  /** This node: its engine, state and counts. The engines do not list their peers, so `nodes` holds this one. */
-  #overview(): unknown {
+  /** This node, and the cluster's nodes as the engine's roster has them (this node alone if it cannot be read). */
+  async #overview(): Promise<unknown> {
+    const self = { ...this.#self(), id: this.#roster.id };
+    try {
+      return { node: self, nodes: await this.#roster.list() };
+    } catch (err) {
+      return { node: self, nodes: [self], nodesError: toSwitchboardError(err).message };
+    }
+  }
+
+  async #nodes(): Promise<unknown> {
+    return { nodes: await this.#roster.list() };
+  }
+
+  /** This node: its engine, state and counts. */
+  #self(): Record<string, unknown> {
     const node = this.#node;
-    const byTransport = tally([...node.sessions()].map(labelOf));
-    const self = {
+    return {
       engine: node.engine.name,
       ready: node.engine.ready(),
       draining: node.draining,
       startedAt: this.#started,
       connections: node.connectionCount,
-      byTransport,
+      byTransport: tally([...node.sessions()].map(labelOf)),
       channels: node.hub.channelCount,
       outgoingBytes: node.outgoingBytes(),
     };
-    return { node: self, nodes: [self] };
   }
 
   #connections(url: URL): unknown {

@@ -255,7 +255,12 @@ function renderNodes(overview) {
       h(
         'div',
         { class: 'card panel', 'data-testid': 'node' },
-        h('h2', {}, `Node · ${node.engine}`),
+        h(
+          'h2',
+          {},
+          `${node.id === overview.node.id ? 'This node' : 'Node'} · ${node.engine} · `,
+          h('code', { title: node.id }, String(node.id).slice(0, 8)),
+        ),
         h(
           'dl',
           {},
@@ -268,6 +273,7 @@ function renderNodes(overview) {
             ],
             ['channels', String(node.channels)],
             ['queued', bytes(node.outgoingBytes)],
+            ...(node.announcedAt === undefined ? [] : [['as of', `${since(node.announcedAt)} ago`]]),
           ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
         ),
       ),
