@@ -60,6 +60,9 @@ export class SwitchboardNode implements SessionHost {
   readonly #brokerOps = new Map<string, Promise<void>>();
   #presenceTimer: NodeJS.Timeout | undefined;
   #draining = false;
+  /** Held publications a `latest` gate replaced, and ones a `drop-oldest` gate dropped (its queue full). */
+  readonly #conflated = (n: number): void => this.metrics.dropped.inc({ reason: 'conflated' }, n);
+  readonly #droppedOldest = (n: number): void => this.metrics.dropped.inc({ reason: 'queue_full' }, n);
 
   constructor(options: NodeOptions) {
     this.engine = options.engine;
@@ -193,6 +196,7 @@ export class SwitchboardNode implements SessionHost {
               queueSize: delivery.queueSize,
               rate: effective,
               highWater: this.deliveryHighWater,
+              onDropped: delivery.policy === 'latest' ? this.#conflated : this.#droppedOldest,
             },
       skipOwn: !options.echo || request.noEcho === true,
       highWater: this.deliveryHighWater,

@@ -42,6 +42,7 @@ export class Metrics {
   readonly rateLimited: Counter<'limit'>;
   readonly outgoingBytes: Gauge;
   readonly publishToWrite: LatencyHistogram<'transport'>;
+  readonly dropped: Counter<'reason'>;
   /**
    * Bytes and frames written per transport kind, and where their publish-to-write waits go; the transports add
    * to these plain numbers, scrapes read them.
@@ -157,6 +158,12 @@ export class Metrics {
       help: 'HTTP API round trip inside the hub, from the request to the response written, by route and status.',
       labelNames: ['route', 'status'],
       buckets: [...API_BUCKETS],
+      registers,
+    });
+    this.dropped = new Counter({
+      name: 'switchboard_dropped_total',
+      help: 'Publications a slow subscriber of a latest or drop-oldest channel never got, by reason (conflated, queue_full).',
+      labelNames: ['reason'],
       registers,
     });
     this.gapsUnfilled = new Counter({
