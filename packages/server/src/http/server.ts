@@ -15,7 +15,7 @@ import type { Guard } from './guard.ts';
 import { serveInspector } from './inspector.ts';
 import { writeMetrics } from './metrics-page.ts';
 import type { PusherApi } from './pusher-api.ts';
-import { assignRequestId } from './request-id.ts';
+import { assignRequestId, requestIdOf } from './request-id.ts';
 import { rejectUpgrade, sendError, sendJson } from './respond.ts';
 
 export interface HttpParts {
@@ -56,10 +56,8 @@ export function createHttpServer(parts: HttpParts): Server {
     },
     (req, res) => {
       const id = assignRequestId(req, res);
-      res.once('finish', () => {
-        if (res.statusCode >= 400 && res.statusCode < 500)
-          refusals.refused(`${res.statusCode} ${req.method} ${routeOf(req.url)}`, { req: id });
-      });
+      // One listener shared by every response: an open stream keeps no closure of its own for it.
+      res.on('finish', logRefusal);
       route(req, res).catch((err: unknown) => {
         node.logger.error({ err, req: id }, 'request failed');
         sendError(res, 'internal', 'internal error');
@@ -68,6 +66,12 @@ export function createHttpServer(parts: HttpParts): Server {
   );
   // Refused requests are logged, a flood of the same refusal as one line with its count.
   const refusals = new RefusalLog(node.logger);
+  function logRefusal(this: ServerResponse): void {
+    if (this.statusCode >= 400 && this.statusCode < 500)
+      refusals.refused(`${this.statusCode} ${this.req.method} ${routeOf(this.req.url)}`, {
+        req: requestIdOf(this),
+      });
+  }
   server.once('close', () => refusals.stop());
   const refuseUpgrade = (
     req: IncomingMessage,
