@@ -10,7 +10,7 @@ import { HubProcess, NODE_API_KEY } from '../helpers/hub-process.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
 
 const DOC = readFileSync(new URL('../../docs/admin.md', import.meta.url), 'utf8');
-const [start = '', calls = ''] = [...DOC.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const [start = '', calls = ''] = [...DOC.matchAll(/```sh[^\n]*\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 describe('docs/admin.md, run', () => {
   let hub: HubProcess;
