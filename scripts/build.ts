@@ -29,11 +29,12 @@ for (const name of PUBLISHED) {
   }
 }
 
-// The server's launcher and the inspector's static files (read at run time from next to inspector.js).
+// The server's launcher, the inspector's and the console's static files (read at run time from next to their modules).
 const server = join(ROOT, 'packages/server');
 mkdirSync(join(server, 'dist/bin'), { recursive: true });
 copyFileSync(join(server, 'bin/switchboard-dist.js'), join(server, 'dist/bin/switchboard.js'));
 cpSync(join(server, 'src/http/inspector'), join(server, 'dist/http/inspector'), { recursive: true });
+cpSync(join(server, 'src/http/admin/page'), join(server, 'dist/http/admin/page'), { recursive: true });
 
 // The client's browser bundles (dist/switchboard.min.js, …-shared.js, …-worker.js), for a page or a CDN to serve.
 await buildClientBundles();

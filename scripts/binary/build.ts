@@ -48,6 +48,9 @@ const assets: Record<string, string> = {
   'inspector/index.html': join(INSPECTOR, 'index.html'),
   'inspector/inspector.js': join(INSPECTOR, 'inspector.js'),
   'inspector/inspector.css': join(INSPECTOR, 'inspector.css'),
+  'admin/index.html': join(ROOT, 'packages/server/src/http/admin/page/index.html'),
+  'admin/admin.js': join(ROOT, 'packages/server/src/http/admin/page/admin.js'),
+  'admin/admin.css': join(ROOT, 'packages/server/src/http/admin/page/admin.css'),
 };
 const blob = join(WORK, 'sea.blob');
 const seaConfig = join(WORK, 'sea-config.json');

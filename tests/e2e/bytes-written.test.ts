@@ -1,5 +1,7 @@
 // switchboard_bytes_written_total{transport}: the bytes the hub wrote to its client connections, by transport,
-// counted where the transports write. Each count is checked against the bytes a raw client received.
+// counted where the transports write. Each count is checked against the bytes a raw client received; and
+// switchboard_frames_written_total{transport}, the frames (WebSocket frames, SSE events) in them, against the
+// frames and events it received.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { until, untilAsync } from '@switchboard/test-helpers/wait';
@@ -11,6 +13,7 @@ import { APP } from '../helpers/pusher.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
 
 const NAME = 'switchboard_bytes_written_total';
+const FRAMES = 'switchboard_frames_written_total';
 
 /** A server-to-client WebSocket frame's size: unmasked header (2, 4 or 10 bytes) and payload. */
 const frameBytes = (payload: number): number => payload + (payload < 126 ? 2 : payload < 65_536 ? 4 : 10);
@@ -74,6 +77,13 @@ describe('switchboard_bytes_written_total', () => {
       Buffer.byteLength(sse.raw) - Buffer.byteLength(opening),
     );
     assert.equal(await metric(hub.url, NAME, { transport: 'pusher' }), 0);
+
+    assert.equal(await metric(hub.url, FRAMES, { transport: 'ws' }), ws.frames.length);
+    // Each event ends with a blank line; the opening `retry:` block is not the transport's.
+    const events = sse.raw.slice(opening.length).split('\n\n').length - 1;
+    assert.ok(events >= 22, `connected, subscribed and 20 messages at least, got ${events}`);
+    assert.equal(await metric(hub.url, FRAMES, { transport: 'sse' }), events);
+    assert.equal(await metric(hub.url, FRAMES, { transport: 'pusher' }), 0);
     ws.ws.close();
     await sse.close();
   });
@@ -118,6 +128,7 @@ describe('switchboard_bytes_written_total', () => {
       () => 'the Pusher count',
     );
     assert.ok(pusher.bytes() > 0);
+    assert.equal(await metric(hub.url, FRAMES, { transport: 'pusher' }), pusher.frames.length);
     assert.equal(await metric(hub.url, NAME, { transport: 'ws' }), before);
     pusher.ws.close();
   });

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { until } from '@switchboard/test-helpers/wait';
 import { encodeCursor } from '../../packages/protocol/src/cursor.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { metric } from '../helpers/metrics.ts';
 import {
   type FastReader,
   FILLER,
@@ -81,6 +82,7 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly TransportKin
 
     it('latest: the slow reader is held to a bounded buffer and ends with the newest value', async () => {
       const channel = `latest:${kind}`;
+      const conflatedBefore = await metric(hub.url, 'switchboard_dropped_total', { reason: 'conflated' });
       const fast = await fastReader(hub, kind, channel);
       const slow = await slowReader(hub, kind, channel);
       const peak = await hotChannel(slow, fast, channel, (i) => ({ i, filler: FILLER }));
@@ -99,6 +101,10 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly TransportKin
       assert.ok(got.length < N / 2, `conflated: ${got.length} of ${N} delivered`);
       assertOrdered(got, 'slow reader');
       assert.equal(slow.frames.filter((f) => f.type === 'skipped').length, 0, 'latest sends no skip counts');
+      // Every publication the slow reader did not get was replaced in its gate, and counted.
+      const conflated =
+        (await metric(hub.url, 'switchboard_dropped_total', { reason: 'conflated' })) - conflatedBefore;
+      assert.ok(conflated >= N - got.length, `${conflated} counted, ${N - got.length} not delivered`);
       slow.close();
       await fast.close();
     });
@@ -132,6 +138,7 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly TransportKin
 
     it('drop-oldest: the slow reader is told exactly how many it skipped, every publication accounted for', async () => {
       const channel = `drop:${kind}`;
+      const droppedBefore = await metric(hub.url, 'switchboard_dropped_total', { reason: 'queue_full' });
       const fast = await fastReader(hub, kind, channel);
       const slow = await slowReader(hub, kind, channel);
       const peak = await hotChannel(slow, fast, channel, (i) => ({ i, filler: FILLER }));
@@ -165,6 +172,9 @@ for (const kind of ['websocket', 'sse'] as const satisfies readonly TransportKin
       }
       assert.ok(skipped > 0, 'the slow reader skipped some');
       assert.equal(delivered + skipped, N, 'every publication is delivered or counted as skipped');
+      const dropped =
+        (await metric(hub.url, 'switchboard_dropped_total', { reason: 'queue_full' })) - droppedBefore;
+      assert.ok(dropped >= skipped, `${dropped} counted as dropped, ${skipped} skipped`);
       slow.close();
       await fast.close();
     });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Engine } from '@switchboard/engine-kit';
 import type { Logger } from 'pino';
@@ -12,8 +13,11 @@ import { SseEndpoint } from './endpoints/sse.ts';
 import { WebSocketEndpoint } from './endpoints/websocket.ts';
 import { createEngine } from './engine/create.ts';
 import { disconnectFor } from './errors.ts';
+import { AdminApi } from './http/admin/api.ts';
+import { AdminKeys } from './http/admin/keys.ts';
 import { Api } from './http/api.ts';
 import { Guard } from './http/guard.ts';
+import { createMetricsServer } from './http/metrics-page.ts';
 import { PusherApi } from './http/pusher-api.ts';
 import { createHttpServer, type ExtraRoutes, readTls } from './http/server.ts';
 import { Metrics } from './observability/metrics.ts';
@@ -23,6 +27,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly host: string;
+  /** The `metrics.port` listener's base URL (`http://127.0.0.1:9090`), or null when there is none. */
+  readonly metricsUrl: string | null;
   /** The API key made at start-up when none was configured, else null. */
   readonly generatedApiKey: string | null;
   readonly node: SwitchboardNode;
@@ -82,6 +88,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
   sse.start();
   guard.start();
 
+  const adminKeys = new AdminKeys(config.admin.keys, config.metrics.token);
+  const admin = { keys: adminKeys, api: new AdminApi(node, adminKeys, tickets, engine.presence) };
+  admin.api.start();
   const hub = createHttpServer({
     node,
     api,
@@ -91,27 +100,30 @@ export async function startServer(config: Config, options: StartOptions): Promis
     pusher: pusherParts,
     routes: options.routes,
     tls,
+    admin,
   });
   const http = hub.server;
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.server.port, config.server.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const address = http.address() as AddressInfo;
-  const displayHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const tlsOn = hub.scheme === 'https';
+  const address = await listen(http, config.server.port, config.server.host);
   logger.info(
-    { host: address.address, port: address.port, engine: engine.name, tls: hub.scheme === 'https' },
+    { host: address.address, port: address.port, engine: engine.name, tls: tlsOn },
     'switchboard listening',
   );
+  const metricsHttp = config.metrics.port === 0 ? null : createMetricsServer(metrics);
+  const metricsAddress =
+    metricsHttp === null ? null : await listen(metricsHttp, config.metrics.port, config.metrics.host);
+  if (metricsAddress !== null)
+    logger.info({ host: metricsAddress.address, port: metricsAddress.port }, 'metrics listening');
+  if (!adminKeys.metricsProtected)
+    logger.info('/metrics is open on the hub port: set admin.keys or metrics.token to protect it');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown'): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason, connections: node.connectionCount }, 'draining');
       hub.close();
+      metricsHttp?.close();
+      metricsHttp?.closeAllConnections();
       node.drain(disconnectFor('shutdown'));
       const deadline = Date.now() + config.server.shutdownTimeoutMs;
       while ((ws?.count ?? 0) + (sse?.count ?? 0) + (pusher?.count ?? 0) > 0 && Date.now() < deadline)
@@ -121,6 +133,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       sse?.stop();
       guard.stop();
       api.stop();
+      await admin.api.stop();
       hub.closeAll();
       await node.close();
       logger.info('stopped');
@@ -129,13 +142,29 @@ export async function startServer(config: Config, options: StartOptions): Promis
   };
 
   return {
-    url: `${hub.scheme}://${displayHost}:${address.port}`,
+    url: baseUrl(address, hub.scheme),
+    metricsUrl: metricsAddress === null ? null : baseUrl(metricsAddress, 'http'),
     port: address.port,
     host: address.address,
     generatedApiKey,
     node,
     shutdown,
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function baseUrl(address: AddressInfo, scheme: 'http' | 'https'): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${scheme}://${host}:${address.port}`;
 }
 
 function sleep(ms: number): Promise<void> {

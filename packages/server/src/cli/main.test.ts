@@ -460,4 +460,18 @@ describe('banner', () => {
     };
     assert.doesNotMatch(banner({ host: '::1', port: 9000, generatedApiKey: null }, closed), /WARNING/);
   });
+  it('says where the console and the metrics are, and what they need', () => {
+    const open = banner({ host: '::1', port: 9000, generatedApiKey: null }, DEFAULTS);
+    assert.doesNotMatch(open, /console/);
+    assert.match(open, /metrics {4}http:\/\/\[::1\]:9000\/metrics\n/);
+    const admin: Config = { ...DEFAULTS, admin: { keys: ['k'.repeat(24)] } };
+    const text = banner({ host: '::1', port: 9000, generatedApiKey: null }, admin);
+    assert.match(text, /console {4}http:\/\/\[::1\]:9000\/admin {2}\(an admin key\)/);
+    assert.match(text, /metrics {4}http:\/\/\[::1\]:9000\/metrics {2}\(an admin key or the metrics token\)/);
+    const separate: Config = { ...admin, metrics: { ...DEFAULTS.metrics, port: 9091 } };
+    assert.match(
+      banner({ host: '::1', port: 9000, generatedApiKey: null }, separate),
+      /metrics {4}http:\/\/127\.0\.0\.1:9091\/metrics\n/,
+    );
+  });
 });

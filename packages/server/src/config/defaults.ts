@@ -70,6 +70,8 @@ export const DEFAULTS: Config = {
     clientEventRate: 10,
     maxPresenceMembers: 100,
   },
+  admin: { keys: [] },
+  metrics: { token: '', port: 0, host: '127.0.0.1' },
   log: { level: 'info' },
   strictEnv: false,
 };

@@ -167,6 +167,10 @@ describe('environment variables', () => {
       SWITCHBOARD_PUSHER_APPS: '[{"id":"app-2","key":"key-2","secret":"secret-2"}]',
       SWITCHBOARD_PUSHER_CLIENT_EVENT_RATE: '20',
       SWITCHBOARD_PUSHER_MAX_PRESENCE_MEMBERS: '50',
+      SWITCHBOARD_ADMIN_KEYS: 'a1,a2',
+      SWITCHBOARD_METRICS_TOKEN: 'scrape-me',
+      SWITCHBOARD_METRICS_PORT: '9091',
+      SWITCHBOARD_METRICS_HOST: '0.0.0.0',
       SWITCHBOARD_LOG_LEVEL: 'debug',
       SWITCHBOARD_STRICT_ENV: 'true',
     };
@@ -244,6 +248,8 @@ describe('environment variables', () => {
         clientEventRate: 20,
         maxPresenceMembers: 50,
       },
+      admin: { keys: ['a1', 'a2'] },
+      metrics: { token: 'scrape-me', port: 9091, host: '0.0.0.0' },
       log: { level: 'debug' },
       strictEnv: true,
     });

@@ -94,6 +94,20 @@ export const RULES: readonly Rule[] = [
         : null,
   },
   {
+    paths: ['admin.keys', 'api.keys', 'api.publishKeys'],
+    check: (c, d) =>
+      c.admin.keys.some((k) => c.api.keys.includes(k) || c.api.publishKeys.includes(k))
+        ? `${d(c, 'admin.keys')}: an admin key cannot also be an app backend's key in ${d(c, 'api.keys')} or ${d(c, 'api.publishKeys')}`
+        : null,
+  },
+  {
+    paths: ['metrics.port', 'server.port'],
+    check: (c, d) =>
+      c.metrics.port !== 0 && c.metrics.port === c.server.port
+        ? `${d(c, 'metrics.port')} must differ from ${d(c, 'server.port')}: it is a second listener`
+        : null,
+  },
+  {
     paths: ['limits.maxOutgoingBytes', 'limits.maxMessageBytes'],
     check: (c, d) =>
       c.limits.maxOutgoingBytes < c.limits.maxMessageBytes

@@ -76,4 +76,20 @@ describe('configSchema', () => {
       /channel\.joinLeave \(true\) needs channel\.presence \(false\)/,
     );
   });
+
+  it("keeps admin keys apart from the backends' keys, and the metrics listener off the hub port", () => {
+    const shared = configSchema.safeParse({
+      api: { keys: ['same-key-123'] },
+      admin: { keys: ['same-key-123'] },
+    });
+    assert.equal(shared.success, false);
+    assert.deepEqual(shared.error?.issues[0]?.path, ['admin', 'keys']);
+    assert.match(shared.error?.issues[0]?.message ?? '', /an admin key cannot also be an app backend's key/);
+    assert.ok(configSchema.safeParse({ api: { keys: ['k1'] }, admin: { keys: ['a1'] } }).success);
+
+    const port = configSchema.safeParse({ server: { port: 9000 }, metrics: { port: 9000 } });
+    assert.equal(port.success, false);
+    assert.deepEqual(port.error?.issues[0]?.path, ['metrics', 'port']);
+    assert.ok(configSchema.safeParse({ server: { port: 0 }, metrics: { port: 0 } }).success);
+  });
 });

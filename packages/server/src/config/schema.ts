@@ -156,6 +156,12 @@ export const SPEC: Spec<Config> = {
     clientEventRate: f('clientEventRate', integer(0)),
     maxPresenceMembers: f('maxPresenceMembers', integer(1, 10_000)),
   },
+  admin: { keys: f('keys', apiKeys, 'secret') },
+  metrics: {
+    token: f('token', secretText, 'secret'),
+    port: f('port', integer(0, 65_535)),
+    host: f('host', host),
+  },
   log: { level: f('level', oneOf(LOG_LEVELS), 'plain', '--log-level') },
   strictEnv: f('strictEnv', boolean, 'plain', '--strict-env'),
 };

@@ -146,6 +146,26 @@ export interface Config {
      */
     readonly maxPresenceMembers: number;
   };
+  /** The operators' console (`/admin` and `/admin/api/…`, docs/admin.md). Off while no admin key is configured. */
+  readonly admin: {
+    /**
+     * Admin API keys (`Authorization: Bearer <key>`): the console, its JSON API, and `/metrics`. Distinct from the
+     * `api` keys, which app backends hold. Empty: no console, no admin API.
+     */
+    readonly keys: readonly string[];
+  };
+  /** Where `/metrics` is served and who may read it (docs/observability.md). */
+  readonly metrics: {
+    /**
+     * A bearer token that may read `/metrics` and nothing else (what Prometheus is given). With it or an admin key
+     * configured, `/metrics` on the hub's port needs one of them; with neither, it is open.
+     */
+    readonly token: string;
+    /** A second listener serving only `/metrics`, unauthenticated, at this port; 0 for none. */
+    readonly port: number;
+    /** Interface of that listener. */
+    readonly host: string;
+  };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };

@@ -1,7 +1,11 @@
 import type { Publication } from '@switchboard/engine-kit';
 import type { ServerFrame } from '@switchboard/protocol';
+import { traceFanout } from '../observability/tracing.ts';
+import { ChannelStats } from './channel-stats.ts';
 import { PreparedFrame, PreparedPublication } from './prepared.ts';
 import type { Subscription } from './subscription.ts';
+
+const EMPTY: ReadonlySet<Subscription> = new Set();
 
 export interface HubEvents {
   onFanout(delivered: number): void;
@@ -15,6 +19,8 @@ export interface HubEvents {
  */
 export class Hub {
   readonly #channels = new Map<string, Set<Subscription>>();
+  /** Traffic per channel with local subscribers (for the operators' console); forgotten with the channel. */
+  readonly #stats = new Map<string, ChannelStats>();
   readonly #events: HubEvents;
 
   constructor(events: HubEvents) {
@@ -26,6 +32,7 @@ export class Hub {
     const subscribers = this.#channels.get(sub.channel);
     if (subscribers === undefined) {
       this.#channels.set(sub.channel, new Set([sub]));
+      this.#stats.set(sub.channel, new ChannelStats(Date.now()));
       return true;
     }
     subscribers.add(sub);
@@ -38,6 +45,7 @@ export class Hub {
     if (subscribers === undefined || !subscribers.delete(sub)) return false;
     if (subscribers.size > 0) return false;
     this.#channels.delete(sub.channel);
+    this.#stats.delete(sub.channel);
     return true;
   }
 
@@ -49,6 +57,16 @@ export class Hub {
     for (const [name, subscribers] of this.#channels) yield [name, subscribers.size];
   }
 
+  /** A channel's traffic on this node, while it has local subscribers; else undefined. */
+  stats(channel: string): ChannelStats | undefined {
+    return this.#stats.get(channel);
+  }
+
+  /** The local subscriptions of a channel (the console lists who they belong to). */
+  subscribers(channel: string): ReadonlySet<Subscription> {
+    return this.#channels.get(channel) ?? EMPTY;
+  }
+
   get channelCount(): number {
     return this.#channels.size;
   }
@@ -57,9 +75,13 @@ export class Hub {
   onPublication(pub: Publication): void {
     const subscribers = this.#channels.get(pub.channel);
     if (subscribers === undefined) return;
-    const prepared = new PreparedPublication(pub);
-    for (const sub of subscribers) sub.deliver(prepared);
-    this.#events.onFanout(subscribers.size);
+    traceFanout(pub.channel, () => {
+      const prepared = new PreparedPublication(pub);
+      for (const sub of subscribers) sub.deliver(prepared);
+      this.#stats.get(pub.channel)?.record(pub, subscribers.size, Date.now());
+      this.#events.onFanout(subscribers.size);
+      return subscribers.size;
+    });
   }
 
   /** A frame for every live subscriber of the channel on this node (join / leave), serialized once for all. */

@@ -14,6 +14,7 @@ import { ANONYMOUS, type Authenticator, type Identity } from '../auth/types.ts';
 import type { Config } from '../config/types.ts';
 import { type Disconnect, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { tracePublish } from '../observability/tracing.ts';
 import type { Transport } from '../transport/types.ts';
 import { startingPoint } from './catch-up.ts';
 import { type ChannelOptions, channelOptionsFrom } from './channel-options.ts';
@@ -59,6 +60,9 @@ export class SwitchboardNode implements SessionHost {
   readonly #brokerOps = new Map<string, Promise<void>>();
   #presenceTimer: NodeJS.Timeout | undefined;
   #draining = false;
+  /** Held publications a `latest` gate replaced, and ones a `drop-oldest` gate dropped (its queue full). */
+  readonly #conflated = (n: number): void => this.metrics.dropped.inc({ reason: 'conflated' }, n);
+  readonly #droppedOldest = (n: number): void => this.metrics.dropped.inc({ reason: 'queue_full' }, n);
 
   constructor(options: NodeOptions) {
     this.engine = options.engine;
@@ -192,6 +196,7 @@ export class SwitchboardNode implements SessionHost {
               queueSize: delivery.queueSize,
               rate: effective,
               highWater: this.deliveryHighWater,
+              onDropped: delivery.policy === 'latest' ? this.#conflated : this.#droppedOldest,
             },
       skipOwn: !options.echo || request.noEcho === true,
       highWater: this.deliveryHighWater,
@@ -269,7 +274,7 @@ export class SwitchboardNode implements SessionHost {
     channel: string,
     data: unknown,
     options: { idempotencyKey?: string; info?: ClientInfo },
-    source: 'api' | 'client',
+    source: 'api' | 'client' | 'admin',
   ): Promise<PublishResult> {
     this.assertChannel(channel);
     const payload = data instanceof Payload ? data : Payload.of(data);
@@ -281,11 +286,13 @@ export class SwitchboardNode implements SessionHost {
         `data is larger than ${channelOptions.maxMessageBytes} bytes`,
       );
     }
-    const result = await this.engine.broker.publish(channel, payload.data, {
-      history: channelOptions.history,
-      idempotencyTtlMs: this.config.idempotency.ttlMs,
-      ...options,
-    });
+    const result = await tracePublish(channel, source, () =>
+      this.engine.broker.publish(channel, payload.data, {
+        history: channelOptions.history,
+        idempotencyTtlMs: this.config.idempotency.ttlMs,
+        ...options,
+      }),
+    );
     if (!result.duplicate) this.metrics.publications.inc({ source });
     return result;
   }

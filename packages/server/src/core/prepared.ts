@@ -76,6 +76,8 @@ export class PreparedFrame extends Prepared {
  */
 export class PreparedPublication extends Prepared {
   readonly publication: Publication;
+  /** When the hub took it from the engine (`performance.now()`): where publish-to-write latency starts. */
+  readonly at = performance.now();
   /** The conflation key's value, found once for every lagging subscriber of a keyed `latest` channel. */
   #conflation: { readonly field: string; readonly value: string | undefined } | undefined;
 

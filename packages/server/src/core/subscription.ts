@@ -31,7 +31,11 @@ export interface SubscriptionOptions {
    * publications go straight to the connection's shared bytes, as fast as before delivery policies existed.
    */
   readonly gate:
-    | (Pick<DeliveryOptions, 'policy' | 'conflateKey' | 'queueSize'> & { rate: number; highWater: number })
+    | (Pick<DeliveryOptions, 'policy' | 'conflateKey' | 'queueSize'> & {
+        rate: number;
+        highWater: number;
+        onDropped?: (n: number) => void;
+      })
     | null;
   /** Echo off: the owner's own publications (`info.client` is its id) are not delivered to it. */
   readonly skipOwn: boolean;

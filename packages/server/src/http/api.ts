@@ -8,7 +8,9 @@ import { Payload } from '../core/payload.ts';
 import { publicationView } from '../core/prepared.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import { KeyedLimiter } from '../limits/rate.ts';
+import { withRequestContext } from '../observability/tracing.ts';
 import { readBody, readJsonBody } from './body.ts';
+import { requestIdOf } from './request-id.ts';
 import { sendError, sendJson } from './respond.ts';
 
 const MAX_BROADCAST_CHANNELS = 1_000;
@@ -72,6 +74,20 @@ export class Api {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    const started = performance.now();
+    // Unknown paths share one label, so a scan of made-up paths cannot grow the metric's series.
+    const route = this.#routes.has(pathname) ? pathname : 'other';
+    try {
+      await this.#handle(req, res, pathname);
+    } finally {
+      this.#node.metrics.apiDuration.observe(
+        { route, status: String(res.statusCode) },
+        (performance.now() - started) / 1000,
+      );
+    }
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     try {
       const route = this.#routes.get(pathname);
       if (route === undefined) throw new SwitchboardError('not_found', 'no such API endpoint');
@@ -101,10 +117,12 @@ export class Api {
           : pathname === '/api/publish' && isOctetStream(req.headers['content-type'])
             ? await this.#bytesBody(req)
             : asObject(await readJsonBody(req, this.#node.config.api.maxBodyBytes));
-      sendJson(res, 200, await route.handler(body));
+      // A backend's `traceparent` is the parent of what the request does (the publish span, for one).
+      sendJson(res, 200, await withRequestContext(req.headers, () => route.handler(body)));
     } catch (err) {
       const e = toSwitchboardError(err);
-      if (e.code === 'internal') this.#node.logger.error({ err, path: pathname }, 'API request failed');
+      if (e.code === 'internal')
+        this.#node.logger.error({ err, path: pathname, req: requestIdOf(res) }, 'API request failed');
       this.#node.metrics.errors.inc({ code: e.code });
       // After an oversize or unreadable body the rest of it may still be arriving: close instead of reading it.
       // (HTTP/2 has no `Connection` header: the stream ends with the answer, its connection lives on.)

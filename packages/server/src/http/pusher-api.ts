@@ -7,6 +7,7 @@ import { requestProblem } from '../endpoints/pusher/signatures.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import { hubChannel, pusherChannel } from '../transport/pusher/names.ts';
 import { parseJsonBody, readBody } from './body.ts';
+import { requestIdOf } from './request-id.ts';
 import { sendError, sendJson } from './respond.ts';
 
 /** Pusher's own limits on a trigger: channels per event, events per batch, event name length. */
@@ -36,7 +37,8 @@ export class PusherApi {
       sendJson(res, 200, result);
     } catch (err) {
       const e = toSwitchboardError(err);
-      if (e.code === 'internal') this.#node.logger.error({ err }, 'pusher api request failed');
+      if (e.code === 'internal')
+        this.#node.logger.error({ err, req: requestIdOf(res) }, 'pusher api request failed');
       sendError(res, e.code, e.message);
     }
   }

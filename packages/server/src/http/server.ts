@@ -4,16 +4,23 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { statusOf } from '@switchboard/protocol';
 import type { SwitchboardNode } from '../core/node.ts';
 import type { PusherEndpoint } from '../endpoints/pusher/endpoint.ts';
 import type { SseEndpoint } from '../endpoints/sse.ts';
 import type { WebSocketEndpoint } from '../endpoints/websocket.ts';
+import { RefusalLog } from '../observability/refusal-log.ts';
+import type { AdminApi } from './admin/api.ts';
+import type { AdminKeys } from './admin/keys.ts';
+import { serveAdminPage } from './admin/page.ts';
 import type { Api } from './api.ts';
 import { applyCors } from './cors.ts';
 import type { Guard } from './guard.ts';
 import { Http2Front, sniff } from './http2.ts';
 import { serveInspector } from './inspector.ts';
+import { writeMetrics } from './metrics-page.ts';
 import type { PusherApi } from './pusher-api.ts';
+import { assignRequestId, requestIdOf } from './request-id.ts';
 import { rejectUpgrade, sendError, sendJson } from './respond.ts';
 
 export interface HttpParts {
@@ -27,6 +34,8 @@ export interface HttpParts {
   readonly routes?: ExtraRoutes | undefined;
   /** The certificate and key (`server.tls`, read by {@link readTls}), or null for a plain port. */
   readonly tls: TlsFiles | null;
+  /** The operators' credentials, and their console's API (404 while no admin key is configured). */
+  readonly admin: { readonly keys: AdminKeys; readonly api: AdminApi };
 }
 
 export interface TlsFiles {
@@ -72,11 +81,14 @@ export interface HubServer {
  * the same routes; WebSocket stays on HTTP/1.1 (browsers open a separate HTTP/1.1 connection for it).
  */
 export function createHttpServer(parts: HttpParts): HubServer {
-  const { node, api, ws, sse, guard, pusher, routes, tls } = parts;
+  const { node, api, ws, sse, guard, pusher, routes, tls, admin } = parts;
   const { server: cfg } = node.config;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const id = assignRequestId(req, res);
+    // One listener shared by every response: an open stream keeps no closure of its own for it.
+    res.on('finish', logRefusal);
     route(req, res).catch((err: unknown) => {
-      node.logger.error({ err }, 'request failed');
+      node.logger.error({ err, req: id }, 'request failed');
       sendError(res, 'internal', 'internal error');
     });
   };
@@ -145,6 +157,25 @@ export function createHttpServer(parts: HttpParts): HubServer {
       });
     });
   }
+  // Refused requests are logged, a flood of the same refusal as one line with its count.
+  const refusals = new RefusalLog(node.logger);
+  function logRefusal(this: ServerResponse): void {
+    if (this.statusCode >= 400 && this.statusCode < 500)
+      refusals.refused(`${this.statusCode} ${this.req.method} ${routeOf(this.req.url)}`, {
+        req: requestIdOf(this),
+      });
+  }
+  server.once('close', () => refusals.stop());
+  const refuseUpgrade = (
+    req: IncomingMessage,
+    socket: Socket,
+    code: Parameters<typeof rejectUpgrade>[1],
+    message: string,
+    headers?: Record<string, string>,
+  ): void => {
+    refusals.refused(`${statusOf(code)} upgrade ${routeOf(req.url)}`, {});
+    rejectUpgrade(socket, code, message, headers);
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
@@ -184,10 +215,18 @@ export function createHttpServer(parts: HttpParts): HubServer {
     }
     if (path === '/metrics') {
       return onlyGet(req, res, async () => {
-        const text = await node.metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': node.metrics.registry.contentType });
-        res.end(text);
+        if (!admin.keys.mayReadMetrics(req.headers.authorization)) {
+          node.metrics.refused.inc({ reason: 'unauthorized' });
+          return sendError(res, 'unauthorized', 'an admin key or the metrics token is required', {
+            'www-authenticate': 'Bearer',
+          });
+        }
+        await writeMetrics(res, node.metrics);
       });
+    }
+    if (admin.keys.consoleEnabled) {
+      if (path.startsWith('/admin/api/')) return admin.api.handle(req, res, url);
+      if (serveAdminPage(req, res, path)) return;
     }
     if (cfg.inspector && serveInspector(req, res, path)) return;
     if (routes !== undefined && (await routes(req, res, url))) return;
@@ -204,12 +243,12 @@ export function createHttpServer(parts: HttpParts): HubServer {
     const path = url.pathname;
     const pusherKey = pusher === null ? null : (PUSHER_APP_PATH.exec(path)?.[1] ?? null);
     if (path !== '/ws' && pusherKey === null)
-      return rejectUpgrade(socket, 'not_found', 'WebSocket connections go to /ws');
+      return refuseUpgrade(req, socket, 'not_found', 'WebSocket connections go to /ws');
     if (req.headers.upgrade?.toLowerCase() !== 'websocket')
-      return rejectUpgrade(socket, 'bad_request', 'only WebSocket upgrades');
+      return refuseUpgrade(req, socket, 'bad_request', 'only WebSocket upgrades');
     // Against cross-site WebSocket hijacking: browsers send the page's Origin on every upgrade.
     const refusal = guard.connection(req);
-    if (refusal !== null) return rejectUpgrade(socket, refusal.code, refusal.message, refusal.headers);
+    if (refusal !== null) return refuseUpgrade(req, socket, refusal.code, refusal.message, refusal.headers);
     if (pusherKey !== null && pusher !== null)
       return pusher.ws.handleUpgrade(req, socket, head, pusherKey, url.searchParams);
     ws.handleUpgrade(req, socket, head);
@@ -250,6 +289,15 @@ function readPem(option: string, path: string): Buffer {
   } catch (err) {
     throw new Error(`${option}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+}
+
+/** A request's route for the refusal log: the hub's own paths as they are, every other path as `other`. */
+function routeOf(url: string | undefined): string {
+  const path = (url ?? '/').split('?')[0] ?? '/';
+  if (/^\/(api|admin\/api|sse)\/[a-z_.]{1,32}$/.test(path)) return path;
+  if (path.startsWith('/apps/')) return '/apps/…';
+  if (path.startsWith('/app/')) return '/app/…';
+  return ['/', '/ws', '/sse', '/metrics', '/admin', '/healthz', '/readyz'].includes(path) ? path : 'other';
 }
 
 async function onlyGet(

@@ -24,6 +24,8 @@ export const REDACT_PATHS: readonly string[] = [
   'auth.publicKey',
   'api.keys',
   'api.publishKeys',
+  'admin.keys',
+  'metrics.token',
 ];
 
 export function loggerOptions(level: string): LoggerOptions {

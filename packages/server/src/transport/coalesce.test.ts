@@ -50,6 +50,23 @@ describe('CoalescedWriter', () => {
     await turn();
     assert.deepEqual(writes, ['abcde', 'gh']);
     assert.equal(tally.bytes, 7);
+    assert.equal(tally.frames, 3, 'the frames of every write, not of discarded ones');
+  });
+
+  it('counts whole frames only, and times each publication to its write', async () => {
+    const { out } = recorder();
+    const tally = new ByteTally();
+    const waits: number[] = [];
+    tally.latency = { observe: (s) => waits.push(s) };
+    const w = new CoalescedWriter(out, 1024, () => {}, tally);
+    const born = performance.now();
+    w.write(Buffer.from('id: 1\n'), -1, 0);
+    w.write(Buffer.from('data: x\n\n'), born);
+    w.write(Buffer.from(': heartbeat\n\n'));
+    await turn();
+    assert.equal(tally.frames, 2, 'part of a frame is not one');
+    assert.equal(waits.length, 1, 'only the publication is timed');
+    assert.ok(waits[0]! >= 0 && waits[0]! < 5, `a wait in seconds, got ${waits[0]}`);
   });
 
   it('keeps each writer separate when many have something queued in the same turn', async () => {

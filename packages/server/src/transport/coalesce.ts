@@ -24,13 +24,17 @@ export class CoalescedWriter {
   /** Nothing queued, one chunk, or several (the common single case allocates no array). */
   #queue: Buffer | Buffer[] | undefined;
   #queuedBytes = 0;
+  #queuedFrames = 0;
+  /** When each queued publication was taken by the hub (`performance.now()`); reused, never shrunk. */
+  readonly #bornAt: number[] = [];
+  #born = 0;
   /** The one pending "all written" probe, and who waits for it. */
   #drainListener: (() => void) | null = null;
   #probing = false;
 
   /**
    * `afterWrite` runs after every real write (the outgoing-buffer check); `tally`, when given, counts the bytes
-   * of every write (`switchboard_bytes_written_total`).
+   * and frames of every write and times the publications in it (the metrics read it when scraped).
    */
   constructor(socket: Writable, maxQueuedBytes: number, afterWrite: () => void, tally?: ByteTally) {
     this.#socket = socket;
@@ -63,7 +67,13 @@ export class CoalescedWriter {
     return this.#socket.writableLength + this.#queuedBytes;
   }
 
-  write(chunk: Buffer): void {
+  /**
+   * Queues bytes: `frames` whole frames (1 by default; 0 for part of one); `bornAt` (a publication's
+   * `performance.now()` time) is timed to its socket write.
+   */
+  write(chunk: Buffer, bornAt = -1, frames = 1): void {
+    if (bornAt >= 0) this.#bornAt[this.#born++] = bornAt;
+    this.#queuedFrames += frames;
     const q = this.#queue;
     if (q === undefined) {
       this.#queue = chunk;
@@ -81,12 +91,24 @@ export class CoalescedWriter {
   flush(): void {
     const q = this.#queue;
     if (q === undefined) return;
+    const frames = this.#queuedFrames;
     this.#queue = undefined;
     this.#queuedBytes = 0;
+    this.#queuedFrames = 0;
+    const born = this.#born;
+    this.#born = 0;
     if (this.#socket.destroyed || this.#socket.writableEnded) return;
     const chunk = Array.isArray(q) ? Buffer.concat(q) : q;
     this.#socket.write(chunk);
-    if (this.#tally !== undefined) this.#tally.bytes += chunk.length;
+    const tally = this.#tally;
+    if (tally !== undefined) {
+      tally.bytes += chunk.length;
+      tally.frames += frames;
+      if (born > 0) {
+        const now = performance.now();
+        for (let i = 0; i < born; i++) tally.latency.observe((now - this.#bornAt[i]!) / 1000);
+      }
+    }
     this.#afterWrite();
   }
 
@@ -94,6 +116,8 @@ export class CoalescedWriter {
   discard(): void {
     this.#queue = undefined;
     this.#queuedBytes = 0;
+    this.#queuedFrames = 0;
+    this.#born = 0;
   }
 }
 

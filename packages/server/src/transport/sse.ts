@@ -168,15 +168,16 @@ export class SseTransport implements Transport {
     if (segments.length === 1) {
       // The cursor is the publication's own position: the whole event is shared by every such stream.
       this.#lastSingle = p;
-      this.#write(prepared.bytes(SSE_SINGLE_CHANNEL));
+      this.#write(prepared.bytes(SSE_SINGLE_CHANNEL), prepared.at);
       return;
     }
     const i = this.#index.get(p.channel);
     if (i === undefined) return;
     segments[i] = `${p.epoch}-${p.offset}`;
     const id = this.cursor();
-    if (id !== null) this.#write(Buffer.from(`id: ${id}\n`));
-    this.#write(prepared.bytes(SSE_MESSAGE_DATA));
+    // The `id:` line and the data block below are one event: the line is not a frame of its own.
+    if (id !== null) this.#write(Buffer.from(`id: ${id}\n`), -1, 0);
+    this.#write(prepared.bytes(SSE_MESSAGE_DATA), prepared.at);
   }
 
   sendPrepared(frame: PreparedFrame): void {
@@ -206,8 +207,8 @@ export class SseTransport implements Transport {
     this.#sink.destroy();
   }
 
-  #write(chunk: Buffer): void {
+  #write(chunk: Buffer, bornAt?: number, frames?: number): void {
     if (this.#closed || this.#out.destroyed) return;
-    this.#writer.write(chunk);
+    this.#writer.write(chunk, bornAt, frames);
   }
 }

@@ -9,6 +9,8 @@ import type { Disconnect } from '../errors.ts';
  */
 export interface Transport {
   readonly kind: 'websocket' | 'sse';
+  /** A protocol dialect spoken over `kind`'s bytes (Pusher's), when it is not the hub's own. */
+  readonly dialect?: 'pusher';
   /** Writes one frame. Cold path: serialized here, for this connection alone. */
   send(frame: ServerFrame): void;
   /** Writes a frame prepared once for many connections (join, leave), in this transport's format. */

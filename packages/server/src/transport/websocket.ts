@@ -70,7 +70,10 @@ export class WebSocketTransport implements Transport {
   }
 
   sendPublication(prepared: PreparedPublication): void {
-    this.#write(prepared.bytes(this.#binary && prepared.binary ? WEBSOCKET_BINARY : WEBSOCKET_JSON));
+    this.#write(
+      prepared.bytes(this.#binary && prepared.binary ? WEBSOCKET_BINARY : WEBSOCKET_JSON),
+      prepared.at,
+    );
   }
 
   /**
@@ -105,9 +108,12 @@ export class WebSocketTransport implements Transport {
     this.#ws.close(d.code, d.reason);
   }
 
-  /** Writes the bytes of whole frames built by a dialect on top of this transport (Pusher). */
-  writeFrame(bytes: Buffer): void {
-    this.#write(bytes);
+  /**
+   * Writes the bytes of whole frames built by a dialect on top of this transport (Pusher); `bornAt`, a
+   * publication's `at`, times it to its socket write.
+   */
+  writeFrame(bytes: Buffer, bornAt?: number): void {
+    this.#write(bytes, bornAt);
   }
 
   /** Closes with `code` after everything queued, without a `disconnect` frame (a dialect sent its own). */
@@ -126,8 +132,8 @@ export class WebSocketTransport implements Transport {
     this.#ws.terminate();
   }
 
-  #write(bytes: Buffer): void {
+  #write(bytes: Buffer, bornAt?: number): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
-    this.#writer.write(bytes);
+    this.#writer.write(bytes, bornAt);
   }
 }

@@ -62,11 +62,14 @@ export class DeliveryGate<T extends Keyed> {
   #waitingDrain = false;
   #timer: unknown;
   #closed = false;
+  readonly #onDropped: ((n: number) => void) | undefined;
 
   constructor(
     options: Pick<DeliveryOptions, 'policy' | 'conflateKey' | 'queueSize'> & {
       rate: number;
       highWater: number;
+      /** Told how many held publications a new one dropped or replaced (the hub counts them). */
+      onDropped?: (n: number) => void;
     },
     outlet: Outlet<T>,
     clock: Clock = REAL_CLOCK,
@@ -76,6 +79,7 @@ export class DeliveryGate<T extends Keyed> {
     this.#highWater = options.highWater;
     this.#interval = options.rate > 0 ? 1000 / options.rate : 0;
     this.#countSkips = options.policy === 'drop-oldest';
+    this.#onDropped = options.onDropped;
     this.#queue =
       options.policy === 'drop-oldest'
         ? new DropOldest<T>(options.queueSize)
@@ -97,6 +101,7 @@ export class DeliveryGate<T extends Keyed> {
     }
     const dropped = this.#queue.push(item);
     if (this.#countSkips) this.#skipped += dropped;
+    if (dropped > 0) this.#onDropped?.(dropped);
     this.#arm();
   }
 

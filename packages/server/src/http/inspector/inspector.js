@@ -60,6 +60,7 @@ function setConn(to, why) {
   const badge = byTestId('conn-state');
   badge.textContent = to;
   badge.dataset.state = to;
+  if (to === 'disconnected') byTestId('conn-user').textContent = '';
   if (from !== to) note('state', '', `${from} → ${to}${why ? ` (${why})` : ''}`);
   render();
 }
@@ -219,8 +220,12 @@ function onFrame(frame) {
   const asked = frame.id === undefined ? undefined : pending.get(frame.id);
   if (asked) pending.delete(frame.id);
   switch (frame.type) {
+    case 'authed':
+      byTestId('conn-user').textContent = frame.user === null ? '' : `as ${frame.user}`;
+      return;
     case 'connected':
       byTestId('client-id').textContent = frame.client;
+      byTestId('conn-user').textContent = typeof frame.user === 'string' ? `as ${frame.user}` : '';
       if (link) link.attempt = 0;
       setConn('connected');
       return;
@@ -267,6 +272,9 @@ function openWebSocket() {
   note('open', '', `WebSocket ${ws.url}`);
   // Every channel in the table, including any added while this socket was connecting.
   ws.addEventListener('open', () => {
+    // The token first: the hub runs the subscribes after it, as its user.
+    const token = $('token').value.trim();
+    if (token !== '') command({ type: 'auth', token });
     for (const name of channels.keys()) subscribeCommand(name);
   });
   ws.addEventListener('message', (e) => receive(e.data));
@@ -309,7 +317,8 @@ function command(cmd) {
   const full = { ...cmd, id: nextId++ };
   pending.set(full.id, full);
   link.ws.send(JSON.stringify(full));
-  logFrame('out', full);
+  // The log shows that a token was sent, never the token.
+  logFrame('out', full.type === 'auth' ? { ...full, token: '(hidden)' } : full);
   return true;
 }
 
@@ -410,6 +419,12 @@ function connect(transport, names) {
   for (const name of names) if (!channels.has(name)) channels.set(name, { state: 'pending' });
   if (transport === 'sse') {
     if (names.length === 0) return note('error', '', 'name at least one channel for an SSE stream');
+    if ($('token').value.trim() !== '')
+      return note(
+        'error',
+        '',
+        'an EventSource cannot send a token (and tokens never go in a URL): connect over WebSocket, or give the stream a ticket from POST /api/tickets',
+      );
     openEventSource();
   } else {
     openWebSocket();

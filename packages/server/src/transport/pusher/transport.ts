@@ -24,6 +24,7 @@ export interface PusherEvent {
  */
 export class PusherTransport implements Transport {
   readonly kind = 'websocket' as const;
+  readonly dialect = 'pusher' as const;
   readonly #ws: WebSocketTransport;
   readonly #roster: Roster;
 
@@ -54,7 +55,7 @@ export class PusherTransport implements Transport {
   }
 
   sendPublication(prepared: PreparedPublication): void {
-    this.#ws.writeFrame(prepared.bytes(PUSHER_EVENT));
+    this.#ws.writeFrame(prepared.bytes(PUSHER_EVENT), prepared.at);
   }
 
   /** One Pusher event for this connection (cold path). */
