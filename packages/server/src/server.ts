@@ -17,6 +17,7 @@ import { Guard } from './http/guard.ts';
 import { PusherApi } from './http/pusher-api.ts';
 import { createHttpServer, type ExtraRoutes } from './http/server.ts';
 import { Metrics } from './observability/metrics.ts';
+import { ProxyHooks } from './proxy/hooks.ts';
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -65,7 +66,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     outgoingBytes: () => node.outgoingBytes(),
   });
   const authenticator = createAuthenticator(config, logger);
-  const node = new SwitchboardNode({ engine, config, logger, metrics, authenticator });
+  const hooks = new ProxyHooks(config.proxy, metrics.registry, logger);
+  const node = new SwitchboardNode({ engine, config, logger, metrics, authenticator, hooks });
   const tickets = new TicketStore(config.auth.ticketTtlMs);
   const guard = new Guard(config, metrics);
   ws = new WebSocketEndpoint(node);

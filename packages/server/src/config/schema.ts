@@ -29,6 +29,7 @@ import {
   text,
 } from './leaves.ts';
 import { namespacesSchema } from './namespaces.ts';
+import { forwardableHeaderError } from './proxy-headers.ts';
 import { type Describe, RULES } from './rules.ts';
 import { type ChannelConfig, type Config, DELIVERY_POLICIES, type NamespaceMap } from './types.ts';
 
@@ -79,6 +80,11 @@ const CHANNEL_SPEC: Spec<ChannelConfig> = {
     conflateKey: f('conflateKey', fieldName),
     queueSize: f('queueSize', integer(1, 100_000)),
     maxRate: f('maxRate', integer(0, 10_000)),
+  },
+  proxy: {
+    subscribe: f('subscribe', httpUrl, 'url'),
+    publish: f('publish', httpUrl, 'url'),
+    rpc: f('rpc', httpUrl, 'url'),
   },
 };
 
@@ -150,6 +156,15 @@ export const SPEC: Spec<Config> = {
     apps: f('apps', pusherApps, 'secret'),
     clientEventRate: f('clientEventRate', integer(0)),
     maxPresenceMembers: f('maxPresenceMembers', integer(1, 10_000)),
+  },
+  proxy: {
+    connect: f('connect', httpUrl, 'url'),
+    refresh: f('refresh', httpUrl, 'url'),
+    timeoutMs: f('timeout', duration(1), 'duration'),
+    maxConcurrency: f('maxConcurrency', integer(1, 100_000)),
+    headers: f('headers', list('header names', forwardableHeaderError)),
+    breakerFailures: f('breakerFailures', integer(1)),
+    breakerCooldownMs: f('breakerCooldown', duration(1), 'duration'),
   },
   log: { level: f('level', oneOf(LOG_LEVELS), 'plain', '--log-level') },
   strictEnv: f('strictEnv', boolean, 'plain', '--strict-env'),

@@ -136,6 +136,26 @@ export interface Config {
      */
     readonly maxPresenceMembers: number;
   };
+  /**
+   * Proxy hooks (docs/backend.md): HTTP endpoints on the app backend the hub asks before it lets a connection
+   * in or refreshes it. The per-channel hooks (subscribe, publish, rpc) are namespace options (`channel.proxy`).
+   */
+  readonly proxy: {
+    /** Asked when a connection opens (WebSocket upgrade, SSE stream): who it is, or a refusal ('' = none). */
+    readonly connect: string;
+    /** Asked when a connection's credentials expire: extend them, or end it ('' = none: 4006 as usual). */
+    readonly refresh: string;
+    /** A hook call that has not answered by then fails with `backend_timeout`. */
+    readonly timeoutMs: number;
+    /** Calls in flight per hook and URL; one more fails at once with `backend_unavailable`. */
+    readonly maxConcurrency: number;
+    /** Request headers of the client's connection forwarded to every hook (lower-case names). */
+    readonly headers: readonly string[];
+    /** Consecutive failures (errors, timeouts) of one hook that open its circuit breaker. */
+    readonly breakerFailures: number;
+    /** How long an open breaker fails calls at once before it lets one trial call through. */
+    readonly breakerCooldownMs: number;
+  };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
@@ -192,6 +212,15 @@ export interface ChannelConfig {
     readonly queueSize: number;
     /** Most deliveries per second per subscriber and channel (`latest`, `drop-oldest`); 0 for no cap. */
     readonly maxRate: number;
+  };
+  /** The app backend's hooks for this namespace's channels ('' = none); see docs/backend.md. */
+  readonly proxy: {
+    /** Decides each subscribe (instead of the token's patterns and `anonymous`), optionally with presence info. */
+    readonly subscribe: string;
+    /** Allows, refuses or rewrites each client publication (`clientPublish` must be on). */
+    readonly publish: string;
+    /** Answers `rpc` commands whose method is in this namespace (`<namespace>:<name>`; others: the default's). */
+    readonly rpc: string;
   };
 }
 

@@ -14,6 +14,7 @@ import { ANONYMOUS, type Authenticator, type Identity } from '../auth/types.ts';
 import type { Config } from '../config/types.ts';
 import { type Disconnect, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { Hooks } from '../proxy/hooks.ts';
 import type { Transport } from '../transport/types.ts';
 import { startingPoint } from './catch-up.ts';
 import { type ChannelOptions, channelOptionsFrom } from './channel-options.ts';
@@ -23,7 +24,7 @@ import { Hub } from './hub.ts';
 import { Payload } from './payload.ts';
 import { prepareAll } from './prepared.ts';
 import { errorFrame, type ReplySink } from './reply.ts';
-import { Session } from './session.ts';
+import { Session, withChannelInfo } from './session.ts';
 import { Sessions } from './sessions.ts';
 import { Subscription } from './subscription.ts';
 
@@ -37,6 +38,7 @@ export interface NodeOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly authenticator: Authenticator;
+  readonly hooks: Hooks;
 }
 
 /**
@@ -53,6 +55,7 @@ export class SwitchboardNode implements SessionHost {
   readonly channelOptions: (channel: string) => ChannelOptions;
   readonly authenticator: Authenticator;
   readonly access: Access;
+  readonly hooks: Hooks;
   /** Bytes a connection may have queued before `latest` / `drop-oldest` subscriptions hold publications back. */
   readonly deliveryHighWater: number;
   readonly #sessions = new Sessions();
@@ -67,6 +70,7 @@ export class SwitchboardNode implements SessionHost {
     this.metrics = options.metrics;
     this.channelOptions = channelOptionsFrom(options.config);
     this.authenticator = options.authenticator;
+    this.hooks = options.hooks;
     this.access = new Access(options.config, this.channelOptions);
     this.deliveryHighWater = highWaterFor(options.config.limits.maxOutgoingBytes);
     this.hub = new Hub({ onFanout: (n) => this.metrics.deliveries.inc(n) });
@@ -112,8 +116,13 @@ export class SwitchboardNode implements SessionHost {
   }
 
   /** A session on `transport`; its id is `id` when the dialect has a format of its own for it (Pusher's socket ids). */
-  createSession(transport: Transport, identity: Identity = ANONYMOUS, id: string = randomUUID()): Session {
-    const session = new Session(this, transport, id, identity);
+  createSession(
+    transport: Transport,
+    identity: Identity = ANONYMOUS,
+    id: string = randomUUID(),
+    headers: Readonly<Record<string, string>> = {},
+  ): Session {
+    const session = new Session(this, transport, id, identity, headers);
     this.#sessions.add(session);
     return session;
   }
@@ -221,7 +230,8 @@ export class SwitchboardNode implements SessionHost {
       sub.goLive(start.start, prepareAll(start.missed));
       if (options.presence) {
         sub.joinedPresence = true;
-        this.presenceJoin(channel, member.clientInfo, options.joinLeave);
+        sub.channelInfo = request.info;
+        this.presenceJoin(channel, withChannelInfo(member.clientInfo, request.info), options.joinLeave);
       }
       return true;
     } catch (err) {
@@ -238,7 +248,7 @@ export class SwitchboardNode implements SessionHost {
     this.#detach(sub);
     const options = this.channelOptions(sub.channel);
     if (sub.joinedPresence && options.presence)
-      this.presenceLeave(sub.channel, member.clientInfo, options.joinLeave);
+      this.presenceLeave(sub.channel, withChannelInfo(member.clientInfo, sub.channelInfo), options.joinLeave);
   }
 
   /** Joins the hub; the first local subscriber of a channel subscribes the node through the broker. */
@@ -326,7 +336,7 @@ export class SwitchboardNode implements SessionHost {
       for (const channel of session.channels()) {
         if (!this.channelOptions(channel).presence) continue;
         this.engine.presence
-          .add(channel, session.clientInfo, PRESENCE_TTL_MS)
+          .add(channel, session.presenceInfo(channel), PRESENCE_TTL_MS)
           .catch((err: unknown) => this.logFailure('presence refresh failed', err, { channel }));
       }
     }
