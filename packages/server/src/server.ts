@@ -18,6 +18,7 @@ import { PusherApi } from './http/pusher-api.ts';
 import { createHttpServer, type ExtraRoutes } from './http/server.ts';
 import { Metrics } from './observability/metrics.ts';
 import { ProxyHooks } from './proxy/hooks.ts';
+import { WebhookSender } from './webhooks/sender.ts';
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -67,7 +68,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const authenticator = createAuthenticator(config, logger);
   const hooks = new ProxyHooks(config.proxy, metrics.registry, logger);
-  const node = new SwitchboardNode({ engine, config, logger, metrics, authenticator, hooks });
+  const webhooks =
+    config.webhooks.url === '' ? undefined : new WebhookSender(config.webhooks, metrics.registry, logger);
+  const node = new SwitchboardNode({
+    engine,
+    config,
+    logger,
+    metrics,
+    authenticator,
+    hooks,
+    ...(webhooks === undefined ? {} : { webhooks }),
+  });
   const tickets = new TicketStore(config.auth.ticketTtlMs);
   const guard = new Guard(config, metrics);
   ws = new WebSocketEndpoint(node);
@@ -112,6 +123,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       api.stop();
       http.closeAllConnections();
       await node.close();
+      webhooks?.close();
       logger.info('stopped');
     })();
     return stopping;

@@ -70,6 +70,7 @@ const FLAG_PATHS: Readonly<Record<string, string>> = {
   presence: 'channel.presence',
   allowClientPublish: 'channel.clientPublish',
   logLevel: 'log.level',
+  webhooksUrl: 'webhooks.url',
   strictEnv: 'strictEnv',
 };
 
@@ -98,6 +99,7 @@ function withConfigOptions(cmd: Command): Command {
     .option('--allow-client-publish', 'let clients publish over WebSocket (channel.clientPublish)')
     .option('--no-inspector', 'do not serve the inspector page (server.inspector)')
     .option('--max-connections <n>', 'most concurrent connections (server.maxConnections)')
+    .option('--webhooks-url <url>', 'where signed webhooks are POSTed (webhooks.url)')
     .option(
       '--strict-env',
       'refuse unknown SWITCHBOARD_* environment variables instead of warning (strictEnv)',

@@ -1,4 +1,4 @@
-import type { Config } from './types.ts';
+import { type Config, WEBHOOK_EVENTS } from './types.ts';
 
 /** Every default of the hub, in one place. docs/configuration.md lists them; a test keeps the two in step. */
 export const DEFAULTS: Config = {
@@ -77,6 +77,15 @@ export const DEFAULTS: Config = {
     headers: [],
     breakerFailures: 5,
     breakerCooldownMs: 5_000,
+  },
+  webhooks: {
+    url: '',
+    secret: '',
+    events: [...WEBHOOK_EVENTS],
+    batchSize: 100,
+    maxQueue: 10_000,
+    maxAttempts: 8,
+    timeoutMs: 5_000,
   },
   log: { level: 'info' },
   strictEnv: false,

@@ -31,7 +31,14 @@ import {
 import { namespacesSchema } from './namespaces.ts';
 import { forwardableHeaderError } from './proxy-headers.ts';
 import { type Describe, RULES } from './rules.ts';
-import { type ChannelConfig, type Config, DELIVERY_POLICIES, type NamespaceMap } from './types.ts';
+import {
+  type ChannelConfig,
+  type Config,
+  DELIVERY_POLICIES,
+  type NamespaceMap,
+  WEBHOOK_EVENTS,
+  type WebhookEventName,
+} from './types.ts';
 
 /** How a leaf's value is written back for people (messages, `check-config`, docs). */
 export type Kind = 'duration' | 'size' | 'secret' | 'url' | 'plain';
@@ -165,6 +172,22 @@ export const SPEC: Spec<Config> = {
     headers: f('headers', list('header names', forwardableHeaderError)),
     breakerFailures: f('breakerFailures', integer(1)),
     breakerCooldownMs: f('breakerCooldown', duration(1), 'duration'),
+  },
+  webhooks: {
+    url: f('url', httpUrl, 'url', '--webhooks-url'),
+    secret: f('secret', secretText, 'secret'),
+    events: f(
+      'events',
+      list('webhook events', (e) =>
+        (WEBHOOK_EVENTS as readonly string[]).includes(e)
+          ? null
+          : `expected one of ${WEBHOOK_EVENTS.join(', ')}`,
+      ) as Leaf<readonly WebhookEventName[]>,
+    ),
+    batchSize: f('batchSize', integer(1, 1_000)),
+    maxQueue: f('maxQueue', integer(1, 1_000_000)),
+    maxAttempts: f('maxAttempts', integer(1, 100)),
+    timeoutMs: f('timeout', duration(1), 'duration'),
   },
   log: { level: f('level', oneOf(LOG_LEVELS), 'plain', '--log-level') },
   strictEnv: f('strictEnv', boolean, 'plain', '--strict-env'),

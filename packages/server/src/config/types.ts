@@ -156,6 +156,23 @@ export interface Config {
     /** How long an open breaker fails calls at once before it lets one trial call through. */
     readonly breakerCooldownMs: number;
   };
+  /** Signed webhooks to the app backend (docs/backend.md): what happened on the hub, batched, at least once. */
+  readonly webhooks: {
+    /** Where events are POSTed ('' = none). */
+    readonly url: string;
+    /** Signs each request (`Switchboard-Signature`); at least 32 characters, required with `url`. */
+    readonly secret: string;
+    /** The events sent; the others are not even collected. */
+    readonly events: readonly WebhookEventName[];
+    /** Most events in one request. */
+    readonly batchSize: number;
+    /** Most events waiting to be sent; past it the oldest are dropped, counted and logged. */
+    readonly maxQueue: number;
+    /** Attempts per request (the first included) before its events are dropped, counted and logged. */
+    readonly maxAttempts: number;
+    /** A request not answered by then counts as failed (and is retried). */
+    readonly timeoutMs: number;
+  };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
@@ -174,6 +191,17 @@ export interface PusherApp {
   /** Where the app's webhooks are POSTed, signed with its secret; absent for none. */
   readonly webhookUrl?: string;
 }
+
+/** The webhook events, as their `name` field says. */
+export const WEBHOOK_EVENTS = [
+  'channel_occupied',
+  'channel_vacated',
+  'member_added',
+  'member_removed',
+  'client_event',
+  'connection_closed',
+] as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
 /** Delivery policies; see docs/protocol.md for what a subscriber sees under each. */
 export const DELIVERY_POLICIES = ['all', 'latest', 'drop-oldest'] as const;

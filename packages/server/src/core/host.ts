@@ -83,7 +83,7 @@ export interface SessionHost {
   presenceJoin(channel: string, client: ClientInfo, announce: boolean): void;
   /** The session's user changed (its first `auth`), so disconnect-by-user finds it under the new one. */
   identified(sessionId: string, previousUser: string | null): void;
-  /** The session closed. */
-  unregister(sessionId: string): void;
+  /** The session closed: its user, and why (a close reason, or `closed` when the client went away). */
+  unregister(sessionId: string, user: string | null, reason: string): void;
   logFailure(message: string, err: unknown, context: Record<string, unknown>): void;
 }

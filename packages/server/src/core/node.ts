@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  Engine,
-  HistoryQuery,
-  HistoryResult,
-  PresenceEntry,
-  PublishResult,
-  Resync,
+import {
+  type Engine,
+  type HistoryQuery,
+  type HistoryResult,
+  MemoryOccupancy,
+  type OccupancyStore,
+  type PresenceEntry,
+  type PublishResult,
+  type Resync,
 } from '@switchboard/engine-kit';
 import { type ClientInfo, channelError, type SubscribedFrame } from '@switchboard/protocol';
 import type { Logger } from 'pino';
@@ -16,6 +18,7 @@ import { type Disconnect, SwitchboardError, toSwitchboardError } from '../errors
 import type { Metrics } from '../observability/metrics.ts';
 import type { Hooks } from '../proxy/hooks.ts';
 import type { Transport } from '../transport/types.ts';
+import { NO_WEBHOOKS, type WebhookSink } from '../webhooks/events.ts';
 import { startingPoint } from './catch-up.ts';
 import { type ChannelOptions, channelOptionsFrom } from './channel-options.ts';
 import { effectiveRate, highWaterFor } from './delivery/gate.ts';
@@ -31,6 +34,8 @@ import { Subscription } from './subscription.ts';
 /** How often live presence entries are re-added, as a fraction of their time to live. */
 const PRESENCE_TTL_MS = 60_000;
 const PRESENCE_REFRESH_MS = PRESENCE_TTL_MS / 3;
+/** A node's occupancy entries live as long as presence entries, and are re-added on the same timer. */
+const OCCUPANCY_TTL_MS = PRESENCE_TTL_MS;
 
 export interface NodeOptions {
   readonly engine: Engine;
@@ -39,6 +44,8 @@ export interface NodeOptions {
   readonly metrics: Metrics;
   readonly authenticator: Authenticator;
   readonly hooks: Hooks;
+  /** Where webhook events go (none by default). */
+  readonly webhooks?: WebhookSink;
 }
 
 /**
@@ -58,8 +65,14 @@ export class SwitchboardNode implements SessionHost {
   readonly hooks: Hooks;
   /** Bytes a connection may have queued before `latest` / `drop-oldest` subscriptions hold publications back. */
   readonly deliveryHighWater: number;
+  /** This node's name in the cluster's occupancy store. */
+  readonly nodeId = randomUUID();
   readonly #sessions = new Sessions();
   readonly #brokerOps = new Map<string, Promise<void>>();
+  readonly #webhooks: WebhookSink;
+  /** Set when occupancy events are wanted: the engine's cluster-wide store, else this node's own. */
+  readonly #occupancy: OccupancyStore | null;
+  readonly #occupancyOps = new Map<string, Promise<void>>();
   #presenceTimer: NodeJS.Timeout | undefined;
   #draining = false;
 
@@ -71,6 +84,9 @@ export class SwitchboardNode implements SessionHost {
     this.channelOptions = channelOptionsFrom(options.config);
     this.authenticator = options.authenticator;
     this.hooks = options.hooks;
+    this.#webhooks = options.webhooks ?? NO_WEBHOOKS;
+    const occupancy = this.#webhooks.wants('channel_occupied') || this.#webhooks.wants('channel_vacated');
+    this.#occupancy = occupancy ? (options.engine.occupancy ?? new MemoryOccupancy()) : null;
     this.access = new Access(options.config, this.channelOptions);
     this.deliveryHighWater = highWaterFor(options.config.limits.maxOutgoingBytes);
     this.hub = new Hub({ onFanout: (n) => this.metrics.deliveries.inc(n) });
@@ -131,8 +147,10 @@ export class SwitchboardNode implements SessionHost {
     this.#sessions.identified(sessionId, previousUser);
   }
 
-  unregister(sessionId: string): void {
+  unregister(sessionId: string, user: string | null = null, reason = 'closed'): void {
     this.#sessions.remove(sessionId);
+    if (this.#webhooks.wants('connection_closed'))
+      this.#webhooks.emit({ name: 'connection_closed', client: sessionId, user, reason });
   }
 
   /** Bytes queued on every connection of this node and not yet sent: the hub's outgoing memory. */
@@ -232,6 +250,7 @@ export class SwitchboardNode implements SessionHost {
         sub.joinedPresence = true;
         sub.channelInfo = request.info;
         this.presenceJoin(channel, withChannelInfo(member.clientInfo, request.info), options.joinLeave);
+        this.#member('member_added', channel, member);
       }
       return true;
     } catch (err) {
@@ -247,18 +266,54 @@ export class SwitchboardNode implements SessionHost {
     sub.close();
     this.#detach(sub);
     const options = this.channelOptions(sub.channel);
-    if (sub.joinedPresence && options.presence)
+    if (sub.joinedPresence && options.presence) {
       this.presenceLeave(sub.channel, withChannelInfo(member.clientInfo, sub.channelInfo), options.joinLeave);
+      this.#member('member_removed', sub.channel, member);
+    }
+  }
+
+  #member(name: 'member_added' | 'member_removed', channel: string, member: Member): void {
+    if (this.#webhooks.wants(name))
+      this.#webhooks.emit({ name, channel, client: member.id, user: member.clientInfo.user });
   }
 
   /** Joins the hub; the first local subscriber of a channel subscribes the node through the broker. */
   async #attach(sub: Subscription): Promise<void> {
-    if (this.hub.add(sub)) this.#chain(sub.channel, () => this.engine.broker.subscribe(sub.channel));
+    if (this.hub.add(sub)) {
+      this.#chain(sub.channel, () => this.engine.broker.subscribe(sub.channel));
+      this.#occupancyChange(sub.channel, 'channel_occupied');
+    }
     await this.#brokerOps.get(sub.channel);
   }
 
   #detach(sub: Subscription): void {
-    if (this.hub.remove(sub)) this.#chain(sub.channel, () => this.engine.broker.unsubscribe(sub.channel));
+    if (this.hub.remove(sub)) {
+      this.#chain(sub.channel, () => this.engine.broker.unsubscribe(sub.channel));
+      this.#occupancyChange(sub.channel, 'channel_vacated');
+    }
+  }
+
+  /**
+   * This node's first subscriber of `channel` came, or its last went: the occupancy store says whether that made
+   * the channel occupied or vacated across the cluster, and only then is the webhook event sent (once, by the
+   * node whose change it was). Changes run one after another per channel, like broker subscriptions.
+   */
+  #occupancyChange(channel: string, name: 'channel_occupied' | 'channel_vacated'): void {
+    const store = this.#occupancy;
+    if (store === null) return;
+    const op = async () => {
+      const changed =
+        name === 'channel_occupied'
+          ? await store.occupy(channel, this.nodeId, OCCUPANCY_TTL_MS)
+          : await store.vacate(channel, this.nodeId);
+      if (changed && this.#webhooks.wants(name)) this.#webhooks.emit({ name, channel });
+    };
+    const previous = this.#occupancyOps.get(channel) ?? Promise.resolve();
+    const next = previous.then(op, op).finally(() => {
+      if (this.#occupancyOps.get(channel) === next) this.#occupancyOps.delete(channel);
+    });
+    next.catch((err: unknown) => this.logFailure('occupancy change failed', err, { channel }));
+    this.#occupancyOps.set(channel, next);
   }
 
   /** Broker subscribe/unsubscribe run one after another per channel, so the last call always wins. */
@@ -296,6 +351,14 @@ export class SwitchboardNode implements SessionHost {
       ...options,
     });
     if (!result.duplicate) this.metrics.publications.inc({ source });
+    if (source === 'client' && !result.duplicate && this.#webhooks.wants('client_event'))
+      this.#webhooks.emit({
+        name: 'client_event',
+        channel,
+        client: options.info?.client ?? '',
+        user: options.info?.user ?? null,
+        data: JSON.parse(json) as unknown,
+      });
     return result;
   }
 
@@ -332,6 +395,12 @@ export class SwitchboardNode implements SessionHost {
   }
 
   #refreshPresence(): void {
+    const store = this.#occupancy;
+    if (store !== null)
+      for (const [channel] of this.hub.channels())
+        store
+          .occupy(channel, this.nodeId, OCCUPANCY_TTL_MS)
+          .catch((err: unknown) => this.logFailure('occupancy refresh failed', err, { channel }));
     for (const session of this.#sessions.values()) {
       for (const channel of session.channels()) {
         if (!this.channelOptions(channel).presence) continue;

@@ -45,6 +45,8 @@ export class Session implements Member {
   /** The request headers `proxy.headers` forwards to the app backend's hooks. */
   readonly #headers: Readonly<Record<string, string>>;
   #refreshTimer: NodeJS.Timeout | undefined;
+  /** Why the session ended: the hub's close reason, or `closed` when the client went away. */
+  #endReason = 'closed';
 
   constructor(
     host: SessionHost,
@@ -478,6 +480,7 @@ export class Session implements Member {
   disconnect(d: Disconnect): void {
     if (this.#state !== 'open') return;
     this.#host.metrics.disconnects.inc({ reason: d.reason });
+    this.#endReason = d.reason;
     this.transport.close(d);
     this.#end();
   }
@@ -495,7 +498,7 @@ export class Session implements Member {
     this.#drainWaiters.clear();
     this.transport.onDrain(null);
     for (const sub of this.#subs.values()) this.#drop(sub);
-    this.#host.unregister(this.id);
+    this.#host.unregister(this.id, this.user, this.#endReason);
   }
 
   #drop(sub: Subscription): void {
