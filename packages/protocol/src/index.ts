@@ -6,3 +6,4 @@ export * from './frames.ts';
 export * from './hooks.ts';
 export * from './position.ts';
 export * from './sse.ts';
+export * from './webhooks.ts';

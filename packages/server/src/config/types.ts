@@ -1,3 +1,5 @@
+import { WEBHOOK_EVENT_NAMES, type WebhookEventName } from '@switchboard/protocol';
+
 /**
  * The hub's resolved configuration: every field present, every unit normalized (milliseconds, bytes).
  * `config/schema.ts` validates raw input (file, environment, flags) into this shape; `config/defaults.ts` holds
@@ -193,15 +195,8 @@ export interface PusherApp {
 }
 
 /** The webhook events, as their `name` field says. */
-export const WEBHOOK_EVENTS = [
-  'channel_occupied',
-  'channel_vacated',
-  'member_added',
-  'member_removed',
-  'client_event',
-  'connection_closed',
-] as const;
-export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+export const WEBHOOK_EVENTS = WEBHOOK_EVENT_NAMES;
+export type { WebhookEventName };
 
 /** Delivery policies; see docs/protocol.md for what a subscriber sees under each. */
 export const DELIVERY_POLICIES = ['all', 'latest', 'drop-oldest'] as const;
