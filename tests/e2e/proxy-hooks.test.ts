@@ -4,6 +4,7 @@
 // and both show in the metrics.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client, type SwitchboardClientError } from '../../packages/client/src/index.ts';
 import { deadUrl, TestBackend } from '../helpers/backend.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { metric } from '../helpers/metrics.ts';
@@ -127,6 +128,25 @@ describe('proxy hooks', () => {
     const bad = await c.request({ type: 'rpc', method: 'bad method', data: null });
     assert.equal(bad.code, 'bad_request');
     await c.close();
+  });
+
+  it('the client SDK’s rpc() over WebSocket and over SSE', async () => {
+    for (const transport of ['websocket', 'sse'] as const) {
+      const client = new Client(hub.url, { transport });
+      try {
+        // An SSE stream opens with its channels: one is enough to make calls.
+        await client.subscribe('plain').ready();
+        const answer = await client.rpc<{ via: string; echo: unknown }>('hooked:sum', { n: 1 });
+        assert.deepEqual(answer, { echo: { n: 1 }, user: null, via: transport });
+        await assert.rejects(client.rpc('hooked:deny'), (e: SwitchboardClientError) => {
+          assert.equal(e.code, 'forbidden');
+          assert.equal(e.message, 'nope');
+          return true;
+        });
+      } finally {
+        client.disconnect();
+      }
+    }
   });
 
   it('over SSE: subscribe hooks decide before the stream starts; rpc and publish go through POST /sse/command', async () => {
