@@ -9,6 +9,7 @@ import { Payload } from '../core/payload.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import { KeyedLimiter } from '../limits/rate.ts';
 import { readJsonBody } from './body.ts';
+import { OPENAPI_PATH, openApiDocument } from './openapi.ts';
 import { sendError, sendJson } from './respond.ts';
 
 const MAX_BROADCAST_CHANNELS = 1_000;
@@ -43,6 +44,8 @@ export class Api {
   readonly #tickets: TicketStore;
   readonly #rate: KeyedLimiter;
   readonly #timer: NodeJS.Timeout | undefined;
+  /** The OpenAPI document's JSON, built on first request. */
+  #openapi: string | undefined;
 
   constructor(node: SwitchboardNode, keys: ApiKeys, tickets: TicketStore) {
     this.#node = node;
@@ -71,7 +74,19 @@ export class Api {
     clearInterval(this.#timer);
   }
 
+  /** The routes this API serves, as `[path, method]` (tests/e2e/openapi.test.ts checks each is described). */
+  routes(): [path: string, method: string][] {
+    return [...this.#routes].map(([path, r]) => [path, r.method]);
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    if (pathname === OPENAPI_PATH) {
+      if (req.method !== 'GET') return sendError(res, 'method_not_allowed', 'use GET', { allow: 'GET' });
+      this.#openapi ??= JSON.stringify(openApiDocument());
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' });
+      res.end(this.#openapi);
+      return;
+    }
     try {
       const route = this.#routes.get(pathname);
       if (route === undefined) throw new SwitchboardError('not_found', 'no such API endpoint');
