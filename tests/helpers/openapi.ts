@@ -11,7 +11,7 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addSchema(DOCUMENT, 'openapi');
 
 const compiled = new Map<string, ValidateFunction>();
-const escape = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
+const pointerPart = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
 
 /** The validator of the schema at a JSON pointer of the document. */
 export function validatorAt(pointer: string): ValidateFunction {
@@ -24,7 +24,7 @@ export function validatorAt(pointer: string): ValidateFunction {
 }
 
 export function schemaPointer(name: string): string {
-  return `/components/schemas/${escape(name)}`;
+  return `/components/schemas/${pointerPart(name)}`;
 }
 
 function check(pointer: string, value: unknown, what: string): void {
@@ -52,7 +52,7 @@ export function checkExchange(
     check(schemaPointer('Error'), response, `${method} ${path} → ${status}`);
     return;
   }
-  const base = `/paths/${escape(path)}/${method.toLowerCase()}`;
+  const base = `/paths/${pointerPart(path)}/${method.toLowerCase()}`;
   if (!(String(status) in operation.responses))
     throw new Error(`${method} ${path} answered ${status}, a status the OpenAPI document does not list`);
   check(
