@@ -8,6 +8,7 @@ import { Client, type SwitchboardClientError } from '../../packages/client/src/i
 import { deadUrl, TestBackend } from '../helpers/backend.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { metric } from '../helpers/metrics.ts';
+import { schemaPointer, validatorAt } from '../helpers/openapi.ts';
 import { SseTestClient } from '../helpers/sse-client.ts';
 import { WsTestClient } from '../helpers/ws-client.ts';
 
@@ -182,6 +183,19 @@ describe('proxy hooks', () => {
     await stream.close();
   });
 
+  it('every hook request the backend got matches its schema in the OpenAPI document', () => {
+    const names: Record<string, string> = {
+      subscribe: 'SubscribeHookRequest',
+      publish: 'PublishHookRequest',
+      rpc: 'RpcHookRequest',
+    };
+    assert.ok(backend.calls.length >= 10);
+    for (const call of backend.calls) {
+      const v = validatorAt(schemaPointer(names[call.body.hook]!));
+      assert.equal(v(call.body), true, `${JSON.stringify(call.body)}: ${JSON.stringify(v.errors)}`);
+    }
+  });
+
   it('a slow backend: a timeout is a clear, retryable error on WebSocket and SSE alike', async () => {
     const c = await WsTestClient.connect(hub.wsUrl);
     const started = Date.now();
@@ -303,6 +317,15 @@ describe('proxy hooks: connect and refresh', () => {
     assert.equal(connected.frame.user, 'alice');
     await stream.waitFor((e) => e.event === 'subscribed');
     await stream.close();
+  });
+
+  it('connect and refresh requests match their schemas in the OpenAPI document', () => {
+    for (const call of backend.calls) {
+      const v = validatorAt(
+        schemaPointer(call.body.hook === 'connect' ? 'ConnectHookRequest' : 'RefreshHookRequest'),
+      );
+      assert.equal(v(call.body), true, JSON.stringify(v.errors));
+    }
   });
 
   it('refresh: the backend extends a connection past its expiry, and a refusal ends it with 4006', async () => {

@@ -7,6 +7,7 @@ import { verifyWebhookSignature } from '../../packages/server/src/webhooks/signa
 import { TestBackend } from '../helpers/backend.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { metric } from '../helpers/metrics.ts';
+import { schemaPointer, validatorAt } from '../helpers/openapi.ts';
 import { WsTestClient } from '../helpers/ws-client.ts';
 
 const SECRET = 'w'.repeat(40);
@@ -63,7 +64,13 @@ describe('webhooks', () => {
       { name: 'channel_vacated', channel: 'room' },
       { name: 'connection_closed', client, user: null, reason: 'closed' },
     ]);
+    const payload = validatorAt(schemaPointer('WebhookPayload'));
     for (const call of backend.calls) {
+      assert.equal(
+        payload(call.body),
+        true,
+        `the OpenAPI document's WebhookPayload: ${JSON.stringify(payload.errors)}`,
+      );
       assert.equal(typeof call.body.id, 'string');
       assert.equal(typeof call.body.time_ms, 'number');
       const header = String(call.headers['switchboard-signature']);
