@@ -1,41 +1,27 @@
-import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, type Registry } from '@prometheus-io/client';
 import type { Logger } from 'pino';
 import type { Config, WebhookEventName } from '../config/types.ts';
 import type { WebhookEvent, WebhookSink } from './events.ts';
+import { type Batch, WebhookQueue } from './queue.ts';
 import { SIGNATURE_HEADER, signWebhook } from './signature.ts';
 
 /** Requests in flight (each with its retries) at once. */
 const MAX_IN_FLIGHT = 4;
-/** Backoff between attempts: full jitter over 0.5 s doubling to at most 30 s. */
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_MAX_MS = 30_000;
 /** Drops are logged at most this often. */
 const DROP_LOG_INTERVAL_MS = 10_000;
 
-interface Batch {
-  readonly id: string;
-  readonly events: readonly WebhookEvent[];
-}
-
 /**
- * Signed webhooks: events queue (bounded: past `webhooks.maxQueue` the oldest are dropped, counted and logged),
- * go out batched (each event-loop turn's events, at most `batchSize` per request) as `{id, time_ms, events}`,
- * signed over `<t>.<body>`, at most MAX_IN_FLIGHT requests at once. A request that fails (not 2xx, timeout,
- * network) is sent again, same id and body, newly signed, after a backoff, up to `maxAttempts` times: at least
- * once, with the id for de-duplication.
+ * Signed webhooks over a `WebhookQueue`: `{id, time_ms, events}`, signed over `<t>.<body>` in
+ * `Switchboard-Signature`, retried up to `webhooks.maxAttempts` times with the same id and body (signed anew):
+ * at least once, with the id for de-duplication. Drops are counted and logged.
  */
 export class WebhookSender implements WebhookSink {
   readonly #config: Config['webhooks'];
   readonly #logger: Logger;
   readonly #wanted: ReadonlySet<WebhookEventName>;
-  #queue: WebhookEvent[] = [];
-  #inFlight = 0;
-  #scheduled = false;
-  #closed = false;
+  readonly #queue: WebhookQueue<WebhookEvent>;
   #dropped = 0;
   #lastDropLog = 0;
-  readonly #timers = new Set<NodeJS.Timeout>();
   readonly #events: Counter<'outcome'>;
   readonly #requests: Counter<'outcome'>;
 
@@ -56,13 +42,26 @@ export class WebhookSender implements WebhookSink {
       labelNames: ['outcome'],
       registers,
     });
-    const sender = this;
+    this.#queue = new WebhookQueue(
+      {
+        maxQueue: config.maxQueue,
+        batchSize: config.batchSize,
+        maxAttempts: config.maxAttempts,
+        maxInFlight: MAX_IN_FLIGHT,
+      },
+      (batch) => this.#post(batch),
+      {
+        delivered: (n) => this.#events.inc({ outcome: 'delivered' }, n),
+        dropped: (reason, n) => this.#drop(reason, n),
+      },
+    );
+    const queue = this.#queue;
     new Gauge({
       name: 'switchboard_webhook_queue',
       help: 'Webhook events waiting to be sent.',
       registers,
       collect() {
-        this.set(sender.#queue.length);
+        this.set(queue.length);
       },
     });
   }
@@ -72,61 +71,15 @@ export class WebhookSender implements WebhookSink {
   }
 
   emit(event: WebhookEvent): void {
-    if (this.#closed || !this.#wanted.has(event.name)) return;
-    if (this.#queue.length >= this.#config.maxQueue) {
-      this.#queue.shift();
-      this.#drop('dropped_overflow', 1);
-    }
-    this.#queue.push(event);
-    this.#schedule();
+    if (this.#wanted.has(event.name)) this.#queue.push(event);
   }
 
   /** Stops sending: queued events and pending retries are abandoned (at least once holds only while running). */
   close(): void {
-    this.#closed = true;
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
+    this.#queue.close();
   }
 
-  #schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      while (!this.#closed && this.#queue.length > 0 && this.#inFlight < MAX_IN_FLIGHT) {
-        const events = this.#queue.splice(0, this.#config.batchSize);
-        this.#inFlight++;
-        void this.#deliver({ id: randomUUID(), events }, 1);
-      }
-    });
-  }
-
-  async #deliver(batch: Batch, attempt: number): Promise<void> {
-    if (this.#closed) return;
-    const ok = await this.#post(batch);
-    if (ok) {
-      this.#events.inc({ outcome: 'delivered' }, batch.events.length);
-      return this.#done();
-    }
-    if (attempt >= this.#config.maxAttempts) {
-      this.#drop('dropped_failed', batch.events.length);
-      return this.#done();
-    }
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      void this.#deliver(batch, attempt + 1);
-    }, Math.random() * ceiling);
-    timer.unref();
-    this.#timers.add(timer);
-  }
-
-  #done(): void {
-    this.#inFlight--;
-    if (this.#queue.length > 0) this.#schedule();
-  }
-
-  async #post(batch: Batch): Promise<boolean> {
+  async #post(batch: Batch<WebhookEvent>): Promise<boolean> {
     const body = JSON.stringify({ id: batch.id, time_ms: Date.now(), events: batch.events });
     try {
       const res = await fetch(this.#config.url, {
@@ -141,16 +94,17 @@ export class WebhookSender implements WebhookSink {
       });
       await res.body?.cancel();
       this.#requests.inc({ outcome: res.ok ? 'ok' : 'failed' });
-      if (!res.ok) this.#logger.warn({ id: batch.id, status: res.status }, 'webhook refused; will retry');
+      if (!res.ok) this.#logger.warn({ id: batch.id, status: res.status }, 'webhook refused');
       return res.ok;
     } catch (err) {
       this.#requests.inc({ outcome: 'failed' });
-      this.#logger.warn({ id: batch.id, err: (err as Error).message }, 'webhook failed; will retry');
+      this.#logger.warn({ id: batch.id, err: (err as Error).message }, 'webhook failed');
       return false;
     }
   }
 
-  #drop(outcome: 'dropped_overflow' | 'dropped_failed', n: number): void {
+  #drop(reason: 'overflow' | 'failed', n: number): void {
+    const outcome = reason === 'overflow' ? 'dropped_overflow' : 'dropped_failed';
     this.#events.inc({ outcome }, n);
     this.#dropped += n;
     const now = Date.now();
