@@ -221,13 +221,35 @@ describe('proxy hooks: a backend that is down', () => {
     hub = await startTestHub({
       proxy: { timeoutMs: 2_000, breakerFailures: 3, breakerCooldownMs: 60_000 },
       channel: { proxy: { rpc: dead } },
+      namespaces: { gone: { proxy: { subscribe: dead } } },
     });
   });
   after(() => hub?.shutdown());
 
+  it('over SSE too: a stream whose subscribe hook is down is refused 503; an rpc by POST /sse/command gets 503', async () => {
+    const refused = await SseTestClient.open(`${hub.url}/sse?channel=gone:x`);
+    assert.equal(refused.response.statusCode, 503);
+    await refused.close();
+    assert.equal(
+      await metric(hub.url, 'switchboard_proxy_calls_total', { hook: 'subscribe', outcome: 'failed' }),
+      1,
+    );
+    const stream = await SseTestClient.open(`${hub.url}/sse?channel=plain`);
+    const connected = await stream.waitFor((e) => e.event === 'connected');
+    const res = await fetch(`${hub.url}/sse/command`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-switchboard-session': connected.frame.session },
+      body: JSON.stringify({ type: 'rpc', id: 1, method: 'm', data: null }),
+    });
+    assert.equal(res.status, 503);
+    assert.equal(((await res.json()) as { code: string }).code, 'backend_unavailable');
+    await stream.close();
+  });
+
   it('fails fast with backend_unavailable, opens the breaker after 3 failures, and shows in the metrics', async () => {
     const c = await WsTestClient.connect(hub.wsUrl);
-    for (let i = 0; i < 3; i++) {
+    // One rpc failed over SSE already: two more open the breaker (3 failures in a row).
+    for (let i = 0; i < 2; i++) {
       const r = await c.request({ type: 'rpc', method: 'm', data: i });
       assert.equal(r.code, 'backend_unavailable');
     }
