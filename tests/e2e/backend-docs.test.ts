@@ -17,9 +17,11 @@ import { WsTestClient } from '../helpers/ws-client.ts';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const PAGE = readFileSync(join(ROOT, 'docs/backend.md'), 'utf8');
 
-/** The fenced block whose info string names `file` (```js backend.mjs). */
+/** The fenced block whose info string names `file` (```js backend.mjs tested-by=…, the docs tier's marker). */
 function block(file: string): string {
-  const m = new RegExp(`\`\`\`\\w+ ${file.replace('.', '\\.')}\\n([\\s\\S]*?)\\n\`\`\``).exec(PAGE);
+  const m = new RegExp(`\`\`\`\\w+ ${file.replace('.', '\\.')}(?: [^\\n]*)?\\n([\\s\\S]*?)\\n\`\`\``).exec(
+    PAGE,
+  );
   assert.ok(m, `docs/backend.md has no block for ${file}`);
   return m[1]!;
 }
