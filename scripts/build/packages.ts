@@ -3,6 +3,7 @@ export const PUBLISHED = [
   'protocol',
   'engine-kit',
   'client',
+  'server-sdk',
   'server',
   'engine-redis',
   'engine-nats',

@@ -1,7 +1,7 @@
 // The packages as a user installs them: every published package built, packed with `npm pack` and installed from
 // the tarballs into a fresh project outside the repository. There: `npx switchboard serve` answers /healthz; a
 // Node ESM script subscribes with @switchboard/client and receives a publication; the same code, bundled with
-// esbuild, does so in Chromium; `tsc --strict` (no skipLibCheck) accepts a file that uses the client, its React
+// esbuild, does so in Chromium; a backend script uses @switchboard/server-sdk; `tsc --strict` (no skipLibCheck) accepts a file that uses the client, its React
 // entry and `startServer` under `module: nodenext` and under `moduleResolution: bundler`.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -54,10 +54,28 @@ const data = await receiveOne(url, apiKey, 'consumer-node', { from: 'node' });
 console.log(JSON.stringify(data));
 `;
 
+/** A backend script using the server SDK: publish and history over the HTTP API, a token minted with jose. */
+const SDK_JS = `import { Switchboard, SwitchboardApiError, connectionToken } from '@switchboard/server-sdk';
+
+const [url, apiKey] = process.argv.slice(2);
+const hub = new Switchboard({ url, apiKey });
+const published = await hub.publish('consumer-sdk', { from: 'sdk' });
+const history = await hub.history('consumer-sdk');
+let code = '';
+try {
+  await hub.publish('bad channel', 1);
+} catch (e) {
+  code = e instanceof SwitchboardApiError ? e.code : 'other';
+}
+const token = await connectionToken({ sub: 'u1' }, { secret: 'x'.repeat(32), expiresIn: 60 });
+console.log(JSON.stringify({ offset: published.offset, data: history.publications[0].data, code, parts: token.split('.').length }));
+`;
+
 /** Types a strict project checks: the client, its React entry, and the embedded server. */
 const CHECK_TS = `import { Client, type Publication, SwitchboardClientError } from '@switchboard/client';
 import { SwitchboardProvider, useSubscription } from '@switchboard/client/react';
 import { type Config, DEFAULTS, loadConfig, type RunningServer, startServer } from '@switchboard/server';
+import { deny, hookHandler, Switchboard, type WebhookEvent, verifyWebhook } from '@switchboard/server-sdk';
 import { pino } from 'pino';
 import { createElement, type ReactNode } from 'react';
 
@@ -79,6 +97,17 @@ export function App(props: { client: Client }): ReactNode {
 export function listen(client: Client): void {
   client.subscribe('scores').on('message', (m: Publication<unknown>) => console.log(m.offset, m.data));
   client.on('error', (e) => console.error(e instanceof SwitchboardClientError ? e.code : e));
+}
+
+export const onSubscribe: (r: Request) => Promise<Response> = hookHandler('subscribe', (req) =>
+  req.channel.startsWith('vip:') ? deny('members only') : { info: { user: req.user } },
+);
+
+export async function backend(rawBody: string, header: string | null): Promise<number> {
+  const payload = await verifyWebhook(rawBody, header, { secret: 'w'.repeat(32) });
+  const names: string[] = payload.events.map((e: WebhookEvent) => e.name);
+  const hub = new Switchboard({ url: 'http://127.0.0.1:8080', apiKey: 'k' });
+  return (await hub.publish('audit', names)).offset;
 }
 
 export async function embed(): Promise<RunningServer> {
@@ -124,6 +153,7 @@ describe('the packed packages in a fresh project', () => {
     ]);
     writeFileSync(join(project, 'receive.js'), RECEIVE_JS);
     writeFileSync(join(project, 'main.js'), NODE_MAIN_JS);
+    writeFileSync(join(project, 'sdk.js'), SDK_JS);
     writeFileSync(join(project, 'browser.js'), `export { receiveOne } from './receive.js';\n`);
     writeFileSync(join(project, 'check.ts'), CHECK_TS);
     hub = await startServed(
@@ -176,6 +206,23 @@ describe('the packed packages in a fresh project', () => {
     });
     assert.equal(r.status, 0, `node main.js: ${r.stderr}${r.stdout}`);
     assert.deepEqual(JSON.parse(r.stdout.trim()), { from: 'node' });
+  });
+
+  it('a Node backend script publishes, reads history and mints a token with @switchboard/server-sdk', () => {
+    assert.ok(hub !== undefined);
+    const r = spawnSync(process.execPath, ['sdk.js', hub.url, API_KEY], {
+      cwd: project,
+      env: userEnv(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, `node sdk.js: ${r.stderr}${r.stdout}`);
+    assert.deepEqual(JSON.parse(r.stdout.trim()), {
+      offset: 1,
+      data: { from: 'sdk' },
+      code: 'invalid_channel',
+      parts: 3,
+    });
   });
 
   it('the same code bundled with esbuild receives a publication in Chromium', async () => {

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { DEFAULTS } from '../../packages/server/src/config/defaults.ts';
 import type { Config } from '../../packages/server/src/config/types.ts';
 import { type RunningServer, startServer } from '../../packages/server/src/server.ts';
+import { checkExchange } from './openapi.ts';
 
 export const TEST_API_KEY = 'test-key-0123456789';
 
@@ -61,6 +62,9 @@ export async function startTestHub(overrides?: DeepPartial<Config>, engine?: Eng
     } catch {
       // not JSON: the raw text is returned for the test to assert on
     }
+    // Every exchange of every e2e test is checked against the OpenAPI document (a raw body is not JSON to check).
+    if (init.raw === undefined && res.headers.get('content-type')?.includes('application/json'))
+      checkExchange(method, `/api/${path}`, body, res.status, parsed);
     return { status: res.status, body: parsed, headers: res.headers };
   };
   return Object.assign(Object.create(null) as object, server, {

@@ -198,6 +198,16 @@ export class Client extends Emitter<ClientEvents> implements SubscriptionOwner {
     return [...f.clients];
   }
 
+  /**
+   * Asks the app backend through the hub: the `rpc` hook of the method's namespace answers (docs/backend.md).
+   * Resolves with its data; a refusal rejects with `forbidden`, a failing or slow backend with
+   * `backend_unavailable` or `backend_timeout` (retry later). Over WebSocket and SSE alike.
+   */
+  async rpc<T = unknown>(method: string, data: unknown = null, options: CallOptions = {}): Promise<T> {
+    const f = this.#expect(await this.#call({ type: 'rpc', method, data }, options), 'rpc');
+    return f.data as T;
+  }
+
   // ---- SubscriptionOwner ----
 
   wantSubscribe(channel: string): void {

@@ -60,8 +60,8 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 5_000)
 }
 
 /**
- * The engine conformance suite: every guarantee the `Broker`, `HistoryStore` and `PresenceStore` doc comments
- * make, checked against real instances. Every engine (memory, Redis, NATS) runs exactly this.
+ * The engine conformance suite: every guarantee the `Broker`, `HistoryStore`, `PresenceStore` and
+ * `OccupancyStore` doc comments make, checked against real instances. Every engine (memory, Redis, NATS) runs exactly this.
  *
  * Gap filling belongs to the engine, not the hub: the suite checks that each node's handler gets every
  * publication of a channel exactly once and in offset order even when live delivery loses some
@@ -442,6 +442,44 @@ export function engineConformance(name: string, harness: EngineHarness): void {
         (await b.presence.list(c)).map((p) => p.client),
         ['x'],
       );
+    });
+
+    it('decides occupancy across nodes: occupied by the first node, vacated by the last, once under concurrent changes; a dead node expires', async () => {
+      // Optional in the contract (without it the hub decides per node): the nodes of one backend agree on it.
+      const [oa, ob] = [a.occupancy, b.occupancy];
+      assert.equal(oa === undefined, ob === undefined, 'every node of one backend has occupancy, or none');
+      if (oa === undefined || ob === undefined) return;
+      const node = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
+      const [n1, n2] = [node('n1'), node('n2')];
+
+      const c = ch('occupancy');
+      assert.equal(await oa.occupy(c, n1, 60_000), true, 'the first node occupies');
+      assert.equal(await ob.occupy(c, n2, 60_000), false, 'a second node does not');
+      assert.equal(await oa.occupy(c, n1, 60_000), false, 'a refresh is not a new occupation');
+      assert.equal(await ob.vacate(c, n1), false, 'the other node is still there');
+      assert.equal(await oa.vacate(c, n1), false, 'an absent node vacates nothing');
+      assert.equal(await oa.vacate(c, n2), true, 'the last node vacates');
+      assert.equal(await ob.vacate(c, n2), false);
+
+      // Ten nodes at once, through both engines: exactly one sees it occupied, exactly one sees it vacated.
+      const racing = ch('occupancy-race');
+      const names = Array.from({ length: 10 }, (_, i) => node(`r${i}`));
+      const stores = names.map((_, i) => (i % 2 === 0 ? oa : ob));
+      const occupied = await Promise.all(names.map((n, i) => stores[i]!.occupy(racing, n, 60_000)));
+      assert.equal(occupied.filter(Boolean).length, 1, `occupied: ${occupied.join(',')}`);
+      const vacated = await Promise.all(names.map((n, i) => stores[i]!.vacate(racing, n)));
+      assert.equal(vacated.filter(Boolean).length, 1, `vacated: ${vacated.join(',')}`);
+
+      const expiring = ch('occupancy-ttl');
+      assert.equal(await oa.occupy(expiring, n1, 150), true);
+      await sleep(400);
+      assert.equal(
+        await ob.occupy(expiring, n2, 60_000),
+        true,
+        'the dead node’s entry expired: the channel was free',
+      );
+      assert.equal(await oa.vacate(expiring, n1), false, 'the expired node vacates nothing');
+      assert.equal(await ob.vacate(expiring, n2), true);
     });
 
     it('delivers join and leave to the nodes subscribed to the channel', async () => {

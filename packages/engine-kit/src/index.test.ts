@@ -7,6 +7,7 @@ describe('@switchboard/engine-kit entry', () => {
     assert.deepEqual(Object.keys(kit).sort(), [
       'DURATION_UNITS',
       'EngineError',
+      'MemoryOccupancy',
       'SEQUENCER_DEFAULTS',
       'SIZE_UNITS',
       'Sequencer',

@@ -173,6 +173,24 @@ export interface PresenceStore {
   list(channel: string): Promise<PresenceEntry[]>;
 }
 
+/**
+ * Which nodes have subscribers of each channel, across the cluster: the one place that decides when a channel
+ * becomes occupied (its first node) and vacated (its last), so a cluster reports each change once, not once per
+ * node.
+ *
+ * Guarantees:
+ * - `occupy` is an atomic upsert of `(channel, node)`; it resolves true exactly when the channel had no live node
+ *   before it (the caller reports `channel_occupied`). Concurrent calls from several nodes: exactly one gets true.
+ * - `vacate` removes `(channel, node)` atomically; it resolves true exactly when that removed the channel's last
+ *   live node (the caller reports `channel_vacated`). Removing an absent node resolves false.
+ * - An entry expires `ttlMs` after its last `occupy` (nodes re-occupy their channels well inside it), so a dead
+ *   node's channels become free: no `vacate` reports them, and the next `occupy` reports the channel occupied.
+ */
+export interface OccupancyStore {
+  occupy(channel: string, node: string, ttlMs: number): Promise<boolean>;
+  vacate(channel: string, node: string): Promise<boolean>;
+}
+
 /** An engine: the three roles, built over one backend, plus its lifecycle. */
 export interface Engine {
   /** Short name for logs and `/readyz` (`memory`, `redis`, `nats`). */
@@ -180,6 +198,11 @@ export interface Engine {
   readonly broker: Broker;
   readonly history: HistoryStore;
   readonly presence: PresenceStore;
+  /**
+   * Channel occupancy across the cluster, where the engine has it; without it the hub decides per node (right for
+   * one node only).
+   */
+  readonly occupancy?: OccupancyStore;
   /** True while the backend is reachable; `/readyz` reports it. */
   ready(): boolean;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import { NatsBroker } from './broker.ts';
 import { JetStreamHistory } from './history.ts';
 import { KvIdempotency } from './idempotency.ts';
 import { NatsLink } from './link.ts';
+import { KvOccupancy } from './occupancy.ts';
 import { KvPresence } from './presence.ts';
 import { Names } from './subjects.ts';
 import { type NatsEngineConfig, parseNatsUrl } from './url.ts';
@@ -47,6 +48,8 @@ export async function createNatsEngine(url: string, options: NatsEngineOptions =
       return {
         presence: await bucket(names.presenceBucket, config.presenceMaxAgeMs),
         idempotency: await bucket(names.idempotencyBucket, config.idempotencyMaxAgeMs),
+        // A channel's value is rewritten at least every 20 s while a node has subscribers: presence's age fits.
+        occupancy: await bucket(names.occupancyBucket, config.presenceMaxAgeMs),
       };
     };
     const buckets = await setup();
@@ -57,6 +60,7 @@ export async function createNatsEngine(url: string, options: NatsEngineOptions =
       names,
     );
     const presence = new KvPresence(link, buckets.presence, js, jsm, names);
+    const occupancy = new KvOccupancy(link, buckets.occupancy, names);
 
     let recovering = false;
     link.onReconnect(() => {
@@ -84,6 +88,7 @@ export async function createNatsEngine(url: string, options: NatsEngineOptions =
       broker,
       history,
       presence,
+      occupancy,
       ready: () => link.connected,
       async close() {
         await broker.close();

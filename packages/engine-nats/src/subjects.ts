@@ -45,12 +45,14 @@ export class Names {
   readonly stream: string;
   readonly presenceBucket: string;
   readonly idempotencyBucket: string;
+  readonly occupancyBucket: string;
 
   constructor(prefix: string) {
     this.prefix = prefix;
     this.stream = `${prefix}-history`;
     this.presenceBucket = `${prefix}-presence`;
     this.idempotencyBucket = `${prefix}-idempotency`;
+    this.occupancyBucket = `${prefix}-occupancy`;
   }
 
   /** What the history stream captures. */
@@ -71,6 +73,11 @@ export class Names {
   /** A presence KV key: the channel's token, then the client's. */
   presenceKey(channel: string, client: string): string {
     return `${encodeToken(channel)}.${encodeToken(client)}`;
+  }
+
+  /** The occupancy key of one channel (its nodes with subscribers). */
+  occupancyKey(channel: string): string {
+    return encodeToken(channel);
   }
 
   /** Every presence key of one channel, as a KV filter. */

@@ -4,6 +4,7 @@ import { ClusterLink } from './cluster.ts';
 import { Commands } from './commands.ts';
 import { RedisHistory } from './history.ts';
 import { DirectLink, type Link } from './link.ts';
+import { RedisOccupancy } from './occupancy.ts';
 import { parseRedisUrl, type RedisEngineOptions } from './options.ts';
 import { RedisPresence } from './presence.ts';
 import { ReplicaWait } from './replicas.ts';
@@ -101,6 +102,7 @@ export async function createRedisEngine(url: string, hooks: RedisEngineHooks = {
 
   const history = new RedisHistory(commands, options.prefix, guard);
   const presence = new RedisPresence(commands, options.prefix, guard);
+  const occupancy = new RedisOccupancy(commands, options.prefix, guard);
   const broker = new RedisBroker(
     commands,
     sub,
@@ -141,6 +143,7 @@ export async function createRedisEngine(url: string, hooks: RedisEngineHooks = {
     broker,
     history,
     presence,
+    occupancy,
     sharded,
     options,
     ready: () => !closed && commands.ready && sub.isReady && (publishing?.ready ?? true),

@@ -235,3 +235,25 @@ for start = 1, #live, 500 do
 end
 return out
 `);
+
+/**
+ * Occupancy: a sorted set per channel of the nodes with subscribers, scored by each entry's expiry (ms). Occupy.
+ * KEYS: the set. ARGV: node, ttl ms. Returns 1 when the channel had no live node before (it became occupied).
+ */
+export const OCCUPY = script(`${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local before = redis.call('ZCARD', KEYS[1])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIRE', KEYS[1], math.max(math.ceil(tonumber(last[2]) - now), 1))
+if before == 0 then return 1 end
+return 0
+`);
+
+/** Vacate. KEYS: the set. ARGV: node. Returns 1 when that removed the channel's last live node. */
+export const VACATE = script(`${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+if removed == 1 and redis.call('ZCARD', KEYS[1]) == 0 then return 1 end
+return 0
+`);

@@ -50,6 +50,16 @@ export const ERROR_CODES = {
     status: 503,
     summary: 'The hub is draining before it stops; reconnect to another node or retry later.',
   },
+  backend_unavailable: {
+    status: 503,
+    summary:
+      "The app backend's proxy hook failed, is overloaded, or its circuit breaker is open; the action was refused (fail-closed). Retry later.",
+  },
+  backend_timeout: {
+    status: 504,
+    summary:
+      "The app backend's proxy hook did not answer within `proxy.timeout`; the action was refused. Retry later.",
+  },
   internal: {
     status: 500,
     summary: 'An unexpected server error; the details are in the hub log, never in the reply.',
@@ -101,6 +111,11 @@ export const CLOSE_CODES = {
     code: 4006,
     reconnect: true,
     summary: 'The connection token expired; reconnect with a fresh one.',
+  },
+  backend_unavailable: {
+    code: 4007,
+    reconnect: true,
+    summary: "The app backend's connect hook failed or did not answer in time; reconnect with backoff.",
   },
   bad_request: { code: 4500, reconnect: false, summary: 'The client broke the protocol beyond repair.' },
   unauthorized: { code: 4501, reconnect: false, summary: 'The credentials were refused.' },

@@ -32,6 +32,8 @@ export function isRate(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= MAX_RATE;
 }
 const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+/** Longest `rpc` method name. */
+export const MAX_METHOD_LENGTH = 255;
 /** Longest token (connection or subscription) a command may carry; real JWTs are far shorter. */
 export const MAX_TOKEN_LENGTH = 8_192;
 
@@ -93,6 +95,14 @@ export function validateCommand(raw: unknown, limits: CommandLimits): ParseResul
     const problem = tokenError(obj.token);
     if (problem !== null) return fail('bad_request', problem, id);
     return { ok: true, command: withId({ type: 'auth' as const, token: obj.token as string }) };
+  }
+
+  if (type === 'rpc') {
+    const method = obj.method;
+    if (typeof method !== 'string' || channelError(method, MAX_METHOD_LENGTH) !== null)
+      return fail('bad_request', 'method must be 1 to 255 characters from the channel-name set', id);
+    if (!Object.hasOwn(obj, 'data')) return fail('bad_request', 'rpc needs "data"', id);
+    return { ok: true, command: withId({ type: 'rpc' as const, method, data: obj.data }) };
   }
 
   if (

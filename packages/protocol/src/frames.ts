@@ -130,6 +130,14 @@ export interface PongFrame {
   readonly id?: CommandId;
 }
 
+/** The answer to an `rpc` command: the data the app backend's `rpc` hook returned. */
+export interface RpcFrame {
+  readonly type: 'rpc';
+  readonly id?: CommandId;
+  readonly method: string;
+  readonly data: unknown;
+}
+
 export interface ErrorFrame {
   readonly type: 'error';
   readonly id?: CommandId;
@@ -160,6 +168,7 @@ export type ServerFrame =
   | LeaveFrame
   | PingFrame
   | PongFrame
+  | RpcFrame
   | ErrorFrame
   | DisconnectFrame;
 
@@ -216,6 +225,15 @@ export interface PresenceCommand {
   readonly channel: string;
 }
 
+/** A request answered by the app backend (its `rpc` hook) through the hub; the answer is an `rpc` frame. */
+export interface RpcCommand {
+  readonly type: 'rpc';
+  readonly id?: CommandId;
+  /** What to call: 1 to 255 channel-name characters; the part before the first `:` picks the namespace's hook. */
+  readonly method: string;
+  readonly data: unknown;
+}
+
 export interface PingCommand {
   readonly type: 'ping';
   readonly id?: CommandId;
@@ -228,6 +246,7 @@ export type ClientCommand =
   | PublishCommand
   | HistoryCommand
   | PresenceCommand
+  | RpcCommand
   | PingCommand;
 
 export type CommandType = ClientCommand['type'];

@@ -4,5 +4,7 @@ export * from './codes.ts';
 export * from './commands.ts';
 export * from './cursor.ts';
 export * from './frames.ts';
+export * from './hooks.ts';
 export * from './position.ts';
 export * from './sse.ts';
+export * from './webhooks.ts';

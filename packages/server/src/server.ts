@@ -21,6 +21,8 @@ import { createMetricsServer } from './http/metrics-page.ts';
 import { PusherApi } from './http/pusher-api.ts';
 import { createHttpServer, type ExtraRoutes, readTls } from './http/server.ts';
 import { Metrics } from './observability/metrics.ts';
+import { ProxyHooks } from './proxy/hooks.ts';
+import { WebhookSender } from './webhooks/sender.ts';
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080` (`https://…` when `server.tls` is set). */
@@ -72,7 +74,18 @@ export async function startServer(config: Config, options: StartOptions): Promis
     outgoingBytes: () => node.outgoingBytes(),
   });
   const authenticator = createAuthenticator(config, logger);
-  const node = new SwitchboardNode({ engine, config, logger, metrics, authenticator });
+  const hooks = new ProxyHooks(config.proxy, metrics.registry, logger);
+  const webhooks =
+    config.webhooks.url === '' ? undefined : new WebhookSender(config.webhooks, metrics.registry, logger);
+  const node = new SwitchboardNode({
+    engine,
+    config,
+    logger,
+    metrics,
+    authenticator,
+    hooks,
+    ...(webhooks === undefined ? {} : { webhooks }),
+  });
   const tickets = new TicketStore(config.auth.ticketTtlMs);
   const guard = new Guard(config, metrics);
   ws = new WebSocketEndpoint(node);
@@ -136,6 +149,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       await admin.api.stop();
       hub.closeAll();
       await node.close();
+      webhooks?.close();
       logger.info('stopped');
     })();
     return stopping;

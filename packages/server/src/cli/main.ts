@@ -72,6 +72,7 @@ const FLAG_PATHS: Readonly<Record<string, string>> = {
   presence: 'channel.presence',
   allowClientPublish: 'channel.clientPublish',
   logLevel: 'log.level',
+  webhooksUrl: 'webhooks.url',
   strictEnv: 'strictEnv',
 };
 
@@ -102,6 +103,7 @@ function withConfigOptions(cmd: Command): Command {
     .option('--max-connections <n>', 'most concurrent connections (server.maxConnections)')
     .option('--tls-cert <file>', 'PEM certificate chain: TLS with HTTP/2 on the port (server.tls.cert)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert (server.tls.key)')
+    .option('--webhooks-url <url>', 'where signed webhooks are POSTed (webhooks.url)')
     .option(
       '--strict-env',
       'refuse unknown SWITCHBOARD_* environment variables instead of warning (strictEnv)',

@@ -1,4 +1,4 @@
-import type { Config } from './types.ts';
+import { type Config, WEBHOOK_EVENTS } from './types.ts';
 
 /** Every default of the hub, in one place. docs/configuration.md lists them; a test keeps the two in step. */
 export const DEFAULTS: Config = {
@@ -56,6 +56,7 @@ export const DEFAULTS: Config = {
     maxMessageBytes: 0,
     lastValue: false,
     delivery: { policy: 'all', conflateKey: '', queueSize: 100, maxRate: 0 },
+    proxy: { subscribe: '', publish: '', rpc: '' },
   },
   namespaces: {},
   heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
@@ -72,6 +73,24 @@ export const DEFAULTS: Config = {
   },
   admin: { keys: [] },
   metrics: { token: '', port: 0, host: '127.0.0.1' },
+  proxy: {
+    connect: '',
+    refresh: '',
+    timeoutMs: 3_000,
+    maxConcurrency: 64,
+    headers: [],
+    breakerFailures: 5,
+    breakerCooldownMs: 5_000,
+  },
+  webhooks: {
+    url: '',
+    secret: '',
+    events: [...WEBHOOK_EVENTS],
+    batchSize: 100,
+    maxQueue: 10_000,
+    maxAttempts: 8,
+    timeoutMs: 5_000,
+  },
   log: { level: 'info' },
   strictEnv: false,
 };

@@ -47,6 +47,7 @@ export function resolveNamespace(base: ChannelConfig, over: NamespaceOverrides |
     ...over,
     history: { ...base.history, ...over.history },
     delivery: { ...base.delivery, ...over.delivery },
+    proxy: { ...base.proxy, ...over.proxy },
   } as ChannelConfig;
 }
 

@@ -150,6 +150,13 @@ export const RULES: readonly Rule[] = [
         : null,
   },
   {
+    paths: ['webhooks.secret', 'webhooks.url'],
+    check: (c, d) =>
+      c.webhooks.url !== '' && c.webhooks.secret.length < 32
+        ? `${d(c, 'webhooks.secret')} must be at least 32 characters when ${d(c, 'webhooks.url')} is set: it signs every request`
+        : null,
+  },
+  {
     paths: ['server.headersTimeoutMs', 'server.requestTimeoutMs'],
     check: (c, d) =>
       c.server.headersTimeoutMs > c.server.requestTimeoutMs

@@ -29,8 +29,16 @@ import {
   text,
 } from './leaves.ts';
 import { namespacesSchema } from './namespaces.ts';
+import { forwardableHeaderError } from './proxy-headers.ts';
 import { type Describe, RULES } from './rules.ts';
-import { type ChannelConfig, type Config, DELIVERY_POLICIES, type NamespaceMap } from './types.ts';
+import {
+  type ChannelConfig,
+  type Config,
+  DELIVERY_POLICIES,
+  type NamespaceMap,
+  WEBHOOK_EVENTS,
+  type WebhookEventName,
+} from './types.ts';
 
 /** How a leaf's value is written back for people (messages, `check-config`, docs). */
 export type Kind = 'duration' | 'size' | 'secret' | 'url' | 'plain';
@@ -79,6 +87,11 @@ const CHANNEL_SPEC: Spec<ChannelConfig> = {
     conflateKey: f('conflateKey', fieldName),
     queueSize: f('queueSize', integer(1, 100_000)),
     maxRate: f('maxRate', integer(0, 10_000)),
+  },
+  proxy: {
+    subscribe: f('subscribe', httpUrl, 'url'),
+    publish: f('publish', httpUrl, 'url'),
+    rpc: f('rpc', httpUrl, 'url'),
   },
 };
 
@@ -161,6 +174,31 @@ export const SPEC: Spec<Config> = {
     token: f('token', secretText, 'secret'),
     port: f('port', integer(0, 65_535)),
     host: f('host', host),
+  },
+  proxy: {
+    connect: f('connect', httpUrl, 'url'),
+    refresh: f('refresh', httpUrl, 'url'),
+    timeoutMs: f('timeout', duration(1), 'duration'),
+    maxConcurrency: f('maxConcurrency', integer(1, 100_000)),
+    headers: f('headers', list('header names', forwardableHeaderError)),
+    breakerFailures: f('breakerFailures', integer(1)),
+    breakerCooldownMs: f('breakerCooldown', duration(1), 'duration'),
+  },
+  webhooks: {
+    url: f('url', httpUrl, 'url', '--webhooks-url'),
+    secret: f('secret', secretText, 'secret'),
+    events: f(
+      'events',
+      list('webhook events', (e) =>
+        (WEBHOOK_EVENTS as readonly string[]).includes(e)
+          ? null
+          : `expected one of ${WEBHOOK_EVENTS.join(', ')}`,
+      ) as Leaf<readonly WebhookEventName[]>,
+    ),
+    batchSize: f('batchSize', integer(1, 1_000)),
+    maxQueue: f('maxQueue', integer(1, 1_000_000)),
+    maxAttempts: f('maxAttempts', integer(1, 100)),
+    timeoutMs: f('timeout', duration(1), 'duration'),
   },
   log: { level: f('level', oneOf(LOG_LEVELS), 'plain', '--log-level') },
   strictEnv: f('strictEnv', boolean, 'plain', '--strict-env'),

@@ -1,3 +1,5 @@
+import { WEBHOOK_EVENT_NAMES, type WebhookEventName } from '@switchboard/protocol';
+
 /**
  * The hub's resolved configuration: every field present, every unit normalized (milliseconds, bytes).
  * `config/schema.ts` validates raw input (file, environment, flags) into this shape; `config/defaults.ts` holds
@@ -166,6 +168,43 @@ export interface Config {
     /** Interface of that listener. */
     readonly host: string;
   };
+  /**
+   * Proxy hooks (docs/backend.md): HTTP endpoints on the app backend the hub asks before it lets a connection
+   * in or refreshes it. The per-channel hooks (subscribe, publish, rpc) are namespace options (`channel.proxy`).
+   */
+  readonly proxy: {
+    /** Asked when a connection opens (WebSocket upgrade, SSE stream): who it is, or a refusal ('' = none). */
+    readonly connect: string;
+    /** Asked when a connection's credentials expire: extend them, or end it ('' = none: 4006 as usual). */
+    readonly refresh: string;
+    /** A hook call that has not answered by then fails with `backend_timeout`. */
+    readonly timeoutMs: number;
+    /** Calls in flight per hook and URL; one more fails at once with `backend_unavailable`. */
+    readonly maxConcurrency: number;
+    /** Request headers of the client's connection forwarded to every hook (lower-case names). */
+    readonly headers: readonly string[];
+    /** Consecutive failures (errors, timeouts) of one hook that open its circuit breaker. */
+    readonly breakerFailures: number;
+    /** How long an open breaker fails calls at once before it lets one trial call through. */
+    readonly breakerCooldownMs: number;
+  };
+  /** Signed webhooks to the app backend (docs/backend.md): what happened on the hub, batched, at least once. */
+  readonly webhooks: {
+    /** Where events are POSTed ('' = none). */
+    readonly url: string;
+    /** Signs each request (`Switchboard-Signature`); at least 32 characters, required with `url`. */
+    readonly secret: string;
+    /** The events sent; the others are not even collected. */
+    readonly events: readonly WebhookEventName[];
+    /** Most events in one request. */
+    readonly batchSize: number;
+    /** Most events waiting to be sent; past it the oldest are dropped, counted and logged. */
+    readonly maxQueue: number;
+    /** Attempts per request (the first included) before its events are dropped, counted and logged. */
+    readonly maxAttempts: number;
+    /** A request not answered by then counts as failed (and is retried). */
+    readonly timeoutMs: number;
+  };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
@@ -184,6 +223,10 @@ export interface PusherApp {
   /** Where the app's webhooks are POSTed, signed with its secret; absent for none. */
   readonly webhookUrl?: string;
 }
+
+/** The webhook events, as their `name` field says. */
+export const WEBHOOK_EVENTS = WEBHOOK_EVENT_NAMES;
+export type { WebhookEventName };
 
 /** Delivery policies; see docs/protocol.md for what a subscriber sees under each. */
 export const DELIVERY_POLICIES = ['all', 'latest', 'drop-oldest'] as const;
@@ -222,6 +265,15 @@ export interface ChannelConfig {
     readonly queueSize: number;
     /** Most deliveries per second per subscriber and channel (`latest`, `drop-oldest`); 0 for no cap. */
     readonly maxRate: number;
+  };
+  /** The app backend's hooks for this namespace's channels ('' = none); see docs/backend.md. */
+  readonly proxy: {
+    /** Decides each subscribe (instead of the token's patterns and `anonymous`), optionally with presence info. */
+    readonly subscribe: string;
+    /** Allows, refuses or rewrites each client publication (`clientPublish` must be on). */
+    readonly publish: string;
+    /** Answers `rpc` commands whose method is in this namespace (`<namespace>:<name>`; others: the default's). */
+    readonly rpc: string;
   };
 }
 

@@ -64,6 +64,7 @@ export function channelOptionsFrom(config: Config): (channel: string) => Channel
       maxSubscribers: c.maxSubscribers,
       maxMessageBytes: c.maxMessageBytes > 0 ? c.maxMessageBytes : config.limits.maxMessageBytes,
       lastValue: c.lastValue,
+      proxy: c.proxy,
       delivery: {
         policy: c.delivery.policy,
         conflateKey:

@@ -4,6 +4,7 @@ import type { Access } from '../auth/access.ts';
 import type { Authenticator } from '../auth/types.ts';
 import type { Config } from '../config/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { Hooks } from '../proxy/hooks.ts';
 import type { ChannelOptions } from './channel-options.ts';
 import type { ReplySink } from './reply.ts';
 import type { Subscription, SubscriptionOwner } from './subscription.ts';
@@ -27,6 +28,10 @@ export interface SubscribeRequest {
    * (the Pusher dialect: client events and `socket_id` exclusion).
    */
   readonly noEcho?: boolean;
+  /** This channel's presence info for the subscriber (its namespace's subscribe hook gave it). */
+  readonly info?: unknown;
+  /** The namespace's subscribe hook already allowed this request (an SSE stream asks before it starts). */
+  readonly hooked?: boolean;
 }
 
 /** What the node needs of a session to join it to a channel. */
@@ -54,6 +59,8 @@ export interface SessionHost {
   readonly access: Pick<Access, 'check' | 'needsSubscriptionToken'>;
   readonly authenticator: Authenticator;
   readonly metrics: SessionMetrics;
+  /** The app backend's proxy hooks. */
+  readonly hooks: Hooks;
   channelOptions(channel: string): ChannelOptions;
   /**
    * Subscribes `member` once the session has checked its own limits and the request's credentials: admits it by
@@ -76,7 +83,7 @@ export interface SessionHost {
   presenceJoin(channel: string, client: ClientInfo, announce: boolean): void;
   /** The session's user changed (its first `auth`), so disconnect-by-user finds it under the new one. */
   identified(sessionId: string, previousUser: string | null): void;
-  /** The session closed. */
-  unregister(sessionId: string): void;
+  /** The session closed: its user, and why (a close reason, or `closed` when the client went away). */
+  unregister(sessionId: string, user: string | null, reason: string): void;
   logFailure(message: string, err: unknown, context: Record<string, unknown>): void;
 }

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  Engine,
-  HistoryQuery,
-  HistoryResult,
-  PresenceEntry,
-  PublishResult,
-  Resync,
+import {
+  base64Of,
+  type Engine,
+  type HistoryQuery,
+  type HistoryResult,
+  MemoryOccupancy,
+  type OccupancyStore,
+  type PresenceEntry,
+  type PublishResult,
+  type Resync,
 } from '@switchboard/engine-kit';
 import { type ClientInfo, channelError, type SubscribedFrame } from '@switchboard/protocol';
 import type { Logger } from 'pino';
@@ -15,7 +18,9 @@ import type { Config } from '../config/types.ts';
 import { type Disconnect, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { tracePublish } from '../observability/tracing.ts';
+import type { Hooks } from '../proxy/hooks.ts';
 import type { Transport } from '../transport/types.ts';
+import { NO_WEBHOOKS, type WebhookSink } from '../webhooks/events.ts';
 import { startingPoint } from './catch-up.ts';
 import { type ChannelOptions, channelOptionsFrom } from './channel-options.ts';
 import { effectiveRate, highWaterFor } from './delivery/gate.ts';
@@ -24,13 +29,15 @@ import { Hub } from './hub.ts';
 import { Payload } from './payload.ts';
 import { prepareAll } from './prepared.ts';
 import { errorFrame, type ReplySink } from './reply.ts';
-import { Session } from './session.ts';
+import { Session, withChannelInfo } from './session.ts';
 import { Sessions } from './sessions.ts';
 import { Subscription } from './subscription.ts';
 
 /** How often live presence entries are re-added, as a fraction of their time to live. */
 const PRESENCE_TTL_MS = 60_000;
 const PRESENCE_REFRESH_MS = PRESENCE_TTL_MS / 3;
+/** A node's occupancy entries live as long as presence entries, and are re-added on the same timer. */
+const OCCUPANCY_TTL_MS = PRESENCE_TTL_MS;
 
 export interface NodeOptions {
   readonly engine: Engine;
@@ -38,6 +45,9 @@ export interface NodeOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly authenticator: Authenticator;
+  readonly hooks: Hooks;
+  /** Where webhook events go (none by default). */
+  readonly webhooks?: WebhookSink;
 }
 
 /**
@@ -54,10 +64,17 @@ export class SwitchboardNode implements SessionHost {
   readonly channelOptions: (channel: string) => ChannelOptions;
   readonly authenticator: Authenticator;
   readonly access: Access;
+  readonly hooks: Hooks;
   /** Bytes a connection may have queued before `latest` / `drop-oldest` subscriptions hold publications back. */
   readonly deliveryHighWater: number;
+  /** This node's name in the cluster's occupancy store. */
+  readonly nodeId = randomUUID();
   readonly #sessions = new Sessions();
   readonly #brokerOps = new Map<string, Promise<void>>();
+  readonly #webhooks: WebhookSink;
+  /** Set when occupancy events are wanted: the engine's cluster-wide store, else this node's own. */
+  readonly #occupancy: OccupancyStore | null;
+  readonly #occupancyOps = new Map<string, Promise<void>>();
   #presenceTimer: NodeJS.Timeout | undefined;
   #draining = false;
   /** Held publications a `latest` gate replaced, and ones a `drop-oldest` gate dropped (its queue full). */
@@ -71,6 +88,10 @@ export class SwitchboardNode implements SessionHost {
     this.metrics = options.metrics;
     this.channelOptions = channelOptionsFrom(options.config);
     this.authenticator = options.authenticator;
+    this.hooks = options.hooks;
+    this.#webhooks = options.webhooks ?? NO_WEBHOOKS;
+    const occupancy = this.#webhooks.wants('channel_occupied') || this.#webhooks.wants('channel_vacated');
+    this.#occupancy = occupancy ? (options.engine.occupancy ?? new MemoryOccupancy()) : null;
     this.access = new Access(options.config, this.channelOptions);
     this.deliveryHighWater = highWaterFor(options.config.limits.maxOutgoingBytes);
     this.hub = new Hub({ onFanout: (n) => this.metrics.deliveries.inc(n) });
@@ -116,8 +137,13 @@ export class SwitchboardNode implements SessionHost {
   }
 
   /** A session on `transport`; its id is `id` when the dialect has a format of its own for it (Pusher's socket ids). */
-  createSession(transport: Transport, identity: Identity = ANONYMOUS, id: string = randomUUID()): Session {
-    const session = new Session(this, transport, id, identity);
+  createSession(
+    transport: Transport,
+    identity: Identity = ANONYMOUS,
+    id: string = randomUUID(),
+    headers: Readonly<Record<string, string>> = {},
+  ): Session {
+    const session = new Session(this, transport, id, identity, headers);
     this.#sessions.add(session);
     return session;
   }
@@ -126,8 +152,10 @@ export class SwitchboardNode implements SessionHost {
     this.#sessions.identified(sessionId, previousUser);
   }
 
-  unregister(sessionId: string): void {
+  unregister(sessionId: string, user: string | null = null, reason = 'closed'): void {
     this.#sessions.remove(sessionId);
+    if (this.#webhooks.wants('connection_closed'))
+      this.#webhooks.emit({ name: 'connection_closed', client: sessionId, user, reason });
   }
 
   /** Bytes queued on every connection of this node and not yet sent: the hub's outgoing memory. */
@@ -226,7 +254,9 @@ export class SwitchboardNode implements SessionHost {
       sub.goLive(start.start, prepareAll(start.missed));
       if (options.presence) {
         sub.joinedPresence = true;
-        this.presenceJoin(channel, member.clientInfo, options.joinLeave);
+        sub.channelInfo = request.info;
+        this.presenceJoin(channel, withChannelInfo(member.clientInfo, request.info), options.joinLeave);
+        this.#member('member_added', channel, member);
       }
       return true;
     } catch (err) {
@@ -242,18 +272,54 @@ export class SwitchboardNode implements SessionHost {
     sub.close();
     this.#detach(sub);
     const options = this.channelOptions(sub.channel);
-    if (sub.joinedPresence && options.presence)
-      this.presenceLeave(sub.channel, member.clientInfo, options.joinLeave);
+    if (sub.joinedPresence && options.presence) {
+      this.presenceLeave(sub.channel, withChannelInfo(member.clientInfo, sub.channelInfo), options.joinLeave);
+      this.#member('member_removed', sub.channel, member);
+    }
+  }
+
+  #member(name: 'member_added' | 'member_removed', channel: string, member: Member): void {
+    if (this.#webhooks.wants(name))
+      this.#webhooks.emit({ name, channel, client: member.id, user: member.clientInfo.user });
   }
 
   /** Joins the hub; the first local subscriber of a channel subscribes the node through the broker. */
   async #attach(sub: Subscription): Promise<void> {
-    if (this.hub.add(sub)) this.#chain(sub.channel, () => this.engine.broker.subscribe(sub.channel));
+    if (this.hub.add(sub)) {
+      this.#chain(sub.channel, () => this.engine.broker.subscribe(sub.channel));
+      this.#occupancyChange(sub.channel, 'channel_occupied');
+    }
     await this.#brokerOps.get(sub.channel);
   }
 
   #detach(sub: Subscription): void {
-    if (this.hub.remove(sub)) this.#chain(sub.channel, () => this.engine.broker.unsubscribe(sub.channel));
+    if (this.hub.remove(sub)) {
+      this.#chain(sub.channel, () => this.engine.broker.unsubscribe(sub.channel));
+      this.#occupancyChange(sub.channel, 'channel_vacated');
+    }
+  }
+
+  /**
+   * This node's first subscriber of `channel` came, or its last went: the occupancy store says whether that made
+   * the channel occupied or vacated across the cluster, and only then is the webhook event sent (once, by the
+   * node whose change it was). Changes run one after another per channel, like broker subscriptions.
+   */
+  #occupancyChange(channel: string, name: 'channel_occupied' | 'channel_vacated'): void {
+    const store = this.#occupancy;
+    if (store === null) return;
+    const op = async () => {
+      const changed =
+        name === 'channel_occupied'
+          ? await store.occupy(channel, this.nodeId, OCCUPANCY_TTL_MS)
+          : await store.vacate(channel, this.nodeId);
+      if (changed && this.#webhooks.wants(name)) this.#webhooks.emit({ name, channel });
+    };
+    const previous = this.#occupancyOps.get(channel) ?? Promise.resolve();
+    const next = previous.then(op, op).finally(() => {
+      if (this.#occupancyOps.get(channel) === next) this.#occupancyOps.delete(channel);
+    });
+    next.catch((err: unknown) => this.logFailure('occupancy change failed', err, { channel }));
+    this.#occupancyOps.set(channel, next);
   }
 
   /** Broker subscribe/unsubscribe run one after another per channel, so the last call always wins. */
@@ -294,6 +360,17 @@ export class SwitchboardNode implements SessionHost {
       }),
     );
     if (!result.duplicate) this.metrics.publications.inc({ source });
+    if (source === 'client' && !result.duplicate && this.#webhooks.wants('client_event'))
+      this.#webhooks.emit({
+        name: 'client_event',
+        channel,
+        client: options.info?.client ?? '',
+        user: options.info?.user ?? null,
+        // Bytes go as base64 in `data_b64`, as everywhere else in JSON (protocol.md section 11).
+        ...(payload.binary
+          ? { data_b64: base64Of(payload.data) }
+          : { data: JSON.parse(payload.data) as unknown }),
+      });
     return result;
   }
 
@@ -330,11 +407,17 @@ export class SwitchboardNode implements SessionHost {
   }
 
   #refreshPresence(): void {
+    const store = this.#occupancy;
+    if (store !== null)
+      for (const [channel] of this.hub.channels())
+        store
+          .occupy(channel, this.nodeId, OCCUPANCY_TTL_MS)
+          .catch((err: unknown) => this.logFailure('occupancy refresh failed', err, { channel }));
     for (const session of this.#sessions.values()) {
       for (const channel of session.channels()) {
         if (!this.channelOptions(channel).presence) continue;
         this.engine.presence
-          .add(channel, session.clientInfo, PRESENCE_TTL_MS)
+          .add(channel, session.presenceInfo(channel), PRESENCE_TTL_MS)
           .catch((err: unknown) => this.logFailure('presence refresh failed', err, { channel }));
       }
     }

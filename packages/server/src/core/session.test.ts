@@ -57,6 +57,8 @@ const authenticator: Authenticator = {
   async verifySubscription(): Promise<void> {},
 };
 
+import type { Hooks } from '../proxy/hooks.ts';
+
 class FakeHost implements SessionHost {
   readonly config: Config;
   readonly access: Access;
@@ -67,6 +69,16 @@ class FakeHost implements SessionHost {
     outgoingBytes: () => 0,
   });
   readonly channelOptions;
+  // No namespace of these tests configures a hook: any call is a test failure.
+  readonly hooks: Hooks = {
+    connects: false,
+    refreshes: false,
+    connect: () => Promise.reject(new Error('no hooks here')),
+    refresh: () => Promise.reject(new Error('no hooks here')),
+    subscribe: () => Promise.reject(new Error('no hooks here')),
+    publish: () => Promise.reject(new Error('no hooks here')),
+    rpc: () => Promise.reject(new Error('no hooks here')),
+  };
   readonly joins: SubscribeRequest[] = [];
   readonly leaves: string[] = [];
   readonly unregistered: string[] = [];

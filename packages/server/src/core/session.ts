@@ -6,12 +6,15 @@ import type {
   HistoryCommand,
   Position,
   PublishCommand,
+  RpcCommand,
   ServerFrame,
 } from '@switchboard/protocol';
 import type { Action } from '../auth/access.ts';
+import { channelUsers } from '../auth/patterns.ts';
 import { type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
 import { bucketFor, type TokenBucket } from '../limits/rate.ts';
+import type { HookContext } from '../proxy/hooks.ts';
 import type { Transport } from '../transport/types.ts';
 import type { Member, SessionHost, SubscribeRequest } from './host.ts';
 import { type PreparedFrame, type PreparedPublication, publicationView } from './prepared.ts';
@@ -39,15 +42,27 @@ export class Session implements Member {
   readonly #publishes: TokenBucket | null;
   /** Gated subscriptions waiting for the transport to drain; one transport listener serves them all. */
   readonly #drainWaiters = new Set<Drainable>();
+  /** The request headers `proxy.headers` forwards to the app backend's hooks. */
+  readonly #headers: Readonly<Record<string, string>>;
+  #refreshTimer: NodeJS.Timeout | undefined;
+  /** Why the session ended: the hub's close reason, or `closed` when the client went away. */
+  #endReason = 'closed';
 
-  constructor(host: SessionHost, transport: Transport, id: string, identity: Identity) {
+  constructor(
+    host: SessionHost,
+    transport: Transport,
+    id: string,
+    identity: Identity,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
     this.#host = host;
     this.transport = transport;
     this.id = id;
+    this.#headers = headers;
     this.#credentials = new SessionCredentials(
       {
         refuse: (commandId, reply) => this.#refuseCredentials(commandId, reply ?? this.connection),
-        expire: () => this.disconnect(disconnectFor('token_expired')),
+        expire: () => this.#expired(),
         changed: (previous) => this.#identityChanged(previous),
       },
       host.authenticator,
@@ -88,6 +103,11 @@ export class Session implements Member {
 
   channels(): IterableIterator<string> {
     return this.#subs.keys();
+  }
+
+  /** The connection's presence entry on `channel`: its client info, with the channel's own info if it has one. */
+  presenceInfo(channel: string): ClientInfo {
+    return withChannelInfo(this.clientInfo, this.#subs.get(channel)?.channelInfo);
   }
 
   // ---- Member (what the node and the subscriptions see) ----
@@ -173,7 +193,21 @@ export class Session implements Member {
         return this.#history(command, reply);
       case 'presence':
         return this.#presence(command.channel, command.id, reply);
+      case 'rpc':
+        return this.#rpc(command, reply);
     }
+  }
+
+  /** What the app backend's hooks are told about this connection. */
+  hookContext(): HookContext {
+    return { client: this.id, transport: this.transport.kind, user: this.user, headers: this.#headers };
+  }
+
+  /** The namespace's subscribe hook URL for `channel`, or null where the hub's own rules decide. */
+  #subscribeHook(channel: string): string | null {
+    const url = this.#host.channelOptions(channel).proxy.subscribe;
+    // User channels stay the hub's: only the users they name may subscribe, whatever a backend says.
+    return url === '' || channelUsers(channel) !== null ? null : url;
   }
 
   /**
@@ -189,9 +223,13 @@ export class Session implements Member {
     // Synchronous unless a subscription token must be verified, so a subscribe followed at once by an
     // unsubscribe still finds the subscription registered.
     const needsToken = access.needsSubscriptionToken(channel);
+    const hook = needsToken || request.hooked === true ? null : this.#subscribeHook(channel);
+    if (hook !== null) return this.#subscribeThroughHook(hook, request, reply);
     const refusal = needsToken
       ? await this.#credentials.checkSubscriptionToken(channel, request.token)
-      : access.check(this.identity, 'subscribe', channel);
+      : request.hooked === true
+        ? null
+        : access.check(this.identity, 'subscribe', channel);
     if (this.#state !== 'open') return false;
     if (refusal !== null) {
       this.#fail(reply, id, refusal.code, refusal.message, channel);
@@ -200,6 +238,23 @@ export class Session implements Member {
     // Checked again: another subscribe may have completed while the token was being verified.
     if (needsToken && !this.#roomFor(channel, id, reply)) return false;
     return this.#host.join(this, request, this.#answering(reply));
+  }
+
+  /** The namespace's subscribe hook decides instead of the token's patterns and `anonymous`. */
+  async #subscribeThroughHook(url: string, request: SubscribeRequest, reply: ReplySink): Promise<boolean> {
+    const { channel, id } = request;
+    let info: unknown;
+    try {
+      ({ info } = await this.#host.hooks.subscribe(this.hookContext(), url, channel));
+    } catch (err) {
+      if (this.#state === 'open') this.#failWith(reply, id, err, channel);
+      return false;
+    }
+    if (this.#state !== 'open') return false;
+    // Checked again: another subscribe may have completed while the backend was asked.
+    if (!this.#roomFor(channel, id, reply)) return false;
+    const admitted = { ...request, hooked: true, ...(info === undefined ? {} : { info }) };
+    return this.#host.join(this, admitted, this.#answering(reply));
   }
 
   /** Whether `channel` can be added: not subscribed yet, and under the per-connection limit (else answered). */
@@ -231,17 +286,25 @@ export class Session implements Member {
     if (!this.#host.channelOptions(channel).clientPublish) {
       return this.#fail(reply, id, 'forbidden', 'clients may not publish to this channel', channel);
     }
-    if (this.#refused('publish', channel, id, reply)) return;
+    const hook = this.#host.channelOptions(channel).proxy.publish;
+    // With a publish hook the backend decides instead of the token's patterns (user channels stay the hub's).
+    if ((hook === '' || channelUsers(channel) !== null) && this.#refused('publish', channel, id, reply))
+      return;
     if (this.#publishes !== null && !this.#publishes.take(Date.now())) {
       this.#host.metrics.rateLimited.inc({ limit: 'publish' });
       return this.#fail(reply, id, 'too_many_requests', 'too many publishes; slow down', channel);
     }
     try {
+      const data =
+        hook === '' || channelUsers(channel) !== null
+          ? command.data
+          : await this.#host.hooks.publish(this.hookContext(), hook, channel, command.data);
+      if (this.#state !== 'open') return;
       const options =
         command.idempotencyKey === undefined
           ? { info: this.clientInfo }
           : { info: this.clientInfo, idempotencyKey: command.idempotencyKey };
-      const { publication } = await this.#host.publish(channel, command.data, options, 'client');
+      const { publication } = await this.#host.publish(channel, data, options, 'client');
       this.#answer(reply, {
         type: 'published',
         ...(id === undefined ? {} : { id }),
@@ -287,7 +350,41 @@ export class Session implements Member {
     }
   }
 
+  /** An rpc, answered by the app backend's rpc hook of the method's namespace. */
+  async #rpc(command: RpcCommand, reply: ReplySink): Promise<void> {
+    const { method, id } = command;
+    const url = this.#host.channelOptions(method).proxy.rpc;
+    if (url === '') return this.#fail(reply, id, 'not_found', 'no rpc hook is configured for this method');
+    try {
+      const data = await this.#host.hooks.rpc(this.hookContext(), url, method, command.data);
+      this.#answer(reply, { type: 'rpc', ...(id === undefined ? {} : { id }), method, data });
+    } catch (err) {
+      const e = toSwitchboardError(err);
+      this.#fail(reply, id, e.code, e.message);
+    }
+  }
+
   // ---- Credentials ----
+
+  /**
+   * The credentials expired: with a refresh hook the backend may extend them (a refusal ends the connection with
+   * 4006; a failing backend is asked again after `proxy.breakerCooldown`, the connection kept meanwhile).
+   */
+  #expired(): void {
+    if (this.#state !== 'open') return;
+    const { hooks } = this.#host;
+    if (!hooks.refreshes) return this.disconnect(disconnectFor('token_expired'));
+    hooks.refresh(this.hookContext(), this.identity).then(
+      (identity) => this.#credentials.assume(identity),
+      (err: unknown) => {
+        if (this.#state !== 'open') return;
+        const e = toSwitchboardError(err);
+        if (e.code === 'forbidden') return this.disconnect(disconnectFor('token_expired'));
+        this.#refreshTimer = setTimeout(() => this.#expired(), this.#host.config.proxy.breakerCooldownMs);
+        this.#refreshTimer.unref();
+      },
+    );
+  }
 
   /** Whether `action` on `channel` is refused to this connection (and if so, says why into `reply`). */
   #refused(action: Action, channel: string, id: CommandId | undefined, reply: ReplySink): boolean {
@@ -308,7 +405,8 @@ export class Session implements Member {
     const { access } = this.#host;
     for (const sub of [...this.#subs.values()]) {
       if (sub.state !== 'live') continue;
-      if (!access.needsSubscriptionToken(sub.channel)) {
+      // A subscribe hook or a subscription token allowed it: the new token's patterns do not decide it.
+      if (!access.needsSubscriptionToken(sub.channel) && this.#subscribeHook(sub.channel) === null) {
         const refusal = access.check(this.identity, 'subscribe', sub.channel);
         if (refusal !== null) {
           this.#drop(sub);
@@ -318,7 +416,7 @@ export class Session implements Member {
         }
       }
       if (infoChanged && this.#host.channelOptions(sub.channel).presence)
-        this.#host.presenceJoin(sub.channel, this.clientInfo, false);
+        this.#host.presenceJoin(sub.channel, withChannelInfo(this.clientInfo, sub.channelInfo), false);
     }
   }
 
@@ -377,6 +475,7 @@ export class Session implements Member {
   disconnect(d: Disconnect): void {
     if (this.#state !== 'open') return;
     this.#host.metrics.disconnects.inc({ reason: d.reason });
+    this.#endReason = d.reason;
     this.transport.close(d);
     this.#end();
   }
@@ -390,14 +489,20 @@ export class Session implements Member {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#credentials.stop();
+    clearTimeout(this.#refreshTimer);
     this.#drainWaiters.clear();
     this.transport.onDrain(null);
     for (const sub of this.#subs.values()) this.#drop(sub);
-    this.#host.unregister(this.id);
+    this.#host.unregister(this.id, this.user, this.#endReason);
   }
 
   #drop(sub: Subscription): void {
     this.#subs.delete(sub.channel);
     this.#host.leave(this, sub);
   }
+}
+
+/** `client` with `info` replaced by a channel's own presence info, when there is one. */
+export function withChannelInfo(client: ClientInfo, info: unknown): ClientInfo {
+  return info === undefined ? client : { ...client, info };
 }

@@ -61,6 +61,8 @@ export class Subscription {
   state: 'subscribing' | 'live' | 'closed' = 'subscribing';
   /** Joined the channel's presence once `subscribed` was sent (even while still catching up): leaving removes it. */
   joinedPresence = false;
+  /** The subscriber's presence info on this channel, when its namespace's subscribe hook gave one. */
+  channelInfo: unknown;
   // The last position written, as two fields to avoid an allocation per delivery.
   #epoch = '';
   #offset = -1;

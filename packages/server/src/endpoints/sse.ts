@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import {
@@ -11,12 +12,14 @@ import {
   PROTOCOL_VERSION,
 } from '@switchboard/protocol';
 import { sseCredential } from '../auth/credentials.ts';
+import { channelUsers } from '../auth/patterns.ts';
 import type { TicketStore } from '../auth/tickets.ts';
 import { ANONYMOUS, type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import type { SwitchboardNode } from '../core/node.ts';
 import type { Session } from '../core/session.ts';
 import { disconnectFor, toSwitchboardError } from '../errors.ts';
 import { sendError } from '../http/respond.ts';
+import { forwardedHeaders } from '../proxy/hooks.ts';
 import { HeartbeatWheel } from '../transport/heartbeat.ts';
 import { http1Sink, http2Sink, type SseSink, SseTransport } from '../transport/sse.ts';
 import { SseCommands } from './sse-command.ts';
@@ -117,17 +120,41 @@ export class SseEndpoint {
       positions = decoded.positions;
     }
 
-    const identity = await this.#identify(req, res, url);
+    const id = randomUUID();
+    const headers = forwardedHeaders(node.config.proxy.headers, req.headers);
+    const identity = await this.#identify(req, res, url, id, headers);
     if (identity === null) return;
     // A stream's channels are fixed: one it may not read refuses the whole request, before the stream starts.
+    // Channels whose namespace has a subscribe hook are the backend's to decide, asked here for the same reason.
+    const context = { client: id, transport: 'sse' as const, user: identity.user, headers };
+    const hooked = new Map<string, Promise<{ info?: unknown }>>();
     for (const channel of channels) {
-      const refusal = node.access.needsSubscriptionToken(channel)
-        ? { code: 'forbidden' as const, message: 'this channel needs a subscription token (WebSocket only)' }
-        : node.access.check(identity, 'subscribe', channel);
+      const hook = node.channelOptions(channel).proxy.subscribe;
+      if (node.access.needsSubscriptionToken(channel)) {
+        node.metrics.refused.inc({ reason: 'forbidden' });
+        return sendError(res, 'forbidden', 'this channel needs a subscription token (WebSocket only)');
+      }
+      if (hook !== '' && channelUsers(channel) === null) {
+        hooked.set(channel, node.hooks.subscribe(context, hook, channel));
+        continue;
+      }
+      const refusal = node.access.check(identity, 'subscribe', channel);
       if (refusal !== null) {
         node.metrics.refused.inc({ reason: refusal.code });
         return sendError(res, refusal.code, refusal.message);
       }
+    }
+    const infos = new Map<string, unknown>();
+    // Every call settles before the answer, so none is left running for a refused stream.
+    const decisions = await Promise.allSettled(hooked.values());
+    for (const [i, channel] of [...hooked.keys()].entries()) {
+      const d = decisions[i]!;
+      if (d.status === 'rejected') {
+        const e = toSwitchboardError(d.reason);
+        node.metrics.refused.inc({ reason: e.code });
+        return sendError(res, e.code, e.message);
+      }
+      infos.set(channel, d.value.info);
     }
     // The client may have gone while its token was being verified: nothing would clean up after it.
     // (HTTP/2: the stream may be gone while its connection lives on.)
@@ -173,7 +200,7 @@ export class SseEndpoint {
         tally: node.metrics.bytesWritten.sse,
       },
     );
-    const session = node.createSession(transport, identity);
+    const session = node.createSession(transport, identity, id, headers);
     this.#transports.set(transport, session);
     this.#heartbeats.add(transport);
     const secret = this.commands.register(session);
@@ -198,10 +225,13 @@ export class SseEndpoint {
     const subscribing = channels.map((channel, i) => {
       const since = positions[i];
       const rate = rates.get(channel);
+      const info = infos.get(channel);
       return session.subscribe({
         channel,
         ...(since === undefined ? {} : { since }),
         ...(rate === undefined ? {} : { rate }),
+        ...(hooked.has(channel) ? { hooked: true } : {}),
+        ...(info === undefined ? {} : { info }),
       });
     });
     void Promise.all(subscribing).then((results) => {
@@ -210,7 +240,28 @@ export class SseEndpoint {
   }
 
   /** The stream's identity from its credential, or null after answering 400/401. Every refusal reads the same. */
-  async #identify(req: IncomingMessage, res: ServerResponse, url: URL): Promise<Identity | null> {
+  async #identify(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    id: string,
+    headers: Readonly<Record<string, string>>,
+  ): Promise<Identity | null> {
+    const identity = await this.#credentialIdentity(req, res, url);
+    if (identity === null || !this.#node.hooks.connects) return identity;
+    // The connect hook decides who the stream is, told the user of its credentials if it had any.
+    try {
+      const context = { client: id, transport: 'sse' as const, user: identity.user, headers };
+      return await this.#node.hooks.connect(context, identity);
+    } catch (err) {
+      const e = toSwitchboardError(err);
+      this.#node.metrics.refused.inc({ reason: e.code });
+      sendError(res, e.code, e.message);
+      return null;
+    }
+  }
+
+  async #credentialIdentity(req: IncomingMessage, res: ServerResponse, url: URL): Promise<Identity | null> {
     const node = this.#node;
     const credential = sseCredential(req, url, node.config.auth.cookie);
     const unauthorized = (): null => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import {
@@ -9,10 +10,12 @@ import {
   parseCommand,
 } from '@switchboard/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { ANONYMOUS, type Identity } from '../auth/types.ts';
 import type { SwitchboardNode } from '../core/node.ts';
 import type { Session } from '../core/session.ts';
-import { disconnectFor } from '../errors.ts';
+import { disconnectFor, toSwitchboardError } from '../errors.ts';
 import { rejectUpgrade } from '../http/respond.ts';
+import { forwardedHeaders } from '../proxy/hooks.ts';
 import { HeartbeatWheel } from '../transport/heartbeat.ts';
 import { WebSocketTransport } from '../transport/websocket.ts';
 import { encodeTextFrame } from '../transport/ws-frame.ts';
@@ -93,6 +96,7 @@ export class WebSocketEndpoint {
       this.#node.metrics.refused.inc({ reason: 'too_many_connections' });
       return rejectUpgrade(socket, 'too_many_connections', 'the hub is at its connection limit');
     }
+    const headers = forwardedHeaders(this.#node.config.proxy.headers, req.headers);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const transport = new WebSocketTransport(
         ws,
@@ -101,11 +105,48 @@ export class WebSocketEndpoint {
           maxBytes: this.#node.config.limits.maxOutgoingBytes,
           maxMs: this.#node.config.limits.maxOutgoingMs,
         },
-        () => session.disconnect(disconnectFor('slow_consumer')),
+        () => session?.disconnect(disconnectFor('slow_consumer')),
         this.#node.metrics.bytesWritten.ws,
         ws.protocol === BINARY_SUBPROTOCOL,
       );
-      const session = this.#node.createSession(transport);
+      let session: Session | undefined;
+      if (!this.#node.hooks.connects) {
+        session = this.#open(ws, transport, ANONYMOUS, randomUUID(), headers);
+        return;
+      }
+      // The connect hook decides who the connection is before anything else happens on it: incoming frames
+      // wait (the socket is paused) until it answered.
+      ws.pause();
+      const id = randomUUID();
+      const context = { client: id, transport: 'websocket' as const, user: null, headers };
+      this.#node.hooks.connect(context, ANONYMOUS).then(
+        (identity) => {
+          if (ws.readyState !== ws.OPEN) return;
+          session = this.#open(ws, transport, identity, id, headers);
+          ws.resume();
+        },
+        (err: unknown) => {
+          const e = toSwitchboardError(err);
+          this.#node.metrics.refused.inc({ reason: e.code });
+          // Read again, so the close handshake completes (frames sent meanwhile have no session to go to).
+          ws.resume();
+          transport.send({ type: 'error', code: e.code, message: e.message });
+          transport.close(disconnectFor(e.code === 'forbidden' ? 'forbidden' : 'backend_unavailable'));
+        },
+      );
+    });
+  }
+
+  /** The session of an upgraded connection, once it is known who it is. */
+  #open(
+    ws: WebSocket,
+    transport: WebSocketTransport,
+    identity: Identity,
+    id: string,
+    headers: Readonly<Record<string, string>>,
+  ): Session {
+    {
+      const session = this.#node.createSession(transport, identity, id, headers);
       this.#transports.set(transport, session);
       this.#heartbeats.add(transport);
       transport.send({
@@ -113,7 +154,7 @@ export class WebSocketEndpoint {
         client: session.id,
         version: PROTOCOL_VERSION,
         transport: 'websocket',
-        user: null,
+        user: session.user,
         heartbeat: this.#node.config.heartbeat.intervalMs,
       });
       ws.on('message', (data, isBinary) => {
@@ -145,7 +186,8 @@ export class WebSocketEndpoint {
         this.#heartbeats.delete(transport);
         session.closed();
       });
-    });
+      return session;
+    }
   }
 
   #dropSilent(): void {

@@ -10,6 +10,7 @@ import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.t
 import { KeyedLimiter } from '../limits/rate.ts';
 import { withRequestContext } from '../observability/tracing.ts';
 import { readBody, readJsonBody } from './body.ts';
+import { OPENAPI_PATH, openApiDocument } from './openapi.ts';
 import { requestIdOf } from './request-id.ts';
 import { sendError, sendJson } from './respond.ts';
 
@@ -45,6 +46,8 @@ export class Api {
   readonly #tickets: TicketStore;
   readonly #rate: KeyedLimiter;
   readonly #timer: NodeJS.Timeout | undefined;
+  /** The OpenAPI document's JSON, built on first request. */
+  #openapi: string | undefined;
 
   constructor(node: SwitchboardNode, keys: ApiKeys, tickets: TicketStore) {
     this.#node = node;
@@ -73,10 +76,15 @@ export class Api {
     clearInterval(this.#timer);
   }
 
+  /** The routes this API serves, as `[path, method]` (tests/e2e/openapi.test.ts checks each is described). */
+  routes(): [path: string, method: string][] {
+    return [...this.#routes].map(([path, r]) => [path, r.method]);
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     const started = performance.now();
     // Unknown paths share one label, so a scan of made-up paths cannot grow the metric's series.
-    const route = this.#routes.has(pathname) ? pathname : 'other';
+    const route = this.#routes.has(pathname) || pathname === OPENAPI_PATH ? pathname : 'other';
     try {
       await this.#handle(req, res, pathname);
     } finally {
@@ -88,6 +96,13 @@ export class Api {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    if (pathname === OPENAPI_PATH) {
+      if (req.method !== 'GET') return sendError(res, 'method_not_allowed', 'use GET', { allow: 'GET' });
+      this.#openapi ??= JSON.stringify(openApiDocument());
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' });
+      res.end(this.#openapi);
+      return;
+    }
     try {
       const route = this.#routes.get(pathname);
       if (route === undefined) throw new SwitchboardError('not_found', 'no such API endpoint');

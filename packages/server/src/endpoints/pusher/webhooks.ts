@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PusherApp } from '../../config/types.ts';
+import { WebhookQueue } from '../../webhooks/queue.ts';
 import { hmacHex } from './signatures.ts';
 
 /** One Pusher webhook event, as Pusher's format names its fields. */
@@ -21,23 +22,18 @@ const MAX_QUEUED = 1_000;
 const MAX_IN_FLIGHT = 4;
 /** A webhook POST that has not answered by then is abandoned. */
 const TIMEOUT_MS = 5_000;
-
-interface AppQueue {
-  events: WebhookEvent[];
-  inFlight: number;
-  dropped: number;
-}
+/** Drops are logged at most this often per app. */
+const DROP_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Pusher-format webhooks: each app's events, batched per event-loop turn into `{time_ms, events}`, POSTed to its
  * `webhookUrl` with `X-Pusher-Key` and `X-Pusher-Signature` (HMAC-SHA256 of the body with the app's secret).
  * At most once: a POST that fails or times out is logged, not retried. Bounded: a queue per app and a few POSTs
- * in flight.
+ * in flight. The queueing, batching and bounds are the shared `WebhookQueue`'s (webhooks/queue.ts).
  */
 export class PusherWebhooks {
   readonly #logger: Logger;
-  readonly #queues = new Map<PusherApp, AppQueue>();
-  #scheduled = false;
+  readonly #queues = new Map<PusherApp, WebhookQueue<WebhookEvent>>();
 
   constructor(logger: Logger) {
     this.#logger = logger;
@@ -52,59 +48,51 @@ export class PusherWebhooks {
     if (app.webhookUrl === undefined) return;
     let q = this.#queues.get(app);
     if (q === undefined) {
-      q = { events: [], inFlight: 0, dropped: 0 };
+      q = this.#queueFor(app, app.webhookUrl);
       this.#queues.set(app, q);
     }
-    if (q.events.length >= MAX_QUEUED) {
-      q.events.shift();
-      q.dropped++;
-    }
-    q.events.push(event);
-    this.#schedule();
+    q.push(event);
   }
 
-  #schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      for (const [app, q] of this.#queues) this.#flush(app, q);
-    });
-  }
-
-  #flush(app: PusherApp, q: AppQueue): void {
-    if (q.dropped > 0) {
-      this.#logger.warn(
-        { app: app.id, dropped: q.dropped },
-        'pusher webhooks dropped: the endpoint is too slow',
-      );
-      q.dropped = 0;
-    }
-    if (q.events.length === 0 || q.inFlight >= MAX_IN_FLIGHT) return;
-    const events = q.events;
-    q.events = [];
-    const body = JSON.stringify({ time_ms: Date.now(), events });
-    q.inFlight++;
-    fetch(app.webhookUrl!, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-pusher-key': app.key,
-        'x-pusher-signature': hmacHex(app.secret, body),
+  #queueFor(app: PusherApp, url: string): WebhookQueue<WebhookEvent> {
+    let dropped = 0;
+    let lastLog = 0;
+    return new WebhookQueue<WebhookEvent>(
+      { maxQueue: MAX_QUEUED, batchSize: MAX_QUEUED, maxAttempts: 1, maxInFlight: MAX_IN_FLIGHT },
+      (batch) => this.#post(app, url, batch.events),
+      {
+        dropped: (reason, n) => {
+          if (reason === 'failed') return; // `#post` logged why.
+          dropped += n;
+          const now = Date.now();
+          if (now - lastLog < DROP_LOG_INTERVAL_MS) return;
+          lastLog = now;
+          this.#logger.warn({ app: app.id, dropped }, 'pusher webhooks dropped: the endpoint is too slow');
+          dropped = 0;
+        },
       },
-      body,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    })
-      .then(async (res) => {
-        await res.body?.cancel();
-        if (!res.ok) this.#logger.warn({ app: app.id, status: res.status }, 'pusher webhook refused');
-      })
-      .catch((err: unknown) => {
-        this.#logger.warn({ app: app.id, err: (err as Error).message }, 'pusher webhook failed');
-      })
-      .finally(() => {
-        q.inFlight--;
-        if (q.events.length > 0) this.#schedule();
+    );
+  }
+
+  async #post(app: PusherApp, url: string, events: readonly WebhookEvent[]): Promise<boolean> {
+    const body = JSON.stringify({ time_ms: Date.now(), events });
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-pusher-key': app.key,
+          'x-pusher-signature': hmacHex(app.secret, body),
+        },
+        body,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
       });
+      await res.body?.cancel();
+      if (!res.ok) this.#logger.warn({ app: app.id, status: res.status }, 'pusher webhook refused');
+      return res.ok;
+    } catch (err) {
+      this.#logger.warn({ app: app.id, err: (err as Error).message }, 'pusher webhook failed');
+      return false;
+    }
   }
 }

@@ -5,6 +5,7 @@ import {
   type HistoryQuery,
   type HistoryResult,
   type HistoryStore,
+  MemoryOccupancy,
   type PresenceEntry,
   type PresenceStore,
   type PublishOptions,
@@ -34,6 +35,9 @@ export interface MemoryEngine extends Engine {
  * synchronous step. Deliveries still go through a `Sequencer`, like every engine's: over a shared cluster a node
  * can be made to miss some (`cluster.dropNext`), and it fills them from history as Redis and NATS nodes do.
  */
+/** One occupancy store per cluster, so the nodes sharing a cluster share it too. */
+const OCCUPANCY = new WeakMap<MemoryCluster, MemoryOccupancy>();
+
 export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEngine {
   const cluster = options.cluster ?? new MemoryCluster();
   let closed = false;
@@ -128,6 +132,7 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
     broker,
     history,
     presence,
+    occupancy: occupancyOf(cluster),
     cluster,
     member,
     ready: () => !closed && cluster.available,
@@ -137,4 +142,13 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
       await broker.close();
     },
   };
+}
+
+function occupancyOf(cluster: MemoryCluster): MemoryOccupancy {
+  let o = OCCUPANCY.get(cluster);
+  if (o === undefined) {
+    o = new MemoryOccupancy();
+    OCCUPANCY.set(cluster, o);
+  }
+  return o;
 }

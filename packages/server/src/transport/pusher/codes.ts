@@ -29,6 +29,7 @@ export const PUSHER_CLOSE: Readonly<Record<CloseReason, PusherCode>> = {
   server_error: 4200,
   reconnect_requested: 4200,
   connection_limit: 4004,
+  backend_unavailable: 4100,
   token_expired: 4009,
   bad_request: 4009,
   unauthorized: 4009,
