@@ -29,6 +29,14 @@ const object = (
 const string: Schema = { type: 'string' };
 const json: Schema = {};
 const nullableString: Schema = { type: ['string', 'null'] };
+/** Bytes in JSON (protocol.md section 11): standard base64 with padding. */
+const base64: Schema = {
+  type: 'string',
+  contentEncoding: 'base64',
+  pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+};
+/** A payload: `data` (any JSON value) or `data_b64` (bytes), exactly one of them. */
+const oneData: Schema = { oneOf: [{ required: ['data'] }, { required: ['data_b64'] }] };
 const patterns: Schema = { type: 'array', items: string, maxItems: 256 };
 const channel: Schema = {
   type: 'string',
@@ -49,24 +57,31 @@ const SCHEMAS: Record<string, Schema> = {
   ClientInfo: object({ client: string, user: nullableString, info: json }, ['client', 'user']),
   Error: object({ error: ERROR_BODY }, ['error']),
   IdempotencyKey: { type: 'string', minLength: 1, maxLength: 128 },
-  PublishRequest: object(
-    { channel: ref('Channel'), data: json, idempotencyKey: ref('IdempotencyKey') },
-    ['channel', 'data'],
-    true,
-  ),
+  PublishRequest: {
+    ...object(
+      { channel: ref('Channel'), data: json, data_b64: base64, idempotencyKey: ref('IdempotencyKey') },
+      ['channel'],
+      true,
+    ),
+    ...oneData,
+  },
   Published: object(
     { channel: string, epoch: string, offset: { type: 'integer' }, duplicate: { const: true } },
     ['channel', 'epoch', 'offset'],
   ),
-  BroadcastRequest: object(
-    {
-      channels: { type: 'array', items: ref('Channel'), minItems: 1, maxItems: 1000 },
-      data: json,
-      idempotencyKey: ref('IdempotencyKey'),
-    },
-    ['channels', 'data'],
-    true,
-  ),
+  BroadcastRequest: {
+    ...object(
+      {
+        channels: { type: 'array', items: ref('Channel'), minItems: 1, maxItems: 1000 },
+        data: json,
+        data_b64: base64,
+        idempotencyKey: ref('IdempotencyKey'),
+      },
+      ['channels'],
+      true,
+    ),
+    ...oneData,
+  },
   BroadcastResult: object(
     {
       results: {
@@ -98,11 +113,19 @@ const SCHEMAS: Record<string, Schema> = {
       recovered: { type: 'boolean' },
       publications: {
         type: 'array',
-        items: object({ epoch: string, offset: { type: 'integer' }, data: json, info: ref('ClientInfo') }, [
-          'epoch',
-          'offset',
-          'data',
-        ]),
+        items: {
+          ...object(
+            {
+              epoch: string,
+              offset: { type: 'integer' },
+              data: json,
+              data_b64: base64,
+              info: ref('ClientInfo'),
+            },
+            ['epoch', 'offset'],
+          ),
+          ...oneData,
+        },
       },
     },
     ['channel', 'epoch', 'offset', 'publications'],
@@ -385,6 +408,18 @@ export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const [path, { method, op }] of Object.entries(API_OPERATIONS))
     paths[path] = { [method]: operation(op) };
+  // A publish of bytes: the body is the payload as it is (protocol.md section 11).
+  const publish = (paths['/api/publish'] as { post: { requestBody: { content: Record<string, unknown> } } })
+    .post;
+  publish.requestBody.content['application/octet-stream'] = {
+    schema: {
+      type: 'string',
+      contentMediaType: 'application/octet-stream',
+      description:
+        'The payload, as bytes. The channel comes from the query (`channel`) or the `X-Switchboard-Channel` header, ' +
+        'the idempotency key from the query (`idempotencyKey`) or the `Idempotency-Key` header; the query wins.',
+    },
+  };
   paths[OPENAPI_PATH] = {
     get: {
       summary: 'This document',
