@@ -30,11 +30,12 @@ export function banner(server: Listening, config: Config): string {
     `  SSE        ${http}://${base}/sse?channel=<name>`,
     `  HTTP API   ${http}://${base}/api/publish  (Authorization: Bearer <key>)`,
   ];
-  if (config.admin.keys.length > 0) lines.push(`  console    http://${base}/admin  (an admin key)`);
+  if (config.admin.keys.length > 0) lines.push(`  console    ${http}://${base}/admin  (an admin key)`);
   const metricsAt =
     config.metrics.port === 0
-      ? `http://${base}/metrics${config.admin.keys.length > 0 || config.metrics.token !== '' ? '  (an admin key or the metrics token)' : ''}`
-      : `http://${displayHost(config.metrics.host)}:${config.metrics.port}/metrics`;
+      ? `${http}://${base}/metrics${config.admin.keys.length > 0 || config.metrics.token !== '' ? '  (an admin key or the metrics token)' : ''}`
+      : // The metrics listener is plain HTTP even when the hub port speaks TLS (a scraper on a private network).
+        `http://${displayHost(config.metrics.host)}:${config.metrics.port}/metrics`;
   lines.push(`  metrics    ${metricsAt}`);
   const apps = pusherAppsOf(config);
   if (apps.length > 0)
