@@ -40,6 +40,8 @@ export const DEFAULTS: Config = {
     maxHistoryLimit: 1_000,
     connectionRate: 0,
     commandRate: 1_000,
+    errorRate: 10,
+    maxJsonDepth: 64,
     publishRate: 50,
     apiRate: 0,
   },

@@ -130,6 +130,8 @@ export const SPEC: Spec<Config> = {
     maxHistoryLimit: f('maxHistoryLimit', integer(1)),
     connectionRate: f('connectionRate', integer(0)),
     commandRate: f('commandRate', integer(0)),
+    errorRate: f('errorRate', integer(0)),
+    maxJsonDepth: f('maxJsonDepth', integer(1)),
     publishRate: f('publishRate', integer(0)),
     apiRate: f('apiRate', integer(0)),
   },

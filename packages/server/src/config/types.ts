@@ -84,8 +84,18 @@ export interface Config {
     readonly maxHistoryLimit: number;
     /** New connections (WebSocket + SSE) per client IP per second, bursts of twice that (0 = unlimited). */
     readonly connectionRate: number;
-    /** Commands per WebSocket connection per second, bursts of twice that (0 = unlimited). */
+    /**
+     * Inbound frames per connection per second (WebSocket and Pusher messages, `POST /sse/command` requests),
+     * metered before they are parsed, bursts of twice that (0 = unlimited).
+     */
     readonly commandRate: number;
+    /**
+     * Faults per connection per second (frames over `commandRate`, frames that cannot be read), each answered with
+     * an error, bursts of twice that; past it the connection is closed with 4504 `too_many_errors` (0 = unlimited).
+     */
+    readonly errorRate: number;
+    /** Deepest nesting of arrays and objects in any JSON the hub reads (API bodies, commands, payloads). */
+    readonly maxJsonDepth: number;
     /** Client publishes per connection per second, bursts of twice that (0 = unlimited). */
     readonly publishRate: number;
     /** HTTP API requests per API key per second, bursts of twice that (0 = unlimited). */

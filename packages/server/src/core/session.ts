@@ -1,6 +1,7 @@
 import type {
   ClientCommand,
   ClientInfo,
+  CommandError,
   CommandId,
   ErrorCode,
   HistoryCommand,
@@ -11,6 +12,7 @@ import type {
 import type { Action } from '../auth/access.ts';
 import { type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
+import { InboundMeter } from '../limits/inbound.ts';
 import { bucketFor, type TokenBucket } from '../limits/rate.ts';
 import type { Transport } from '../transport/types.ts';
 import type { Member, SessionHost, SubscribeRequest } from './host.ts';
@@ -35,7 +37,7 @@ export class Session implements Member {
   readonly #host: SessionHost;
   readonly #subs = new Map<string, Subscription>();
   readonly #credentials: SessionCredentials;
-  readonly #commands: TokenBucket | null;
+  readonly #inbound: InboundMeter;
   readonly #publishes: TokenBucket | null;
   /** Gated subscriptions waiting for the transport to drain; one transport listener serves them all. */
   readonly #drainWaiters = new Set<Drainable>();
@@ -58,7 +60,7 @@ export class Session implements Member {
     );
     const { limits } = host.config;
     const now = Date.now();
-    this.#commands = transport.kind === 'websocket' ? bucketFor(limits.commandRate, now) : null;
+    this.#inbound = new InboundMeter(limits.commandRate, limits.errorRate, now);
     this.#publishes = bucketFor(limits.publishRate, now);
   }
 
@@ -141,13 +143,36 @@ export class Session implements Member {
 
   // ---- Commands ----
 
-  /** Runs one command; its answer goes to `reply` (the connection, or an HTTP response). */
+  /**
+   * Meters one inbound frame (a WebSocket message, a `POST /sse/command`) before its endpoint reads it, against
+   * the connection's command and error budgets (`InboundMeter`). True to read it; false when it was refused
+   * (answered `too_many_requests` into `reply`) or the connection was closed for too many errors (4504).
+   */
+  admit(reply: ReplySink = this.connection): boolean {
+    if (this.#state !== 'open') return false;
+    const admission = this.#inbound.admit(Date.now());
+    if (admission === 'read') return true;
+    this.#host.metrics.rateLimited.inc({ limit: 'command' });
+    if (admission === 'refuse')
+      this.#fail(reply, undefined, 'too_many_requests', 'too many commands; slow down');
+    else this.disconnect(disconnectFor('too_many_errors'));
+    return false;
+  }
+
+  /**
+   * An admitted frame its endpoint could not read (not JSON, not a command): a fault against the error budget,
+   * answered with its error into `reply` while the budget lasts; once spent the connection is closed (4504).
+   */
+  unreadable(error: CommandError, reply: ReplySink = this.connection): void {
+    if (this.#state !== 'open') return;
+    if (this.#inbound.fault(Date.now()))
+      this.#fail(reply, error.id, error.code, error.message, error.channel);
+    else this.disconnect(disconnectFor('too_many_errors'));
+  }
+
+  /** Runs one command (admitted and read by its endpoint); its answer goes to `reply` (the connection, or an HTTP response). */
   async handle(command: ClientCommand, reply: ReplySink): Promise<void> {
     if (this.#state !== 'open') return;
-    if (this.#commands !== null && !this.#commands.take(Date.now())) {
-      this.#host.metrics.rateLimited.inc({ limit: 'command' });
-      return this.#fail(reply, command.id, 'too_many_requests', 'too many commands; slow down');
-    }
     if (command.type === 'auth') return this.#credentials.auth(command, this.#answering(reply));
     const pending = this.#credentials.pending;
     if (pending !== undefined) {

@@ -105,13 +105,15 @@ export class WebSocketEndpoint {
       });
       ws.on('message', (data, isBinary) => {
         transport.pingedAt = 0;
+        // Every frame is metered before it is read, so unreadable ones cost the connection's budget too.
+        if (!session.admit()) return;
         if (isBinary)
-          return session.error(undefined, 'bad_request', 'binary frames are not accepted; send JSON text');
+          return session.unreadable({
+            code: 'bad_request',
+            message: 'binary frames are not accepted; send JSON text',
+          });
         const parsed = parseCommand(String(data), this.#limits);
-        if (!parsed.ok) {
-          const { code, message, id, channel } = parsed.error;
-          return session.error(id, code, message, channel);
-        }
+        if (!parsed.ok) return session.unreadable(parsed.error);
         session.handle(parsed.command, session.connection).catch((err: unknown) => {
           this.#node.logFailure('command failed', err, { client: session.id });
           session.disconnect(disconnectFor('server_error'));

@@ -1,4 +1,5 @@
 import type { ServerFrame } from '@switchboard/protocol';
+import type { RawData } from 'ws';
 import type { Identity } from '../../auth/types.ts';
 import { pusherKindOf } from '../../config/pusher-apps.ts';
 import type { PusherApp } from '../../config/types.ts';
@@ -6,6 +7,7 @@ import type { SwitchboardNode } from '../../core/node.ts';
 import type { ReplySink } from '../../core/reply.ts';
 import type { Session } from '../../core/session.ts';
 import { disconnectFor, toSwitchboardError } from '../../errors.ts';
+import { InboundMeter } from '../../limits/inbound.ts';
 import { bucketFor, type TokenBucket } from '../../limits/rate.ts';
 import { hubChannel } from '../../transport/pusher/names.ts';
 import type { Roster } from '../../transport/pusher/roster.ts';
@@ -46,7 +48,7 @@ export class PusherConnection {
   readonly #transport: PusherTransport;
   readonly #roster: Roster;
   readonly #clientEvents: TokenBucket | null;
-  readonly #commands: TokenBucket | null;
+  readonly #inbound: InboundMeter;
   readonly #webhooks: PusherWebhooks;
   /** Subscriptions live or in flight: hub channel -> Pusher name (for the webhooks sent when they end). */
   readonly #channels = new Map<string, string>();
@@ -70,22 +72,29 @@ export class PusherConnection {
     this.#roster = roster;
     const now = Date.now();
     this.#clientEvents = bucketFor(node.config.pusher.clientEventRate, now);
-    this.#commands = bucketFor(node.config.limits.commandRate, now);
+    const { limits } = node.config;
+    this.#inbound = new InboundMeter(limits.commandRate, limits.errorRate, now);
   }
 
   get socketId(): string {
     return this.#session.id;
   }
 
-  /** One text message from the client. */
-  async message(text: string): Promise<void> {
+  /**
+   * One message from the client, metered before it is read (`InboundMeter`): past `limits.commandRate` it is
+   * refused, and a refused or unreadable message is a fault; past `limits.errorRate` the connection is closed.
+   */
+  async message(raw: RawData, isBinary: boolean): Promise<void> {
     if (!this.#session.open) return;
-    if (this.#commands !== null && !this.#commands.take(Date.now())) {
+    const admission = this.#inbound.admit(Date.now());
+    if (admission !== 'read') {
       this.#node.metrics.rateLimited.inc({ limit: 'command' });
+      if (admission === 'close') return this.#session.disconnect(disconnectFor('too_many_errors'));
       return this.#error(null, 'too many messages; slow down');
     }
-    const m = parse(text);
-    if (m === null) return this.#error(null, 'messages are JSON objects with a string "event"');
+    if (isBinary) return this.#unreadable('send JSON text');
+    const m = parse(String(raw));
+    if (m === null) return this.#unreadable('messages are JSON objects with a string "event"');
     const data = typeof m.data === 'string' && m.event.startsWith('pusher:') ? parseObject(m.data) : m.data;
     switch (m.event) {
       case 'pusher:ping':
@@ -100,7 +109,7 @@ export class PusherConnection {
         return this.#signin(data);
       default:
         if (m.event.startsWith('client-')) return this.#clientEvent(m);
-        return this.#error(null, `unknown event: events the hub takes are pusher:… and client-…`);
+        return this.#unreadable(`unknown event: events the hub takes are pusher:… and client-…`);
     }
   }
 
@@ -294,6 +303,12 @@ export class PusherConnection {
       code: status === 400 ? 'bad_request' : status === 401 ? 'unauthorized' : 'forbidden',
     });
     this.#transport.event({ event: 'pusher:subscription_error', channel, data: { type, error, status } });
+  }
+
+  /** A message that cannot be read: answered while the error budget lasts, else the connection is closed. */
+  #unreadable(message: string): void {
+    if (this.#inbound.fault(Date.now())) return this.#error(null, message);
+    this.#session.disconnect(disconnectFor('too_many_errors'));
   }
 
   #error(code: number | null, message: string): void {

@@ -130,9 +130,7 @@ export class PusherEndpoint {
     });
     ws.on('message', (data, isBinary) => {
       bytes.pingedAt = 0;
-      if (isBinary)
-        return transport.event({ event: 'pusher:error', data: { code: null, message: 'send JSON text' } });
-      connection.message(String(data)).catch((err: unknown) => connection.fail(err));
+      connection.message(data, isBinary).catch((err: unknown) => connection.fail(err));
     });
     ws.on('pong', () => {
       bytes.pingedAt = 0;
