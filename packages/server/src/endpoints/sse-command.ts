@@ -28,7 +28,11 @@ export class SseCommands {
   constructor(node: SwitchboardNode) {
     this.#node = node;
     const { limits } = node.config;
-    this.#limits = { maxChannelLength: limits.maxChannelLength, maxHistoryLimit: limits.maxHistoryLimit };
+    this.#limits = {
+      maxChannelLength: limits.maxChannelLength,
+      maxHistoryLimit: limits.maxHistoryLimit,
+      maxJsonDepth: limits.maxJsonDepth,
+    };
   }
 
   /** Binds a new secret to a stream's session; it is forgotten when the stream closes. */
@@ -61,7 +65,7 @@ export class SseCommands {
     }
     let body: unknown;
     try {
-      body = await readJsonBody(req, this.#node.config.limits.maxFrameBytes);
+      body = await readJsonBody(req, this.#node.config.limits.maxFrameBytes, this.#limits.maxJsonDepth);
     } catch (err) {
       const e = toSwitchboardError(err);
       session.unreadable({ code: e.code, message: e.message }, sink);

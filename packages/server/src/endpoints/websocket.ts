@@ -31,7 +31,11 @@ export class WebSocketEndpoint {
   constructor(node: SwitchboardNode) {
     this.#node = node;
     const { limits } = node.config;
-    this.#limits = { maxChannelLength: limits.maxChannelLength, maxHistoryLimit: limits.maxHistoryLimit };
+    this.#limits = {
+      maxChannelLength: limits.maxChannelLength,
+      maxHistoryLimit: limits.maxHistoryLimit,
+      maxJsonDepth: limits.maxJsonDepth,
+    };
     this.#heartbeats = new HeartbeatWheel(
       node.config.heartbeat.intervalMs,
       (t) => t.heartbeat(HEARTBEAT),

@@ -96,7 +96,15 @@ export class Api {
         return sendError(res, 'method_not_allowed', `use ${route.method}`, { allow: route.method });
       }
       const body =
-        route.method === 'POST' ? asObject(await readJsonBody(req, this.#node.config.api.maxBodyBytes)) : {};
+        route.method === 'POST'
+          ? asObject(
+              await readJsonBody(
+                req,
+                this.#node.config.api.maxBodyBytes,
+                this.#node.config.limits.maxJsonDepth,
+              ),
+            )
+          : {};
       sendJson(res, 200, await route.handler(body));
     } catch (err) {
       const e = toSwitchboardError(err);

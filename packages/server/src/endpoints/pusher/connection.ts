@@ -1,4 +1,4 @@
-import type { ServerFrame } from '@switchboard/protocol';
+import { jsonProblem, type ServerFrame } from '@switchboard/protocol';
 import type { RawData } from 'ws';
 import type { Identity } from '../../auth/types.ts';
 import { pusherKindOf } from '../../config/pusher-apps.ts';
@@ -49,6 +49,7 @@ export class PusherConnection {
   readonly #roster: Roster;
   readonly #clientEvents: TokenBucket | null;
   readonly #inbound: InboundMeter;
+  readonly #maxDepth: number;
   readonly #webhooks: PusherWebhooks;
   /** Subscriptions live or in flight: hub channel -> Pusher name (for the webhooks sent when they end). */
   readonly #channels = new Map<string, string>();
@@ -74,6 +75,7 @@ export class PusherConnection {
     this.#clientEvents = bucketFor(node.config.pusher.clientEventRate, now);
     const { limits } = node.config;
     this.#inbound = new InboundMeter(limits.commandRate, limits.errorRate, now);
+    this.#maxDepth = limits.maxJsonDepth;
   }
 
   get socketId(): string {
@@ -93,9 +95,15 @@ export class PusherConnection {
       return this.#error(null, 'too many messages; slow down');
     }
     if (isBinary) return this.#unreadable('send JSON text');
-    const m = parse(String(raw));
+    const text = String(raw);
+    const problem = jsonProblem(text, this.#maxDepth);
+    if (problem !== null) return this.#unreadable(problem);
+    const m = parse(text);
     if (m === null) return this.#unreadable('messages are JSON objects with a string "event"');
-    const data = typeof m.data === 'string' && m.event.startsWith('pusher:') ? parseObject(m.data) : m.data;
+    const data =
+      typeof m.data === 'string' && m.event.startsWith('pusher:')
+        ? parseObject(m.data, this.#maxDepth)
+        : m.data;
     switch (m.event) {
       case 'pusher:ping':
         return this.#transport.event({ event: 'pusher:pong', data: {} });
@@ -143,7 +151,7 @@ export class PusherConnection {
       if (!channelAuthValid(this.#app, this.socketId, name, d.auth, channelData))
         return this.#refused(name, 'AuthError', 'invalid authorization signature', 401);
       if (channelData !== undefined) {
-        const member = parseObject(channelData);
+        const member = parseObject(channelData, this.#maxDepth);
         const user = member?.user_id;
         const id = typeof user === 'number' && Number.isFinite(user) ? String(user) : user;
         if (typeof id !== 'string' || id === '')
@@ -247,7 +255,7 @@ export class PusherConnection {
   #signin(data: unknown): void {
     const d = (data ?? {}) as Record<string, unknown>;
     const userData = d.user_data;
-    const user = typeof userData === 'string' ? parseObject(userData) : null;
+    const user = typeof userData === 'string' ? parseObject(userData, this.#maxDepth) : null;
     const id = user?.id;
     if (
       typeof userData !== 'string' ||
@@ -379,7 +387,9 @@ function parse(text: string): Incoming | null {
   return o as unknown as Incoming;
 }
 
-function parseObject(text: string): Record<string, unknown> | null {
+/** A JSON object inside a message's string (`data`, `channel_data`, `user_data`), within the depth limit. */
+function parseObject(text: string, maxDepth: number): Record<string, unknown> | null {
+  if (jsonProblem(text, maxDepth) !== null) return null;
   try {
     const v = JSON.parse(text) as unknown;
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
