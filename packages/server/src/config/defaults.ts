@@ -37,6 +37,7 @@ export const DEFAULTS: Config = {
     maxChannelLength: 255,
     maxOutgoingBytes: 4 * 1024 * 1024,
     maxOutgoingMs: 5_000,
+    maxTotalOutgoingBytes: 256 * 1024 * 1024,
     maxHistoryLimit: 1_000,
     connectionRate: 0,
     commandRate: 1_000,

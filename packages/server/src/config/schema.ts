@@ -127,6 +127,7 @@ export const SPEC: Spec<Config> = {
     maxChannelLength: f('maxChannelLength', integer(1)),
     maxOutgoingBytes: f('maxOutgoingSize', size(1), 'size'),
     maxOutgoingMs: f('maxOutgoingTime', duration(1), 'duration'),
+    maxTotalOutgoingBytes: f('maxTotalOutgoingSize', size(0), 'size'),
     maxHistoryLimit: f('maxHistoryLimit', integer(1)),
     connectionRate: f('connectionRate', integer(0)),
     commandRate: f('commandRate', integer(0)),

@@ -80,6 +80,12 @@ export interface Config {
     readonly maxOutgoingBytes: number;
     /** ...for longer than this is disconnected as a slow consumer (close 4001); at twice the bytes, at once. */
     readonly maxOutgoingMs: number;
+    /**
+     * The hub-wide budget for bytes queued on all connections together: past it the connections holding the most
+     * are shed as slow consumers (4001) down to nine tenths of it, and over nine tenths new connections are
+     * refused (503 `too_many_connections`). 0 = no hub-wide budget.
+     */
+    readonly maxTotalOutgoingBytes: number;
     /** Largest `limit` of a history request. */
     readonly maxHistoryLimit: number;
     /** New connections (WebSocket + SSE) per client IP per second, bursts of twice that (0 = unlimited). */

@@ -13,6 +13,7 @@ import { Access } from '../auth/access.ts';
 import { ANONYMOUS, type Authenticator, type Identity } from '../auth/types.ts';
 import type { Config } from '../config/types.ts';
 import { type Disconnect, SwitchboardError, toSwitchboardError } from '../errors.ts';
+import { OutgoingBudget } from '../limits/outgoing-budget.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Transport } from '../transport/types.ts';
 import { startingPoint } from './catch-up.ts';
@@ -55,6 +56,8 @@ export class SwitchboardNode implements SessionHost {
   readonly access: Access;
   /** Bytes a connection may have queued before `latest` / `drop-oldest` subscriptions hold publications back. */
   readonly deliveryHighWater: number;
+  /** The hub-wide budget for bytes queued on connections (`limits.maxTotalOutgoingBytes`); transports report to it. */
+  readonly outgoing: OutgoingBudget;
   readonly #sessions = new Sessions();
   readonly #brokerOps = new Map<string, Promise<void>>();
   #presenceTimer: NodeJS.Timeout | undefined;
@@ -69,6 +72,7 @@ export class SwitchboardNode implements SessionHost {
     this.authenticator = options.authenticator;
     this.access = new Access(options.config, this.channelOptions);
     this.deliveryHighWater = highWaterFor(options.config.limits.maxOutgoingBytes);
+    this.outgoing = new OutgoingBudget(options.config.limits.maxTotalOutgoingBytes);
     this.hub = new Hub({ onFanout: (n) => this.metrics.deliveries.inc(n) });
   }
 
@@ -106,9 +110,9 @@ export class SwitchboardNode implements SessionHost {
     return this.#sessions.size;
   }
 
-  /** Whether one more connection fits under `server.maxConnections`. */
+  /** Whether one more connection fits: under `server.maxConnections`, and the hub under its outgoing budget. */
   hasRoom(): boolean {
-    return !this.#draining && this.#sessions.size < this.config.server.maxConnections;
+    return !this.#draining && this.#sessions.size < this.config.server.maxConnections && !this.outgoing.full;
   }
 
   /** A session on `transport`; its id is `id` when the dialect has a format of its own for it (Pusher's socket ids). */

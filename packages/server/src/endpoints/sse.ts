@@ -152,7 +152,7 @@ export class SseEndpoint {
       channels,
       positions.map((p) => p ?? null),
       {
-        limits: { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs },
+        limits: { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs, budget: node.outgoing },
         retryMs: node.config.sse.retryMs,
         onSlow: () => session.disconnect(disconnectFor('slow_consumer')),
         tally: node.metrics.bytesWritten.sse,

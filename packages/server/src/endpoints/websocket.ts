@@ -92,6 +92,7 @@ export class WebSocketEndpoint {
         {
           maxBytes: this.#node.config.limits.maxOutgoingBytes,
           maxMs: this.#node.config.limits.maxOutgoingMs,
+          budget: this.#node.outgoing,
         },
         () => session.disconnect(disconnectFor('slow_consumer')),
         this.#node.metrics.bytesWritten.ws,

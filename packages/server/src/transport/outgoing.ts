@@ -1,8 +1,11 @@
 import type { Writable } from 'node:stream';
+import type { BudgetMember, OutgoingBudget } from '../limits/outgoing-budget.ts';
 
 export interface OutgoingLimits {
   readonly maxBytes: number;
   readonly maxMs: number;
+  /** The hub-wide budget this connection's queue counts against, when there is one. */
+  readonly budget?: OutgoingBudget;
 }
 
 /**
@@ -29,14 +32,29 @@ export class OutgoingBound {
   readonly #onSlow: () => void;
   #overSince = 0;
 
+  readonly #member: BudgetMember | null = null;
+
   constructor(socket: Writable, limits: OutgoingLimits, onSlow: () => void) {
     this.#socket = socket;
     this.#limits = limits;
     this.#onSlow = onSlow;
+    const { budget } = limits;
+    if (budget?.enabled) {
+      const member: BudgetMember = {
+        get queuedBytes() {
+          return socket.writableLength;
+        },
+        shed: onSlow,
+      };
+      this.#member = member;
+      budget.add(member);
+      socket.once('close', () => budget.delete(member));
+    }
   }
 
   /** After a write. */
   afterWrite(): void {
+    if (this.#member !== null) this.#limits.budget?.update(this.#member);
     if (this.#socket.writableLength > this.#limits.maxBytes) this.check();
     else this.#overSince = 0;
   }

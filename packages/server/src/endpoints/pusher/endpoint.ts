@@ -113,7 +113,7 @@ export class PusherEndpoint {
     const bytes = new WebSocketTransport(
       ws,
       socket,
-      { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs },
+      { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs, budget: this.#node.outgoing },
       () => session.disconnect(disconnectFor('slow_consumer')),
       this.#node.metrics.bytesWritten.pusher,
     );
