@@ -43,6 +43,8 @@ export const DEFAULTS: Config = {
     commandRate: 1_000,
     errorRate: 10,
     maxJsonDepth: 64,
+    historyReadRate: 8 * 1024 * 1024,
+    anonymousHistoryReadRate: 1024 * 1024,
     publishRate: 50,
     apiRate: 0,
   },

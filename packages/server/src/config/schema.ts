@@ -133,6 +133,8 @@ export const SPEC: Spec<Config> = {
     commandRate: f('commandRate', integer(0)),
     errorRate: f('errorRate', integer(0)),
     maxJsonDepth: f('maxJsonDepth', integer(1)),
+    historyReadRate: f('historyReadRate', size(0), 'size'),
+    anonymousHistoryReadRate: f('anonymousHistoryReadRate', size(0), 'size'),
     publishRate: f('publishRate', integer(0)),
     apiRate: f('apiRate', integer(0)),
   },

@@ -102,6 +102,14 @@ export interface Config {
     readonly errorRate: number;
     /** Deepest nesting of arrays and objects in any JSON the hub reads (API bodies, commands, payloads). */
     readonly maxJsonDepth: number;
+    /**
+     * Bytes of history an authenticated connection may read a second (`history` commands, and what a resuming
+     * subscription recovers, over WebSocket and SSE), bursts of twice that; past it `too_many_requests`
+     * (0 = unlimited).
+     */
+    readonly historyReadRate: number;
+    /** The same for a connection without credentials. */
+    readonly anonymousHistoryReadRate: number;
     /** Client publishes per connection per second, bursts of twice that (0 = unlimited). */
     readonly publishRate: number;
     /** HTTP API requests per API key per second, bursts of twice that (0 = unlimited). */

@@ -16,7 +16,7 @@ import { type Disconnect, SwitchboardError, toSwitchboardError } from '../errors
 import { OutgoingBudget } from '../limits/outgoing-budget.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Transport } from '../transport/types.ts';
-import { startingPoint } from './catch-up.ts';
+import { HISTORY_BUDGET_SPENT, historyBytes, startingPoint } from './catch-up.ts';
 import { type ChannelOptions, channelOptionsFrom } from './channel-options.ts';
 import { effectiveRate, highWaterFor } from './delivery/gate.ts';
 import type { Member, SessionHost, SubscribeRequest } from './host.ts';
@@ -183,6 +183,11 @@ export class SwitchboardNode implements SessionHost {
     } catch (err) {
       return refuse(err);
     }
+    // A resume reads history: only within the member's read budget, refused (retry later) before anything is read.
+    if (since != null && !member.mayReadHistory()) {
+      this.metrics.rateLimited.inc({ limit: 'history' });
+      return refuse(new SwitchboardError('too_many_requests', HISTORY_BUDGET_SPENT));
+    }
     const options = this.channelOptions(channel);
     const { delivery } = options;
     const effective = effectiveRate(delivery.maxRate, rate);
@@ -204,6 +209,7 @@ export class SwitchboardNode implements SessionHost {
     try {
       await this.#attach(sub);
       const start = await startingPoint(this.engine.history, channel, since, options.lastValue);
+      member.readHistory(historyBytes(start.missed));
       if (!member.open) return false;
       if (sub.state !== 'subscribing') {
         // Unsubscribed (or overflowed) before the subscription completed: the subscribe still gets its answer.

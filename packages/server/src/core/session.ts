@@ -14,7 +14,9 @@ import { type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
 import { InboundMeter } from '../limits/inbound.ts';
 import { bucketFor, type TokenBucket } from '../limits/rate.ts';
+import { ReadBudget } from '../limits/read-budget.ts';
 import type { Transport } from '../transport/types.ts';
+import { HISTORY_BUDGET_SPENT, historyBytes } from './catch-up.ts';
 import type { Member, SessionHost, SubscribeRequest } from './host.ts';
 import type { PreparedFrame, PreparedPublication } from './prepared.ts';
 import { errorFrame, type ReplySink } from './reply.ts';
@@ -39,6 +41,7 @@ export class Session implements Member {
   readonly #credentials: SessionCredentials;
   readonly #inbound: InboundMeter;
   readonly #publishes: TokenBucket | null;
+  readonly #reads: ReadBudget;
   /** Gated subscriptions waiting for the transport to drain; one transport listener serves them all. */
   readonly #drainWaiters = new Set<Drainable>();
 
@@ -62,6 +65,10 @@ export class Session implements Member {
     const now = Date.now();
     this.#inbound = new InboundMeter(limits.commandRate, limits.errorRate, now);
     this.#publishes = bucketFor(limits.publishRate, now);
+    this.#reads = new ReadBudget(
+      () => (this.identity.authenticated ? limits.historyReadRate : limits.anonymousHistoryReadRate),
+      now,
+    );
   }
 
   get state(): 'open' | 'closed' {
@@ -131,6 +138,14 @@ export class Session implements Member {
 
   resumeFrom(channel: string, position: Position): void {
     this.transport.resumeFrom?.(channel, position);
+  }
+
+  mayReadHistory(): boolean {
+    return this.#reads.allows(Date.now());
+  }
+
+  readHistory(bytes: number): void {
+    this.#reads.spend(bytes, Date.now());
   }
 
   /**
@@ -282,12 +297,17 @@ export class Session implements Member {
   async #history(command: HistoryCommand, reply: ReplySink): Promise<void> {
     const { channel, id } = command;
     if (this.#refused('subscribe', channel, id, reply)) return;
+    if (!this.mayReadHistory()) {
+      this.#host.metrics.rateLimited.inc({ limit: 'history' });
+      return this.#fail(reply, id, 'too_many_requests', HISTORY_BUDGET_SPENT, channel);
+    }
     try {
       const query = {
         ...(command.since ? { since: command.since } : {}),
         ...(command.limit === undefined ? {} : { limit: command.limit }),
       };
       const result = await this.#host.history(channel, query);
+      this.readHistory(historyBytes(result.publications));
       this.#answer(reply, {
         type: 'history',
         ...(id === undefined ? {} : { id }),
