@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { BudgetMember, OutgoingBudget } from '../limits/outgoing-budget.ts';
 
@@ -64,4 +65,24 @@ export class OutgoingBound {
     this.#overSince = checkOutgoing(this.#socket, this.#limits, this.#overSince);
     if (this.#overSince < 0) this.#onSlow();
   }
+}
+
+/** How long a connection that was sent its close may go without taking a byte before it is cut. */
+export const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * After a close was written to `socket`: every `CLOSE_GRACE_MS`, a peer that took none of what is queued for it
+ * (or took it all and still has not closed) is cut, so a client that stopped reading cannot hold a shutdown (or its
+ * socket) for long; a peer still reading its backlog is given more time.
+ */
+export function cutWhenStuck(socket: Socket, cut: () => void, graceMs = CLOSE_GRACE_MS): void {
+  let last = socket.writableLength;
+  const check = (): void => {
+    if (socket.destroyed) return;
+    const queued = socket.writableLength;
+    if (queued === 0 || queued >= last) return cut();
+    last = queued;
+    setTimeout(check, graceMs).unref();
+  };
+  setTimeout(check, graceMs).unref();
 }

@@ -12,7 +12,7 @@ import type { Disconnect } from '../errors.ts';
 import type { ByteTally } from './bytes-written.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
 import { SSE_EVENT, SSE_MESSAGE_DATA, SSE_SINGLE_CHANNEL } from './encoders.ts';
-import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
+import { cutWhenStuck, OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 
 /**
@@ -136,6 +136,8 @@ export class SseTransport implements Transport {
       this.#writer.flush();
       this.#closed = true;
       this.#res.end();
+      // A peer that does not read would hold the socket (and a shutdown) until its queue drained.
+      cutWhenStuck(this.#socket, () => this.#socket.destroy());
       return;
     }
     this.#closed = true;

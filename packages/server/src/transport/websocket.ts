@@ -6,7 +6,7 @@ import type { Disconnect } from '../errors.ts';
 import type { ByteTally } from './bytes-written.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
 import { WEBSOCKET_JSON } from './encoders.ts';
-import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
+import { cutWhenStuck, OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 import { encodeTextFrame } from './ws-frame.ts';
 
@@ -25,12 +25,14 @@ export class WebSocketTransport implements Transport {
   readonly #ws: WebSocket;
   readonly #writer: CoalescedWriter;
   readonly #bound: OutgoingBound;
+  readonly #socket: Socket;
   /** Set when the heartbeat pings; cleared by any frame from the peer. */
   pingedAt = 0;
 
   /** `tally` counts the bytes written (the node's `ws` or `pusher` tally). */
   constructor(ws: WebSocket, socket: Socket, limits: OutgoingLimits, onSlow: () => void, tally?: ByteTally) {
     this.#ws = ws;
+    this.#socket = socket;
     this.#bound = new OutgoingBound(socket, limits, onSlow);
     this.#writer = new CoalescedWriter(
       socket,
@@ -90,6 +92,8 @@ export class WebSocketTransport implements Transport {
     // Everything queued goes out before the close frame `ws` writes: no data frame may follow it.
     this.#writer.flush();
     this.#ws.close(d.code, d.reason);
+    // `ws` would wait 30 s for the peer's close frame; a peer that does not read is cut sooner.
+    cutWhenStuck(this.#socket, () => this.#ws.terminate());
   }
 
   /** Writes the bytes of whole frames built by a dialect on top of this transport (Pusher). */
