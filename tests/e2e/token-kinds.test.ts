@@ -65,3 +65,22 @@ describe('connection and subscription tokens', () => {
     await c.close();
   });
 });
+
+describe("a namespace's anonymous only narrows", () => {
+  it('does not open a channel to anonymous clients while auth.anonymous is off', async () => {
+    const hub = await startTestHub({
+      auth: { secret: TEST_SECRET, anonymous: false, connectTimeoutMs: 5_000 },
+      namespaces: { open: { anonymous: true } },
+    });
+    try {
+      const c = await WsTestClient.connect(hub.wsUrl);
+      assert.equal((await c.request({ type: 'subscribe', channel: 'open:a' })).code, 'unauthorized');
+      await c.close();
+      const sse = await SseTestClient.open(`${hub.url}/sse?channel=open:a`);
+      assert.equal(sse.response.statusCode, 401);
+      await sse.close();
+    } finally {
+      await hub.shutdown();
+    }
+  });
+});
