@@ -65,10 +65,7 @@ export class Session implements Member {
     const now = Date.now();
     this.#inbound = new InboundMeter(limits.commandRate, limits.errorRate, now);
     this.#publishes = bucketFor(limits.publishRate, now);
-    this.#reads = new ReadBudget(
-      () => (this.identity.authenticated ? limits.historyReadRate : limits.anonymousHistoryReadRate),
-      now,
-    );
+    this.#reads = new ReadBudget(this.#readRate(), now);
   }
 
   get state(): 'open' | 'closed' {
@@ -351,8 +348,15 @@ export class Session implements Member {
    * After an `auth`: disconnect-by-user finds the new user, presence shows the new client info, and channels the
    * new token no longer permits are left.
    */
+  /** The history read rate for the connection's identity now. */
+  #readRate(): number {
+    const { limits } = this.#host.config;
+    return this.identity.authenticated ? limits.historyReadRate : limits.anonymousHistoryReadRate;
+  }
+
   #identityChanged(previous: Identity): void {
     if (this.#state !== 'open') return;
+    this.#reads.setRate(this.#readRate(), Date.now());
     if (previous.user !== this.user) this.#host.identified(this.id, previous.user);
     const infoChanged = previous.user !== this.user || previous.info !== this.identity.info;
     const { access } = this.#host;
