@@ -163,6 +163,7 @@ export class SseEndpoint {
     this.#heartbeats.add(transport);
     const secret = this.commands.register(session);
     res.on('close', () => {
+      transport.released();
       this.#transports.delete(transport);
       this.#heartbeats.delete(transport);
       this.commands.unregister(secret);

@@ -134,6 +134,7 @@ export class WebSocketEndpoint {
         this.#node.logger.debug({ client: session.id, err: err.message }, 'websocket error');
       });
       ws.on('close', () => {
+        transport.released();
         this.#transports.delete(transport);
         this.#heartbeats.delete(transport);
         session.closed();

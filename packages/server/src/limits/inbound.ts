@@ -1,5 +1,3 @@
-import { bucketFor, type TokenBucket } from './rate.ts';
-
 /** What becomes of one inbound frame: read it, refuse it (answered), or close the connection. */
 export type Admission = 'read' | 'refuse' | 'close';
 
@@ -13,22 +11,48 @@ export type Admission = 'read' | 'refuse' | 'close';
  * its error replies are bounded by the error budget. A rate of 0 turns its budget off.
  */
 export class InboundMeter {
-  readonly #commands: TokenBucket | null;
-  readonly #errors: TokenBucket | null;
+  // Two token buckets (rate a second, bursts of twice it) kept as plain fields: one object per connection.
+  readonly #commandRate: number;
+  readonly #errorRate: number;
+  #commands: number;
+  #errors: number;
+  #commandsAt: number;
+  #errorsAt: number;
 
   constructor(commandRate: number, errorRate: number, now: number) {
-    this.#commands = bucketFor(commandRate, now);
-    this.#errors = bucketFor(errorRate, now);
+    this.#commandRate = commandRate;
+    this.#errorRate = errorRate;
+    this.#commands = 2 * commandRate;
+    this.#errors = 2 * errorRate;
+    this.#commandsAt = now;
+    this.#errorsAt = now;
   }
 
   /** Meters one inbound frame before it is read. */
   admit(now: number): Admission {
-    if (this.#commands === null || this.#commands.take(now)) return 'read';
+    const rate = this.#commandRate;
+    if (rate === 0) return 'read';
+    if (now > this.#commandsAt) {
+      this.#commands = Math.min(2 * rate, this.#commands + ((now - this.#commandsAt) * rate) / 1000);
+      this.#commandsAt = now;
+    }
+    if (this.#commands >= 1) {
+      this.#commands -= 1;
+      return 'read';
+    }
     return this.fault(now) ? 'refuse' : 'close';
   }
 
   /** A frame refused or unreadable: true while the error budget lasts (answer it), false once spent (close). */
   fault(now: number): boolean {
-    return this.#errors === null || this.#errors.take(now);
+    const rate = this.#errorRate;
+    if (rate === 0) return true;
+    if (now > this.#errorsAt) {
+      this.#errors = Math.min(2 * rate, this.#errors + ((now - this.#errorsAt) * rate) / 1000);
+      this.#errorsAt = now;
+    }
+    if (this.#errors < 1) return false;
+    this.#errors -= 1;
+    return true;
   }
 }

@@ -25,37 +25,41 @@ export function checkOutgoing(socket: Writable, limits: OutgoingLimits, overSinc
 
 /**
  * One connection's outgoing bound, kept across writes: after each write one comparison while under the limit;
- * over it, `checkOutgoing` decides, and `onSlow` is called once the connection must go.
+ * over it, `checkOutgoing` decides, and `onSlow` is called once the connection must go. It is also the
+ * connection's member of the hub-wide budget (when there is one), with plain methods and no listener of its own:
+ * its transport calls `release()` when the connection is gone.
  */
-export class OutgoingBound {
+export class OutgoingBound implements BudgetMember {
   readonly #socket: Writable;
   readonly #limits: OutgoingLimits;
   readonly #onSlow: () => void;
   #overSince = 0;
 
-  readonly #member: BudgetMember | null = null;
-
   constructor(socket: Writable, limits: OutgoingLimits, onSlow: () => void) {
     this.#socket = socket;
     this.#limits = limits;
     this.#onSlow = onSlow;
-    const { budget } = limits;
-    if (budget?.enabled) {
-      const member: BudgetMember = {
-        get queuedBytes() {
-          return socket.writableLength;
-        },
-        shed: onSlow,
-      };
-      this.#member = member;
-      budget.add(member);
-      socket.once('close', () => budget.delete(member));
-    }
+    limits.budget?.add(this);
+  }
+
+  /** Bytes queued on the connection and not yet sent (`BudgetMember`). */
+  get queuedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  /** Sheds the connection as a slow consumer (`BudgetMember`). */
+  shed(): void {
+    this.#onSlow();
+  }
+
+  /** The connection is gone: it no longer counts against the hub-wide budget. Idempotent. */
+  release(): void {
+    this.#limits.budget?.delete(this);
   }
 
   /** After a write. */
   afterWrite(): void {
-    if (this.#member !== null) this.#limits.budget?.update(this.#member);
+    this.#limits.budget?.update(this);
     if (this.#socket.writableLength > this.#limits.maxBytes) this.check();
     else this.#overSince = 0;
   }

@@ -120,6 +120,11 @@ export class SseTransport implements Transport {
     this.#write(frame.bytes(SSE_EVENT));
   }
 
+  /** The connection is gone (its endpoint saw the socket close): releases its share of the hub-wide budget. */
+  released(): void {
+    this.#bound.release();
+  }
+
   /** A comment line that keeps proxies and the client's silence timer from closing an idle stream. */
   heartbeat(comment: Buffer): void {
     this.#write(comment);

@@ -96,6 +96,11 @@ export class WebSocketTransport implements Transport {
     cutWhenStuck(this.#socket, () => this.#ws.terminate());
   }
 
+  /** The connection is gone (its endpoint saw the socket close): releases its share of the hub-wide budget. */
+  released(): void {
+    this.#bound.release();
+  }
+
   /** Writes the bytes of whole frames built by a dialect on top of this transport (Pusher). */
   writeFrame(bytes: Buffer): void {
     this.#write(bytes);

@@ -139,6 +139,7 @@ export class PusherEndpoint {
       this.#node.logger.debug({ client: socketId, err: err.message }, 'pusher websocket error');
     });
     ws.on('close', () => {
+      bytes.released();
       this.#connections.delete(bytes);
       this.#heartbeats.delete(bytes);
       session.closed();
