@@ -76,8 +76,8 @@ async function deafWsClient(port: number): Promise<{ closeFrame: Promise<number>
 }
 
 describe('drain', () => {
-  it('refuses new WebSocket and SSE subscribers with 503 shutting_down, /readyz says draining, and a client that ignores the close is cut off at shutdownTimeout', async () => {
-    const shutdownTimeoutMs = 1_500;
+  it('refuses new WebSocket and SSE subscribers with 503 shutting_down, /readyz says draining, and a client that ignores the close is cut off after a short grace, not at shutdownTimeout', async () => {
+    const shutdownTimeoutMs = 10_000;
     const hub = await startTestHub({ server: { shutdownTimeoutMs } });
     const deaf = await deafWsClient(hub.port);
     const ws = await halfRequest(
@@ -103,8 +103,8 @@ describe('drain', () => {
     assert.match(readyAnswer, /^HTTP\/1\.1 503 /, `/readyz during a drain: ${readyAnswer}`);
     assert.match(readyAnswer, /"status":"draining"/);
 
-    // The deaf client held the drain open; the hub cut it when shutdownTimeout ran out, before its shutdown
-    // finished (ws's own close timeout is 30 s: the 5 s allowed after is for the close to cross loopback).
+    // The deaf client takes what it is sent but never answers the close: it is cut after a grace without
+    // progress (1 s; ws's own close timeout is 30 s), and the drain ends then, long before shutdownTimeout.
     let cut = false;
     void deaf.gone.then(() => {
       cut = true;
@@ -117,8 +117,8 @@ describe('drain', () => {
         `the deaf client was still connected 5 s after the hub's shutdown finished (${Math.round(held)} ms)`,
     );
     assert.ok(
-      held >= shutdownTimeoutMs - 100,
-      `the drain ended after ${Math.round(held)} ms, before shutdownTimeout (${shutdownTimeoutMs} ms)`,
+      held < shutdownTimeoutMs / 2,
+      `the drain took ${Math.round(held)} ms: the deaf client held it towards shutdownTimeout (${shutdownTimeoutMs} ms)`,
     );
   });
 });

@@ -11,7 +11,7 @@ import {
 } from './binary.ts';
 import { parseBinaryCommand, parseCommand, validateCommand } from './commands.ts';
 
-const limits = { maxChannelLength: 20, maxHistoryLimit: 100 };
+const limits = { maxChannelLength: 20, maxHistoryLimit: 100, maxJsonDepth: 64 };
 const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i);
 
 /** An envelope from literal parts: the header length as 4 bytes, then the header and payload. */

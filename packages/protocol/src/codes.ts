@@ -125,6 +125,12 @@ export const CLOSE_CODES = {
     reconnect: false,
     summary: 'Disconnected through the HTTP API, with reconnect refused.',
   },
+  too_many_errors: {
+    code: 4504,
+    reconnect: false,
+    summary:
+      'The client sent frames it was refused or that could not be read faster than `limits.errorRate`.',
+  },
 } as const satisfies Record<string, { code: number; reconnect: boolean; summary: string }>;
 
 export type CloseReason = keyof typeof CLOSE_CODES;

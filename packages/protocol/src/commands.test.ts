@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_TOKEN_LENGTH, parseCommand, validateCommand } from './commands.ts';
 
-const limits = { maxChannelLength: 20, maxHistoryLimit: 100 };
+const limits = { maxChannelLength: 20, maxHistoryLimit: 100, maxJsonDepth: 8 };
 
 describe('command parser', () => {
   it('parses auth and a subscription token, refusing empty or oversize tokens', () => {

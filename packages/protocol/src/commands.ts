@@ -2,6 +2,7 @@ import { decodeBase64, decodeEnvelope } from './binary.ts';
 import { channelError } from './channel.ts';
 import type { ErrorCode } from './codes.ts';
 import type { ClientCommand, CommandId } from './frames.ts';
+import { jsonProblem } from './json.ts';
 import { parsePosition } from './position.ts';
 
 export interface CommandLimits {
@@ -9,6 +10,8 @@ export interface CommandLimits {
   readonly maxChannelLength: number;
   /** Largest `limit` a history command may ask for. */
   readonly maxHistoryLimit: number;
+  /** Deepest nesting of arrays and objects a command's text may have (`jsonProblem`). */
+  readonly maxJsonDepth: number;
 }
 
 export interface CommandError {
@@ -60,6 +63,9 @@ function fail(code: ErrorCode, message: string, id?: CommandId, channel?: string
  * back in the message (only the id, which is bounded and typed).
  */
 export function parseCommand(text: string, limits: CommandLimits): ParseResult {
+  // Before the parser: too deep a nesting, or a number that would not come back as written, is refused.
+  const problem = jsonProblem(text, limits.maxJsonDepth);
+  if (problem !== null) return fail('bad_request', problem);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

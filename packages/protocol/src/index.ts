@@ -5,6 +5,7 @@ export * from './commands.ts';
 export * from './cursor.ts';
 export * from './frames.ts';
 export * from './hooks.ts';
+export * from './json.ts';
 export * from './position.ts';
 export * from './sse.ts';
 export * from './webhooks.ts';

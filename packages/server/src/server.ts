@@ -134,13 +134,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const shutdown = (reason = 'shutdown'): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason, connections: node.connectionCount }, 'draining');
-      hub.close();
+      // Still listening while connections drain: /readyz answers 503 (load balancers take the node out) and new
+      // upgrades and streams are refused with 503 `shutting_down`, instead of connections being refused.
+      http.closeIdleConnections();
       metricsHttp?.close();
       metricsHttp?.closeAllConnections();
       node.drain(disconnectFor('shutdown'));
       const deadline = Date.now() + config.server.shutdownTimeoutMs;
       while ((ws?.count ?? 0) + (sse?.count ?? 0) + (pusher?.count ?? 0) > 0 && Date.now() < deadline)
         await sleep(25);
+      hub.close();
       ws?.stop();
       pusher?.stop();
       sse?.stop();

@@ -57,6 +57,12 @@ export class JwtAuthenticator implements Authenticator {
 
   async verifyConnection(token: string): Promise<Identity> {
     const payload = await this.#verify(token);
+    // The `channel` claim makes a token a subscription token: it can never open a connection (it would make the
+    // connection its `sub`, user channels included), and a connection token (without it) never subscribes.
+    if (payload.channel !== undefined) {
+      this.#logger.debug({ reason: 'ERR_SUBSCRIPTION_TOKEN' }, 'token refused');
+      throw refused();
+    }
     const identity = identityFrom(payload, this.#leewayMs);
     if (identity === null) {
       this.#logger.debug({ reason: 'ERR_CLAIMS' }, 'token refused');

@@ -45,7 +45,7 @@ export const UNAUTHORIZED_MESSAGE = 'invalid credentials';
 export interface Authenticator {
   /** Whether any key is configured; without one every token is refused. */
   readonly enabled: boolean;
-  /** Verifies a connection token. */
+  /** Verifies a connection token; a token with a `channel` claim (a subscription token) is refused. */
   verifyConnection(token: string): Promise<Identity>;
   /**
    * Verifies a subscription token: signed like connection tokens, with a `channel` claim naming exactly

@@ -92,12 +92,36 @@ export interface Config {
     readonly maxOutgoingBytes: number;
     /** ...for longer than this is disconnected as a slow consumer (close 4001); at twice the bytes, at once. */
     readonly maxOutgoingMs: number;
+    /**
+     * The hub-wide budget for bytes queued on all connections together: past it the connections holding the most
+     * are shed as slow consumers (4001) down to nine tenths of it, and over nine tenths new connections are
+     * refused (503 `too_many_connections`). 0 = no hub-wide budget.
+     */
+    readonly maxTotalOutgoingBytes: number;
     /** Largest `limit` of a history request. */
     readonly maxHistoryLimit: number;
     /** New connections (WebSocket + SSE) per client IP per second, bursts of twice that (0 = unlimited). */
     readonly connectionRate: number;
-    /** Commands per WebSocket connection per second, bursts of twice that (0 = unlimited). */
+    /**
+     * Inbound frames per connection per second (WebSocket and Pusher messages, `POST /sse/command` requests),
+     * metered before they are parsed, bursts of twice that (0 = unlimited).
+     */
     readonly commandRate: number;
+    /**
+     * Faults per connection per second (frames over `commandRate`, frames that cannot be read), each answered with
+     * an error, bursts of twice that; past it the connection is closed with 4504 `too_many_errors` (0 = unlimited).
+     */
+    readonly errorRate: number;
+    /** Deepest nesting of arrays and objects in any JSON the hub reads (API bodies, commands, payloads). */
+    readonly maxJsonDepth: number;
+    /**
+     * Bytes of history an authenticated connection may read a second (`history` commands, and what a resuming
+     * subscription recovers, over WebSocket and SSE), bursts of twice that; past it `too_many_requests`
+     * (0 = unlimited).
+     */
+    readonly historyReadRate: number;
+    /** The same for a connection without credentials. */
+    readonly anonymousHistoryReadRate: number;
     /** Client publishes per connection per second, bursts of twice that (0 = unlimited). */
     readonly publishRate: number;
     /** HTTP API requests per API key per second, bursts of twice that (0 = unlimited). */

@@ -42,3 +42,13 @@ export async function startingPoint(
     ? { top: newest.top, recovered: false, start: { epoch: p.epoch, offset: p.offset - 1 }, missed: [p] }
     : { top: newest.top, recovered: false, start: newest.top, missed: [] };
 }
+
+/** The refusal of a history read past the connection's budget (`limits.historyReadRate`). */
+export const HISTORY_BUDGET_SPENT = "this connection's history read budget is spent; retry in a moment";
+
+/** What reading `publications` cost, in bytes of payload (what a connection's history read budget counts). */
+export function historyBytes(publications: readonly Publication[]): number {
+  let bytes = 0;
+  for (const p of publications) bytes += p.data.length;
+  return bytes;
+}

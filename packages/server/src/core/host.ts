@@ -45,6 +45,10 @@ export interface Member extends SubscriptionOwner {
   release(sub: Subscription): void;
   /** The client's resume point on `channel` (an SSE stream keeps it in its cursor). */
   resumeFrom(channel: string, position: Position): void;
+  /** Whether the member's history read budget lets it read now (a resume recovers from history). */
+  mayReadHistory(): boolean;
+  /** `bytes` of history were read for the member. */
+  readHistory(bytes: number): void;
 }
 
 /** The counters a session moves. */

@@ -16,12 +16,13 @@ import { Access } from '../auth/access.ts';
 import { ANONYMOUS, type Authenticator, type Identity } from '../auth/types.ts';
 import type { Config } from '../config/types.ts';
 import { type Disconnect, SwitchboardError, toSwitchboardError } from '../errors.ts';
+import { OutgoingBudget } from '../limits/outgoing-budget.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { tracePublish } from '../observability/tracing.ts';
 import type { Hooks } from '../proxy/hooks.ts';
 import type { Transport } from '../transport/types.ts';
 import { NO_WEBHOOKS, type WebhookSink } from '../webhooks/events.ts';
-import { startingPoint } from './catch-up.ts';
+import { HISTORY_BUDGET_SPENT, historyBytes, startingPoint } from './catch-up.ts';
 import { type ChannelOptions, channelOptionsFrom } from './channel-options.ts';
 import { effectiveRate, highWaterFor } from './delivery/gate.ts';
 import type { Member, SessionHost, SubscribeRequest } from './host.ts';
@@ -69,6 +70,8 @@ export class SwitchboardNode implements SessionHost {
   readonly deliveryHighWater: number;
   /** This node's name in the cluster's occupancy store. */
   readonly nodeId = randomUUID();
+  /** The hub-wide budget for bytes queued on connections (`limits.maxTotalOutgoingBytes`); transports report to it. */
+  readonly outgoing: OutgoingBudget;
   readonly #sessions = new Sessions();
   readonly #brokerOps = new Map<string, Promise<void>>();
   readonly #webhooks: WebhookSink;
@@ -94,6 +97,7 @@ export class SwitchboardNode implements SessionHost {
     this.#occupancy = occupancy ? (options.engine.occupancy ?? new MemoryOccupancy()) : null;
     this.access = new Access(options.config, this.channelOptions);
     this.deliveryHighWater = highWaterFor(options.config.limits.maxOutgoingBytes);
+    this.outgoing = new OutgoingBudget(options.config.limits.maxTotalOutgoingBytes);
     this.hub = new Hub({ onFanout: (n) => this.metrics.deliveries.inc(n) });
   }
 
@@ -131,9 +135,9 @@ export class SwitchboardNode implements SessionHost {
     return this.#sessions.size;
   }
 
-  /** Whether one more connection fits under `server.maxConnections`. */
+  /** Whether one more connection fits: under `server.maxConnections`, and the hub under its outgoing budget. */
   hasRoom(): boolean {
-    return !this.#draining && this.#sessions.size < this.config.server.maxConnections;
+    return !this.#draining && this.#sessions.size < this.config.server.maxConnections && !this.outgoing.full;
   }
 
   /** A session on `transport`; its id is `id` when the dialect has a format of its own for it (Pusher's socket ids). */
@@ -211,6 +215,11 @@ export class SwitchboardNode implements SessionHost {
     } catch (err) {
       return refuse(err);
     }
+    // A resume reads history: only within the member's read budget, refused (retry later) before anything is read.
+    if (since != null && !member.mayReadHistory()) {
+      this.metrics.rateLimited.inc({ limit: 'history' });
+      return refuse(new SwitchboardError('too_many_requests', HISTORY_BUDGET_SPENT));
+    }
     const options = this.channelOptions(channel);
     const { delivery } = options;
     const effective = effectiveRate(delivery.maxRate, rate);
@@ -233,6 +242,7 @@ export class SwitchboardNode implements SessionHost {
     try {
       await this.#attach(sub);
       const start = await startingPoint(this.engine.history, channel, since, options.lastValue);
+      member.readHistory(historyBytes(start.missed));
       if (!member.open) return false;
       if (sub.state !== 'subscribing') {
         // Unsubscribed (or overflowed) before the subscription completed: the subscribe still gets its answer.

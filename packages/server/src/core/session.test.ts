@@ -201,20 +201,31 @@ describe('Session (through its host interface)', () => {
     ]);
   });
 
-  it('limits the commands of a WebSocket connection, answering too_many_requests', async () => {
-    const { host, session, answers, sink } = setup((c) => ({
+  it('meters inbound frames: too_many_requests past the command rate, 4504 past the error rate', async () => {
+    const { host, session, transport, answers, sink } = setup((c) => ({
       ...c,
-      limits: { ...c.limits, commandRate: 1 },
+      limits: { ...c.limits, commandRate: 1, errorRate: 1 },
     }));
-    for (let id = 1; id <= 3; id++) await session.handle({ type: 'ping', id }, sink);
-    // A bucket of twice the rate: two commands pass at once, the third is refused.
+    for (let id = 1; id <= 3; id++) if (session.admit(sink)) await session.handle({ type: 'ping', id }, sink);
+    // A bucket of twice the rate: two frames pass at once, the third is refused.
     assert.deepEqual(
       answers.map((f) => f.type),
       ['pong', 'pong', 'error'],
     );
+    assert.equal(answers[2]?.type === 'error' && answers[2].code, 'too_many_requests');
     assert.equal(
       (await host.metrics.rateLimited.get()).values.find((v) => v.labels.limit === 'command')?.value,
       1,
+    );
+    // The error budget (2 at once) had one refusal; one more fault is answered, the next closes.
+    session.unreadable({ code: 'invalid_json', message: 'frame is not valid JSON' }, sink);
+    assert.equal(answers.length, 4);
+    assert.equal(session.admit(sink), false);
+    assert.equal(answers.length, 4);
+    assert.equal(session.state, 'closed');
+    assert.deepEqual(
+      transport.closes.map((d) => [d.code, d.reason]),
+      [[4504, 'too_many_errors']],
     );
   });
 

@@ -1,6 +1,7 @@
 import type {
   ClientCommand,
   ClientInfo,
+  CommandError,
   CommandId,
   ErrorCode,
   HistoryCommand,
@@ -13,9 +14,12 @@ import type { Action } from '../auth/access.ts';
 import { channelUsers } from '../auth/patterns.ts';
 import { type Identity, UNAUTHORIZED_MESSAGE } from '../auth/types.ts';
 import { type Disconnect, disconnectFor, toSwitchboardError } from '../errors.ts';
+import { InboundMeter } from '../limits/inbound.ts';
 import { bucketFor, type TokenBucket } from '../limits/rate.ts';
+import { ReadBudget } from '../limits/read-budget.ts';
 import type { HookContext } from '../proxy/hooks.ts';
 import type { Transport } from '../transport/types.ts';
+import { HISTORY_BUDGET_SPENT, historyBytes } from './catch-up.ts';
 import type { Member, SessionHost, SubscribeRequest } from './host.ts';
 import { type PreparedFrame, type PreparedPublication, publicationView } from './prepared.ts';
 import { errorFrame, type ReplySink } from './reply.ts';
@@ -38,8 +42,9 @@ export class Session implements Member {
   readonly #host: SessionHost;
   readonly #subs = new Map<string, Subscription>();
   readonly #credentials: SessionCredentials;
-  readonly #commands: TokenBucket | null;
+  readonly #inbound: InboundMeter;
   readonly #publishes: TokenBucket | null;
+  readonly #reads: ReadBudget;
   /** Gated subscriptions waiting for the transport to drain; one transport listener serves them all. */
   readonly #drainWaiters = new Set<Drainable>();
   /** The request headers `proxy.headers` forwards to the app backend's hooks. */
@@ -73,8 +78,9 @@ export class Session implements Member {
     );
     const { limits } = host.config;
     const now = Date.now();
-    this.#commands = transport.kind === 'websocket' ? bucketFor(limits.commandRate, now) : null;
+    this.#inbound = new InboundMeter(limits.commandRate, limits.errorRate, now);
     this.#publishes = bucketFor(limits.publishRate, now);
+    this.#reads = new ReadBudget(this.#readRate(), now);
   }
 
   get state(): 'open' | 'closed' {
@@ -151,6 +157,14 @@ export class Session implements Member {
     this.transport.resumeFrom?.(channel, position);
   }
 
+  mayReadHistory(): boolean {
+    return this.#reads.allows(Date.now());
+  }
+
+  readHistory(bytes: number): void {
+    this.#reads.spend(bytes, Date.now());
+  }
+
   /**
    * The connection is now `identity`, vouched for by its endpoint (not a token): presence entries show it, and
    * disconnect-by-user finds it.
@@ -161,13 +175,36 @@ export class Session implements Member {
 
   // ---- Commands ----
 
-  /** Runs one command; its answer goes to `reply` (the connection, or an HTTP response). */
+  /**
+   * Meters one inbound frame (a WebSocket message, a `POST /sse/command`) before its endpoint reads it, against
+   * the connection's command and error budgets (`InboundMeter`). True to read it; false when it was refused
+   * (answered `too_many_requests` into `reply`) or the connection was closed for too many errors (4504).
+   */
+  admit(reply: ReplySink = this.connection): boolean {
+    if (this.#state !== 'open') return false;
+    const admission = this.#inbound.admit(Date.now());
+    if (admission === 'read') return true;
+    this.#host.metrics.rateLimited.inc({ limit: 'command' });
+    if (admission === 'refuse')
+      this.#fail(reply, undefined, 'too_many_requests', 'too many commands; slow down');
+    else this.disconnect(disconnectFor('too_many_errors'));
+    return false;
+  }
+
+  /**
+   * An admitted frame its endpoint could not read (not JSON, not a command): a fault against the error budget,
+   * answered with its error into `reply` while the budget lasts; once spent the connection is closed (4504).
+   */
+  unreadable(error: CommandError, reply: ReplySink = this.connection): void {
+    if (this.#state !== 'open') return;
+    if (this.#inbound.fault(Date.now()))
+      this.#fail(reply, error.id, error.code, error.message, error.channel);
+    else this.disconnect(disconnectFor('too_many_errors'));
+  }
+
+  /** Runs one command (admitted and read by its endpoint); its answer goes to `reply` (the connection, or an HTTP response). */
   async handle(command: ClientCommand, reply: ReplySink): Promise<void> {
     if (this.#state !== 'open') return;
-    if (this.#commands !== null && !this.#commands.take(Date.now())) {
-      this.#host.metrics.rateLimited.inc({ limit: 'command' });
-      return this.#fail(reply, command.id, 'too_many_requests', 'too many commands; slow down');
-    }
     if (command.type === 'auth') return this.#credentials.auth(command, this.#answering(reply));
     const pending = this.#credentials.pending;
     if (pending !== undefined) {
@@ -320,12 +357,17 @@ export class Session implements Member {
   async #history(command: HistoryCommand, reply: ReplySink): Promise<void> {
     const { channel, id } = command;
     if (this.#refused('subscribe', channel, id, reply)) return;
+    if (!this.mayReadHistory()) {
+      this.#host.metrics.rateLimited.inc({ limit: 'history' });
+      return this.#fail(reply, id, 'too_many_requests', HISTORY_BUDGET_SPENT, channel);
+    }
     try {
       const query = {
         ...(command.since ? { since: command.since } : {}),
         ...(command.limit === undefined ? {} : { limit: command.limit }),
       };
       const result = await this.#host.history(channel, query);
+      this.readHistory(historyBytes(result.publications));
       this.#answer(reply, {
         type: 'history',
         ...(id === undefined ? {} : { id }),
@@ -398,8 +440,15 @@ export class Session implements Member {
    * After an `auth`: disconnect-by-user finds the new user, presence shows the new client info, and channels the
    * new token no longer permits are left.
    */
+  /** The history read rate for the connection's identity now. */
+  #readRate(): number {
+    const { limits } = this.#host.config;
+    return this.identity.authenticated ? limits.historyReadRate : limits.anonymousHistoryReadRate;
+  }
+
   #identityChanged(previous: Identity): void {
     if (this.#state !== 'open') return;
+    this.#reads.setRate(this.#readRate(), Date.now());
     if (previous.user !== this.user) this.#host.identified(this.id, previous.user);
     const infoChanged = previous.user !== this.user || previous.info !== this.identity.info;
     const { access } = this.#host;

@@ -28,7 +28,11 @@ export class SseCommands {
   constructor(node: SwitchboardNode) {
     this.#node = node;
     const { limits } = node.config;
-    this.#limits = { maxChannelLength: limits.maxChannelLength, maxHistoryLimit: limits.maxHistoryLimit };
+    this.#limits = {
+      maxChannelLength: limits.maxChannelLength,
+      maxHistoryLimit: limits.maxHistoryLimit,
+      maxJsonDepth: limits.maxJsonDepth,
+    };
   }
 
   /** Binds a new secret to a stream's session; it is forgotten when the stream closes. */
@@ -52,17 +56,25 @@ export class SseCommands {
       req.resume();
       return answer(res, errorFrame(undefined, 'not_found', `no open SSE stream has this ${SESSION_HEADER}`));
     }
+    // Metered before the body is read, like a WebSocket frame: a refusal (or the close past the error budget)
+    // answers 429 without reading it.
+    const sink: ReplySink = { reply: (frame) => answer(res, frame) };
+    if (!session.admit(sink)) {
+      req.resume();
+      return answer(res, errorFrame(undefined, 'too_many_requests', 'too many commands; slow down'));
+    }
     let body: unknown;
     try {
-      body = await readJsonBody(req, this.#node.config.limits.maxFrameBytes);
+      body = await readJsonBody(req, this.#node.config.limits.maxFrameBytes, this.#limits.maxJsonDepth);
     } catch (err) {
       const e = toSwitchboardError(err);
-      return answer(res, errorFrame(undefined, e.code, e.message));
+      session.unreadable({ code: e.code, message: e.message }, sink);
+      return answer(res, errorFrame(undefined, 'too_many_requests', 'too many errors; the stream is closed'));
     }
     const parsed = validateCommand(body, this.#limits);
     if (!parsed.ok) {
-      const { code, message, id, channel } = parsed.error;
-      return answer(res, errorFrame(id, code, message, channel));
+      session.unreadable(parsed.error, sink);
+      return answer(res, errorFrame(undefined, 'too_many_requests', 'too many errors; the stream is closed'));
     }
     const command = parsed.command;
     if (command.type === 'subscribe' || command.type === 'unsubscribe') {

@@ -194,7 +194,7 @@ export class SseEndpoint {
       channels,
       positions.map((p) => p ?? null),
       {
-        limits: { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs },
+        limits: { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs, budget: node.outgoing },
         retryMs: node.config.sse.retryMs,
         onSlow: () => session.disconnect(disconnectFor('slow_consumer')),
         tally: node.metrics.bytesWritten.sse,
@@ -205,6 +205,7 @@ export class SseEndpoint {
     this.#heartbeats.add(transport);
     const secret = this.commands.register(session);
     res.on('close', () => {
+      transport.released();
       this.#transports.delete(transport);
       this.#heartbeats.delete(transport);
       this.commands.unregister(secret);

@@ -41,7 +41,11 @@ export class WebSocketEndpoint {
   constructor(node: SwitchboardNode) {
     this.#node = node;
     const { limits } = node.config;
-    this.#limits = { maxChannelLength: limits.maxChannelLength, maxHistoryLimit: limits.maxHistoryLimit };
+    this.#limits = {
+      maxChannelLength: limits.maxChannelLength,
+      maxHistoryLimit: limits.maxHistoryLimit,
+      maxJsonDepth: limits.maxJsonDepth,
+    };
     this.#heartbeats = new HeartbeatWheel(
       node.config.heartbeat.intervalMs,
       (t) => t.heartbeat(HEARTBEAT),
@@ -104,6 +108,7 @@ export class WebSocketEndpoint {
         {
           maxBytes: this.#node.config.limits.maxOutgoingBytes,
           maxMs: this.#node.config.limits.maxOutgoingMs,
+          budget: this.#node.outgoing,
         },
         () => session?.disconnect(disconnectFor('slow_consumer')),
         this.#node.metrics.bytesWritten.ws,
@@ -159,14 +164,13 @@ export class WebSocketEndpoint {
       });
       ws.on('message', (data, isBinary) => {
         transport.pingedAt = 0;
+        // Every frame is metered before it is read, so unreadable ones cost the connection's budget too.
+        if (!session.admit()) return;
         // A binary frame is a publish envelope (docs/protocol.md, "Binary data"), on any connection.
         const parsed: ParseResult = isBinary
           ? parseBinaryCommand(asBytes(data), this.#limits)
           : parseCommand(String(data), this.#limits);
-        if (!parsed.ok) {
-          const { code, message, id, channel } = parsed.error;
-          return session.error(id, code, message, channel);
-        }
+        if (!parsed.ok) return session.unreadable(parsed.error);
         session.handle(parsed.command, session.connection).catch((err: unknown) => {
           this.#node.logFailure('command failed', err, { client: session.id });
           session.disconnect(disconnectFor('server_error'));
@@ -182,6 +186,7 @@ export class WebSocketEndpoint {
         this.#node.logger.debug({ client: session.id, err: err.message }, 'websocket error');
       });
       ws.on('close', () => {
+        transport.released();
         this.#transports.delete(transport);
         this.#heartbeats.delete(transport);
         session.closed();

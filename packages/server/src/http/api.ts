@@ -131,7 +131,13 @@ export class Api {
           ? {}
           : pathname === '/api/publish' && isOctetStream(req.headers['content-type'])
             ? await this.#bytesBody(req)
-            : asObject(await readJsonBody(req, this.#node.config.api.maxBodyBytes));
+            : asObject(
+                await readJsonBody(
+                  req,
+                  this.#node.config.api.maxBodyBytes,
+                  this.#node.config.limits.maxJsonDepth,
+                ),
+              );
       // A backend's `traceparent` is the parent of what the request does (the publish span, for one).
       sendJson(res, 200, await withRequestContext(req.headers, () => route.handler(body)));
     } catch (err) {

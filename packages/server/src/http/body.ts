@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { jsonProblem } from '@switchboard/protocol';
 import { SwitchboardError } from '../errors.ts';
 
 /** Content types a browser form can send without a CORS preflight: never accepted as an API body. */
@@ -6,9 +7,14 @@ const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data|te
 
 /**
  * Reads a JSON request body of at most `maxBytes`, refusing an oversize one as soon as it shows (by its
- * `Content-Length` or while streaming), so no more than `maxBytes` is ever buffered.
+ * `Content-Length` or while streaming), so no more than `maxBytes` is ever buffered; then parses it as
+ * `parseJsonBody` does.
  */
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+export async function readJsonBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  maxDepth: number,
+): Promise<unknown> {
   const type = req.headers['content-type'];
   if (type !== undefined && FORM_TYPES.test(type)) {
     throw new SwitchboardError(
@@ -16,7 +22,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
       "the body must be JSON: send the header Content-Type: application/json (with curl: --json, or -H 'Content-Type: application/json')",
     );
   }
-  return parseJsonBody(await readBody(req, maxBytes));
+  return parseJsonBody(await readBody(req, maxBytes), maxDepth);
 }
 
 /** Reads a request body of at most `maxBytes` as bytes, refusing an oversize one as soon as it shows. */
@@ -36,8 +42,11 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   return Buffer.concat(chunks, size);
 }
 
-/** A body's bytes as JSON (UTF-8, not empty). */
-export function parseJsonBody(body: Buffer): unknown {
+/**
+ * A body's bytes as JSON (UTF-8, not empty), refused with `bad_request` before it is parsed when it nests deeper
+ * than `maxDepth` or has a number that would not come back as written (`jsonProblem`).
+ */
+export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
   if (body.length === 0) throw new SwitchboardError('bad_request', 'the body is empty; send a JSON object');
   const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let decoded: string;
@@ -46,6 +55,8 @@ export function parseJsonBody(body: Buffer): unknown {
   } catch {
     throw new SwitchboardError('invalid_json', 'the body is not valid UTF-8');
   }
+  const problem = jsonProblem(decoded, maxDepth);
+  if (problem !== null) throw new SwitchboardError('bad_request', problem);
   try {
     return JSON.parse(decoded) as unknown;
   } catch {

@@ -62,11 +62,11 @@ export class PusherApi {
     };
     if (rest.length === 1 && rest[0] === 'events') {
       only('POST');
-      return this.#events(parseJsonBody(body!));
+      return this.#events(parseJsonBody(body!, this.#node.config.limits.maxJsonDepth));
     }
     if (rest.length === 1 && rest[0] === 'batch_events') {
       only('POST');
-      return this.#batch(parseJsonBody(body!));
+      return this.#batch(parseJsonBody(body!, this.#node.config.limits.maxJsonDepth));
     }
     if (rest.length === 1 && rest[0] === 'channels') {
       only('GET');

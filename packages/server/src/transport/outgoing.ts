@@ -1,8 +1,11 @@
 import type { Writable } from 'node:stream';
+import type { BudgetMember, OutgoingBudget } from '../limits/outgoing-budget.ts';
 
 export interface OutgoingLimits {
   readonly maxBytes: number;
   readonly maxMs: number;
+  /** The hub-wide budget this connection's queue counts against, when there is one. */
+  readonly budget?: OutgoingBudget;
 }
 
 /**
@@ -21,9 +24,11 @@ export function checkOutgoing(socket: Writable, limits: OutgoingLimits, overSinc
 
 /**
  * One connection's outgoing bound, kept across writes: after each write one comparison while under the limit;
- * over it, `checkOutgoing` decides, and `onSlow` is called once the connection must go.
+ * over it, `checkOutgoing` decides, and `onSlow` is called once the connection must go. It is also the
+ * connection's member of the hub-wide budget (when there is one), with plain methods and no listener of its own:
+ * its transport calls `release()` when the connection is gone.
  */
-export class OutgoingBound {
+export class OutgoingBound implements BudgetMember {
   readonly #socket: Writable;
   readonly #limits: OutgoingLimits;
   readonly #onSlow: () => void;
@@ -33,10 +38,27 @@ export class OutgoingBound {
     this.#socket = socket;
     this.#limits = limits;
     this.#onSlow = onSlow;
+    limits.budget?.add(this);
+  }
+
+  /** Bytes queued on the connection and not yet sent (`BudgetMember`). */
+  get queuedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  /** Sheds the connection as a slow consumer (`BudgetMember`). */
+  shed(): void {
+    this.#onSlow();
+  }
+
+  /** The connection is gone: it no longer counts against the hub-wide budget. Idempotent. */
+  release(): void {
+    this.#limits.budget?.delete(this);
   }
 
   /** After a write. */
   afterWrite(): void {
+    this.#limits.budget?.update(this);
     if (this.#socket.writableLength > this.#limits.maxBytes) this.check();
     else this.#overSince = 0;
   }
@@ -46,4 +68,28 @@ export class OutgoingBound {
     this.#overSince = checkOutgoing(this.#socket, this.#limits, this.#overSince);
     if (this.#overSince < 0) this.#onSlow();
   }
+}
+
+/** How long a connection that was sent its close may go without taking a byte before it is cut. */
+export const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * After a close was written to `socket`: every `CLOSE_GRACE_MS`, a peer that took none of what is queued for it
+ * (or took it all and still has not closed) is cut, so a client that stopped reading cannot hold a shutdown (or its
+ * socket) for long; a peer still reading its backlog is given more time.
+ */
+export function cutWhenStuck(
+  socket: { readonly writableLength: number; readonly destroyed: boolean },
+  cut: () => void,
+  graceMs = CLOSE_GRACE_MS,
+): void {
+  let last = socket.writableLength;
+  const check = (): void => {
+    if (socket.destroyed) return;
+    const queued = socket.writableLength;
+    if (queued === 0 || queued >= last) return cut();
+    last = queued;
+    setTimeout(check, graceMs).unref();
+  };
+  setTimeout(check, graceMs).unref();
 }

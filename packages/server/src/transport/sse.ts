@@ -14,7 +14,7 @@ import type { Disconnect } from '../errors.ts';
 import type { ByteTally } from './bytes-written.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
 import { SSE_EVENT, SSE_MESSAGE_DATA, SSE_SINGLE_CHANNEL } from './encoders.ts';
-import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
+import { cutWhenStuck, OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 
 /**
@@ -184,6 +184,11 @@ export class SseTransport implements Transport {
     this.#write(frame.bytes(SSE_EVENT));
   }
 
+  /** The connection is gone (its endpoint saw the socket close): releases its share of the hub-wide budget. */
+  released(): void {
+    this.#bound.release();
+  }
+
   /** A comment line that keeps proxies and the client's silence timer from closing an idle stream. */
   heartbeat(comment: Buffer): void {
     this.#write(comment);
@@ -200,6 +205,8 @@ export class SseTransport implements Transport {
       this.#writer.flush();
       this.#closed = true;
       this.#sink.end();
+      // A peer that does not read would hold the stream (and a shutdown) until its queue drained.
+      cutWhenStuck(this.#sink.out, () => this.#sink.destroy());
       return;
     }
     this.#closed = true;

@@ -6,7 +6,7 @@ import type { Disconnect } from '../errors.ts';
 import type { ByteTally } from './bytes-written.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
 import { WEBSOCKET_BINARY, WEBSOCKET_JSON } from './encoders.ts';
-import { OutgoingBound, type OutgoingLimits } from './outgoing.ts';
+import { cutWhenStuck, OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 import { encodeTextFrame } from './ws-frame.ts';
 
@@ -27,6 +27,7 @@ export class WebSocketTransport implements Transport {
   readonly #bound: OutgoingBound;
   /** The peer negotiated `switchboard.binary`: publications of bytes go out as binary frames, not base64 text. */
   readonly #binary: boolean;
+  readonly #socket: Socket;
   /** Set when the heartbeat pings; cleared by any frame from the peer. */
   pingedAt = 0;
 
@@ -44,6 +45,7 @@ export class WebSocketTransport implements Transport {
   ) {
     this.#ws = ws;
     this.#binary = binary;
+    this.#socket = socket;
     this.#bound = new OutgoingBound(socket, limits, onSlow);
     this.#writer = new CoalescedWriter(
       socket,
@@ -106,6 +108,13 @@ export class WebSocketTransport implements Transport {
     // Everything queued goes out before the close frame `ws` writes: no data frame may follow it.
     this.#writer.flush();
     this.#ws.close(d.code, d.reason);
+    // `ws` would wait 30 s for the peer's close frame; a peer that does not read is cut sooner.
+    cutWhenStuck(this.#socket, () => this.#ws.terminate());
+  }
+
+  /** The connection is gone (its endpoint saw the socket close): releases its share of the hub-wide budget. */
+  released(): void {
+    this.#bound.release();
   }
 
   /**

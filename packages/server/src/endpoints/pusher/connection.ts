@@ -1,4 +1,5 @@
-import type { ServerFrame } from '@switchboard/protocol';
+import { jsonProblem, type ServerFrame } from '@switchboard/protocol';
+import type { RawData } from 'ws';
 import type { Identity } from '../../auth/types.ts';
 import { pusherKindOf } from '../../config/pusher-apps.ts';
 import type { PusherApp } from '../../config/types.ts';
@@ -6,6 +7,7 @@ import type { SwitchboardNode } from '../../core/node.ts';
 import type { ReplySink } from '../../core/reply.ts';
 import type { Session } from '../../core/session.ts';
 import { disconnectFor, toSwitchboardError } from '../../errors.ts';
+import { InboundMeter } from '../../limits/inbound.ts';
 import { bucketFor, type TokenBucket } from '../../limits/rate.ts';
 import { hubChannel } from '../../transport/pusher/names.ts';
 import type { Roster } from '../../transport/pusher/roster.ts';
@@ -46,7 +48,8 @@ export class PusherConnection {
   readonly #transport: PusherTransport;
   readonly #roster: Roster;
   readonly #clientEvents: TokenBucket | null;
-  readonly #commands: TokenBucket | null;
+  readonly #inbound: InboundMeter;
+  readonly #maxDepth: number;
   readonly #webhooks: PusherWebhooks;
   /** Subscriptions live or in flight: hub channel -> Pusher name (for the webhooks sent when they end). */
   readonly #channels = new Map<string, string>();
@@ -70,23 +73,37 @@ export class PusherConnection {
     this.#roster = roster;
     const now = Date.now();
     this.#clientEvents = bucketFor(node.config.pusher.clientEventRate, now);
-    this.#commands = bucketFor(node.config.limits.commandRate, now);
+    const { limits } = node.config;
+    this.#inbound = new InboundMeter(limits.commandRate, limits.errorRate, now);
+    this.#maxDepth = limits.maxJsonDepth;
   }
 
   get socketId(): string {
     return this.#session.id;
   }
 
-  /** One text message from the client. */
-  async message(text: string): Promise<void> {
+  /**
+   * One message from the client, metered before it is read (`InboundMeter`): past `limits.commandRate` it is
+   * refused, and a refused or unreadable message is a fault; past `limits.errorRate` the connection is closed.
+   */
+  async message(raw: RawData, isBinary: boolean): Promise<void> {
     if (!this.#session.open) return;
-    if (this.#commands !== null && !this.#commands.take(Date.now())) {
+    const admission = this.#inbound.admit(Date.now());
+    if (admission !== 'read') {
       this.#node.metrics.rateLimited.inc({ limit: 'command' });
+      if (admission === 'close') return this.#session.disconnect(disconnectFor('too_many_errors'));
       return this.#error(null, 'too many messages; slow down');
     }
+    if (isBinary) return this.#unreadable('send JSON text');
+    const text = String(raw);
+    const problem = jsonProblem(text, this.#maxDepth);
+    if (problem !== null) return this.#unreadable(problem);
     const m = parse(text);
-    if (m === null) return this.#error(null, 'messages are JSON objects with a string "event"');
-    const data = typeof m.data === 'string' && m.event.startsWith('pusher:') ? parseObject(m.data) : m.data;
+    if (m === null) return this.#unreadable('messages are JSON objects with a string "event"');
+    const data =
+      typeof m.data === 'string' && m.event.startsWith('pusher:')
+        ? parseObject(m.data, this.#maxDepth)
+        : m.data;
     switch (m.event) {
       case 'pusher:ping':
         return this.#transport.event({ event: 'pusher:pong', data: {} });
@@ -100,7 +117,7 @@ export class PusherConnection {
         return this.#signin(data);
       default:
         if (m.event.startsWith('client-')) return this.#clientEvent(m);
-        return this.#error(null, `unknown event: events the hub takes are pusher:… and client-…`);
+        return this.#unreadable(`unknown event: events the hub takes are pusher:… and client-…`);
     }
   }
 
@@ -134,7 +151,7 @@ export class PusherConnection {
       if (!channelAuthValid(this.#app, this.socketId, name, d.auth, channelData))
         return this.#refused(name, 'AuthError', 'invalid authorization signature', 401);
       if (channelData !== undefined) {
-        const member = parseObject(channelData);
+        const member = parseObject(channelData, this.#maxDepth);
         const user = member?.user_id;
         const id = typeof user === 'number' && Number.isFinite(user) ? String(user) : user;
         if (typeof id !== 'string' || id === '')
@@ -238,7 +255,7 @@ export class PusherConnection {
   #signin(data: unknown): void {
     const d = (data ?? {}) as Record<string, unknown>;
     const userData = d.user_data;
-    const user = typeof userData === 'string' ? parseObject(userData) : null;
+    const user = typeof userData === 'string' ? parseObject(userData, this.#maxDepth) : null;
     const id = user?.id;
     if (
       typeof userData !== 'string' ||
@@ -294,6 +311,12 @@ export class PusherConnection {
       code: status === 400 ? 'bad_request' : status === 401 ? 'unauthorized' : 'forbidden',
     });
     this.#transport.event({ event: 'pusher:subscription_error', channel, data: { type, error, status } });
+  }
+
+  /** A message that cannot be read: answered while the error budget lasts, else the connection is closed. */
+  #unreadable(message: string): void {
+    if (this.#inbound.fault(Date.now())) return this.#error(null, message);
+    this.#session.disconnect(disconnectFor('too_many_errors'));
   }
 
   #error(code: number | null, message: string): void {
@@ -364,7 +387,9 @@ function parse(text: string): Incoming | null {
   return o as unknown as Incoming;
 }
 
-function parseObject(text: string): Record<string, unknown> | null {
+/** A JSON object inside a message's string (`data`, `channel_data`, `user_data`), within the depth limit. */
+function parseObject(text: string, maxDepth: number): Record<string, unknown> | null {
+  if (jsonProblem(text, maxDepth) !== null) return null;
   try {
     const v = JSON.parse(text) as unknown;
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;

@@ -113,7 +113,7 @@ export class PusherEndpoint {
     const bytes = new WebSocketTransport(
       ws,
       socket,
-      { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs },
+      { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs, budget: this.#node.outgoing },
       () => session.disconnect(disconnectFor('slow_consumer')),
       this.#node.metrics.bytesWritten.pusher,
     );
@@ -130,9 +130,7 @@ export class PusherEndpoint {
     });
     ws.on('message', (data, isBinary) => {
       bytes.pingedAt = 0;
-      if (isBinary)
-        return transport.event({ event: 'pusher:error', data: { code: null, message: 'send JSON text' } });
-      connection.message(String(data)).catch((err: unknown) => connection.fail(err));
+      connection.message(data, isBinary).catch((err: unknown) => connection.fail(err));
     });
     ws.on('pong', () => {
       bytes.pingedAt = 0;
@@ -141,6 +139,7 @@ export class PusherEndpoint {
       this.#node.logger.debug({ client: socketId, err: err.message }, 'pusher websocket error');
     });
     ws.on('close', () => {
+      bytes.released();
       this.#connections.delete(bytes);
       this.#heartbeats.delete(bytes);
       session.closed();

@@ -89,7 +89,9 @@ export class AdminApi {
       if (req.method !== route.method)
         return sendError(res, 'method_not_allowed', `use ${route.method}`, { allow: route.method });
       const body =
-        route.method === 'POST' ? asObject(await readJsonBody(req, node.config.api.maxBodyBytes)) : {};
+        route.method === 'POST'
+          ? asObject(await readJsonBody(req, node.config.api.maxBodyBytes, node.config.limits.maxJsonDepth))
+          : {};
       sendJson(res, 200, await route.handler(url, body, requestIdOf(res)));
     } catch (err) {
       const e = toSwitchboardError(err);

@@ -12,7 +12,7 @@ export const PUSHER_CODES = {
   4006: 'Invalid version string format',
   4007: 'Unsupported protocol version: the hub speaks protocol 7 (and 5 to 7)',
   4008: 'No protocol version supplied',
-  4009: 'Connection is unauthorized: refused credentials, or disconnected through the API',
+  4009: 'Connection is unauthorized: refused credentials, disconnected through the API, or too many errors',
   4100: 'Over capacity: the connection fell too far behind (slow consumer); reconnect after a while',
   4200: 'Generic reconnect immediately: the hub is restarting or failed on this connection',
   4201: 'Pong reply not received: the client did not answer pings in time',
@@ -35,4 +35,5 @@ export const PUSHER_CLOSE: Readonly<Record<CloseReason, PusherCode>> = {
   unauthorized: 4009,
   forbidden: 4009,
   disconnected: 4009,
+  too_many_errors: 4009,
 };

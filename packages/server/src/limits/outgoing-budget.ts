@@ -1,0 +1,87 @@
+/** One connection as the hub-wide outgoing budget sees it. */
+export interface BudgetMember {
+  /** Bytes queued on the connection and not yet sent, now. */
+  readonly queuedBytes: number;
+  /** Sheds the connection with its own semantics (a slow consumer's close); it is no longer counted after. */
+  shed(): void;
+}
+
+/** Share of the budget past which new connections are refused, and down to which shedding goes. */
+const ROOM = 0.9;
+
+/**
+ * One budget for the bytes queued on every connection of the hub (`limits.maxTotalOutgoingBytes`), on top of each
+ * connection's own bound. Connections report their queue after each write; the running total is kept from those
+ * reports (exact when the queues grow, high when they drained since, so it errs towards a recount). When it passes
+ * the budget the queues are counted again, and if they really are over, the connections holding the most unsent
+ * bytes are shed first until the total is under nine tenths of the budget. While the total is over nine tenths,
+ * `full` tells endpoints to refuse new connections. A budget of 0 turns it off.
+ */
+export class OutgoingBudget {
+  readonly #max: number;
+  readonly #reported = new Map<BudgetMember, number>();
+  #total = 0;
+
+  constructor(maxBytes: number) {
+    this.#max = maxBytes;
+  }
+
+  get enabled(): boolean {
+    return this.#max > 0;
+  }
+
+  /** The bytes queued on every connection, counted now. */
+  get totalBytes(): number {
+    this.#recount();
+    return this.#total;
+  }
+
+  /** Whether a new connection should be refused: the queued bytes are over nine tenths of the budget. */
+  get full(): boolean {
+    if (this.#max === 0 || this.#total <= ROOM * this.#max) return false;
+    this.#recount();
+    return this.#total > ROOM * this.#max;
+  }
+
+  add(member: BudgetMember): void {
+    if (this.#max > 0) this.#reported.set(member, 0);
+  }
+
+  delete(member: BudgetMember): void {
+    const was = this.#reported.get(member);
+    if (was === undefined) return;
+    this.#total -= was;
+    this.#reported.delete(member);
+  }
+
+  /** After a write to `member`: its queue as it is now; sheds connections when the hub is over its budget. */
+  update(member: BudgetMember): void {
+    const was = this.#reported.get(member);
+    if (was === undefined) return;
+    const now = member.queuedBytes;
+    this.#reported.set(member, now);
+    this.#total += now - was;
+    if (this.#total > this.#max) this.#enforce();
+  }
+
+  #recount(): void {
+    let total = 0;
+    for (const member of this.#reported.keys()) {
+      const q = member.queuedBytes;
+      this.#reported.set(member, q);
+      total += q;
+    }
+    this.#total = total;
+  }
+
+  #enforce(): void {
+    this.#recount();
+    if (this.#total <= this.#max) return;
+    const largest = [...this.#reported].sort((a, b) => b[1] - a[1]);
+    for (const [member] of largest) {
+      if (this.#total <= ROOM * this.#max) break;
+      this.delete(member);
+      member.shed();
+    }
+  }
+}
