@@ -1,9 +1,13 @@
 // docs/observability.md and the Grafana dashboard cannot drift from the code: every switchboard_* metric the hub
-// registers has a row in the doc's table with its type and labels, every row names a registered metric, and every
+// registers (the hooks' and webhooks' included) has a row in the doc's table with its type and labels, every row names a registered metric, and every
 // metric the dashboard queries exists.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import pino from 'pino';
+import { DEFAULTS } from '../config/defaults.ts';
+import { HookMetrics } from '../proxy/metrics.ts';
+import { WebhookSender } from '../webhooks/sender.ts';
 import { Metrics } from './metrics.ts';
 
 const DOC = readFileSync(new URL('../../../../docs/observability.md', import.meta.url), 'utf8');
@@ -16,6 +20,9 @@ const metrics = new Metrics({
   channels: () => 0,
   outgoingBytes: () => 0,
 });
+// The backend hooks' and webhooks' metrics, registered on the same registry by their owners.
+new HookMetrics(metrics.registry, () => new Map());
+new WebhookSender(DEFAULTS.webhooks, metrics.registry, pino({ level: 'silent' }));
 const registered = new Map(
   metrics.registry
     .getMetricsAsArray()
