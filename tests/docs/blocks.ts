@@ -71,7 +71,7 @@ export function commandsOf(code: string): string[] {
 
 /** A command that starts a long-running hub (or demo server): run in the background until it answers /healthz. */
 export function startsServer(command: string): boolean {
-  return /(^|[\s;&|(])(npm start|npm run demos|(npx )?switchboard serve|\.\/dist\/switchboard serve)\b/.test(
+  return /(^|[\s;&|(])(npm start|npm run demos(?!:)|(npx )?switchboard serve|\.\/dist\/switchboard serve)\b/.test(
     command.replace(/\s+#.*$/, ''),
   );
 }
