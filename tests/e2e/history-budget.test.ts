@@ -53,6 +53,20 @@ describe('the history read budget', () => {
     await c.close();
   });
 
+  it('counts reads sent together one after another: the second waits for the first and is refused', async () => {
+    const c = await WsTestClient.connect(hub.wsUrl);
+    // Five commands in one go: without reads taken in turn, all five pass the check before the first is counted.
+    for (let i = 1; i <= 5; i++) c.send({ type: 'history', id: i, channel: 'big', limit: PUBLICATIONS });
+    const replies = await Promise.all(
+      [1, 2, 3, 4, 5].map((id) => c.next((f) => f.id === id && (f.type === 'history' || f.type === 'error'))),
+    );
+    assert.deepEqual(
+      replies.map((r) => (r.type === 'history' ? 'history' : r.code)),
+      ['history', ...Array(4).fill('too_many_requests')],
+    );
+    await c.close();
+  });
+
   // The authenticated burst (7 MB) holds one full read (about 6 MB) with room to spare, so with no time passing an
   // authenticated connection may read twice; its rate (3.5 MB/s) is low enough that a connection left with the
   // anonymous allowance (512 KB) would owe its first read for about 1.5 s. So these pass however fast or slow the

@@ -354,7 +354,28 @@ export class Session implements Member {
     }
   }
 
+  /**
+   * History reads one at a time per connection, each checked against the read budget when its turn comes: commands
+   * that arrive together (one TCP read holds many frames) would otherwise all pass the check before the first read
+   * is counted. The queue is bounded by the command budget. Undefined while no read is running (no object kept).
+   */
+  #historyTail: Promise<void> | undefined;
+
   async #history(command: HistoryCommand, reply: ReplySink): Promise<void> {
+    const before = this.#historyTail;
+    const mine = this.#historyInTurn(before, command, reply);
+    this.#historyTail = mine;
+    await mine;
+    if (this.#historyTail === mine) this.#historyTail = undefined;
+  }
+
+  async #historyInTurn(
+    before: Promise<void> | undefined,
+    command: HistoryCommand,
+    reply: ReplySink,
+  ): Promise<void> {
+    if (before !== undefined) await before;
+    if (this.#state !== 'open') return;
     const { channel, id } = command;
     if (this.#refused('subscribe', channel, id, reply)) return;
     if (!this.mayReadHistory()) {
