@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Histogram, summarize } from './histogram.ts';
+import { bucketMiddle, Histogram, summarize } from './histogram.ts';
 
 test('percentiles are within the bucket precision', () => {
   const h = new Histogram();
@@ -34,4 +34,19 @@ test('merging pairs equals recording into one histogram', () => {
   a.merge(b.toPairs(), b.max);
   assert.deepEqual(a.toPairs(), all.toPairs());
   assert.deepEqual(summarize(a), summarize(all));
+});
+
+test("a bucket's middle lies inside the values it counts", () => {
+  const h = new Histogram();
+  // Below 32 µs a bucket holds one value: its middle is that value.
+  h.record(7);
+  assert.deepEqual(h.toPairs(), [[7, 1]]);
+  assert.equal(bucketMiddle(7), 7);
+  // 992 µs and 1,007 µs share a bucket 16 µs wide (values 992..1007): its middle is 999.5.
+  h.reset();
+  h.record(992);
+  h.record(1007);
+  const pairs = h.toPairs();
+  assert.equal(pairs.length, 1);
+  assert.equal(bucketMiddle(pairs[0]![0]), 999.5);
 });

@@ -102,3 +102,9 @@ export function summarize(h: Histogram): LatencySummary {
     max: ms(h.max),
   };
 }
+
+/** The middle (µs) of the values counted in bucket `i` (the pairs' first element), to re-bucket them. */
+export function bucketMiddle(i: number): number {
+  const lower = i === 0 ? 0 : upperOf(i - 1) + 1;
+  return (lower + upperOf(i)) / 2;
+}

@@ -64,6 +64,10 @@ export interface Profile {
   stuckRate: number;
   /** Bytes published to the stuck reader alone before the "present" step, to fill its socket. Default 16 MiB. */
   stuckFillBytes: number;
+  /** Subscribers of the histogram scenario (one channel). Default 1,000. */
+  histogramSubscribers: number;
+  /** Deliveries per second (all subscribers together) of its measured step. Default 20,000. */
+  histogramRate: number;
 }
 
 export const FULL: Profile = {
@@ -98,6 +102,8 @@ export const FULL: Profile = {
   stuckSubscribers: 1_000,
   stuckRate: 20_000,
   stuckFillBytes: 16 * 1024 * 1024,
+  histogramSubscribers: 1_000,
+  histogramRate: 20_000,
 };
 
 export const QUICK: Profile = {
@@ -122,10 +128,24 @@ export const QUICK: Profile = {
   stuckRate: 10_000,
 };
 
-export const SCENARIOS = ['fanout', 'channels', 'idle', 'storm', 'publish', 'bytes', 'stuck'] as const;
+export const SCENARIOS = [
+  'fanout',
+  'channels',
+  'idle',
+  'storm',
+  'publish',
+  'bytes',
+  'stuck',
+  'histogram',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
-/** What `all` (the default) runs: `stuck` is asked for by name (it needs the hub's bench namespaces). */
-export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'stuck');
+/**
+ * What `all` (the default) runs: `stuck` (it needs the hub's bench namespaces) and `histogram` (a check of the
+ * hub's own metrics, not a comparison of hubs) are asked for by name.
+ */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter(
+  (s) => s !== 'stuck' && s !== 'histogram',
+);
 
 export function isScenario(s: string): s is ScenarioName {
   return (SCENARIOS as readonly string[]).includes(s);

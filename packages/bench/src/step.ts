@@ -35,7 +35,11 @@ export function stepLength(profile: Profile, rate: number): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function runStep(ctx: RunContext, spec: StepSpec): Promise<StepResult> {
+/**
+ * Runs one step. `latencies`, when given, receives the step's latency histogram (µs) as well, for a scenario
+ * that reads more from it than the summary (the histogram scenario re-buckets it).
+ */
+export async function runStep(ctx: RunContext, spec: StepSpec, latencies?: Histogram): Promise<StepResult> {
   const { pool, publisher, profile } = ctx;
   await waitForQuiet(ctx);
   await pool.snapshot(); // resets the workers' windows
@@ -84,6 +88,7 @@ export async function runStep(ctx: RunContext, spec: StepSpec): Promise<StepResu
     during.maxWorkerCpu >= SATURATED ||
     during.lagP99 >= GENERATOR_LAG_MS;
   const lat = summarize(totals.latency);
+  latencies?.merge(totals.latency.toPairs(), totals.latency.max);
   const { pass, limit } = judge({
     p99Ms: lat.p99,
     p99BoundMs: profile.p99BoundMs,

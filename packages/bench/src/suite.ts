@@ -9,6 +9,7 @@ import { bytesOnWire } from './scenarios/bytes.ts';
 import { channels } from './scenarios/channels.ts';
 import { connections } from './scenarios/connections.ts';
 import { fanout } from './scenarios/fanout.ts';
+import { histogramCheck } from './scenarios/histogram.ts';
 import { clockNotes } from './scenarios/notes.ts';
 import { publishLatency } from './scenarios/publish.ts';
 import { stuck } from './scenarios/stuck.ts';
@@ -69,6 +70,14 @@ export async function runTarget(ctx: RunContext, sel: Selection): Promise<Scenar
         out.push(await stuck(ctx, transport));
       } else
         ctx.log(`  ${target.name}: stuck-reader scenario skipped (Switchboard's delivery policies only)`);
+    }
+    if (has('histogram')) {
+      // The publish-to-write histogram is Switchboard's own metric: other hubs have nothing to scrape.
+      if (target.dialect.name === 'switchboard') {
+        const n = sized(sel.subscribers ?? profile.histogramSubscribers);
+        ctx.log(`  ${target.name} ${transport} histogram ${n}`);
+        out.push(await histogramCheck(ctx, transport, n));
+      } else ctx.log(`  ${target.name}: histogram scenario skipped (Switchboard's own metric)`);
     }
     if (has('bytes')) {
       ctx.log(`  ${target.name} ${transport} bytes`);

@@ -52,6 +52,14 @@ export function headline(r: ScenarioResult): { value: number | undefined; unit: 
       };
     case 'bytes':
       return { value: m.bytes_per_msg, unit: 'B/msg', detail: `payload ${num(m.payload_bytes)} B` };
+    case 'histogram':
+      return {
+        value: m.hist_p99_ms,
+        unit: 'ms p99 (hub histogram)',
+        detail:
+          `p50 ${num(m.hist_p50_ms)} ms; generator p50 ${num(m.gen_p50_ms)} / p99 ${num(m.gen_p99_ms)} ms; ` +
+          `bucket error p50 ${num(m.bucket_error_p50)} p99 ${num(m.bucket_error_p99)}`,
+      };
     case 'stuck':
       return {
         value: m.latest_p99_present_ms,
