@@ -11,7 +11,7 @@ import pino from 'pino';
 import { DEFAULTS } from '../config/defaults.ts';
 import type { Config } from '../config/types.ts';
 import { banner, displayHost } from './banner.ts';
-import { BENCH_PACKAGE, type CliIo, run, type Started } from './main.ts';
+import { BENCH_PACKAGE, type CliIo, run, SHUTDOWN_GRACE_MS, type Started } from './main.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
@@ -357,6 +357,22 @@ describe('switchboard serve (in process, fake hub)', () => {
     g.finishShutdown();
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(g.exits, [0]);
+  });
+
+  it('a shutdown that never finishes ends the process SHUTDOWN_GRACE_MS after server.shutdownTimeout', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const h = harness();
+    await h.run('serve');
+    h.signals.emit('SIGTERM', 'SIGTERM');
+    const limit = DEFAULTS.server.shutdownTimeoutMs + SHUTDOWN_GRACE_MS;
+    t.mock.timers.tick(limit - 1);
+    assert.deepEqual(h.exits, [], 'not before the limit');
+    t.mock.timers.tick(1);
+    assert.deepEqual(h.exits, [1]);
+    assert.match(
+      h.err.join(''),
+      new RegExp(`shutdown did not finish within ${limit} ms, exiting without waiting`),
+    );
   });
 
   it('a start failure is one clear line and status 1', async () => {

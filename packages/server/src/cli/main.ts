@@ -43,6 +43,9 @@ interface BenchPackage {
   runBenchCli(args: string[]): Promise<number>;
 }
 
+/** How long past `server.shutdownTimeout` a shutdown may take before the process exits anyway (status 1). */
+export const SHUTDOWN_GRACE_MS = 5_000;
+
 /** The load generator: not a dependency of the hub, loaded by `switchboard bench` when installed. */
 export const BENCH_PACKAGE = '@switchboard/bench';
 
@@ -280,9 +283,21 @@ async function serve(cmd: Command, io: CliIo): Promise<number | undefined> {
     }
     stopping = true;
     io.stderr(`switchboard: ${signal}, draining connections (again to exit at once)\n`);
+    // A backstop: whatever hangs after the drain (an engine that never answers its close), the process is gone
+    // SHUTDOWN_GRACE_MS after server.shutdownTimeout.
+    const limitMs = config.server.shutdownTimeoutMs + SHUTDOWN_GRACE_MS;
+    const backstop = setTimeout(() => {
+      io.stderr(`switchboard: shutdown did not finish within ${limitMs} ms, exiting without waiting\n`);
+      io.exit(1);
+    }, limitMs);
+    backstop.unref();
     server.shutdown(signal).then(
-      () => io.exit(0),
+      () => {
+        clearTimeout(backstop);
+        io.exit(0);
+      },
       (err: unknown) => {
+        clearTimeout(backstop);
         logger.error({ err }, 'shutdown failed');
         io.exit(1);
       },

@@ -13,6 +13,7 @@ import { serviceLinks } from './service-links.ts';
 
 const DOC = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8');
 const DEPLOY = readFileSync(new URL('../../../../docs/deploy.md', import.meta.url), 'utf8');
+const SECURITY = readFileSync(new URL('../../../../docs/security.md', import.meta.url), 'utf8');
 
 function leaves(tree: object, prefix = ''): [path: string, value: unknown][] {
   return Object.entries(tree).flatMap(([k, v]): [string, unknown][] =>
@@ -69,6 +70,51 @@ describe('docs/configuration.md', () => {
       assert.ok(result.success, `${example}\n${result.error?.message}`);
     }
   });
+});
+
+describe('docs/security.md, the table of limits and budgets', () => {
+  const section = SECURITY.slice(SECURITY.indexOf('## Limits'), SECURITY.indexOf('## Production checklist'));
+  const rows = section
+    .split('\n')
+    .filter((line) => line.startsWith('|'))
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+  /** Every `limits.*` option, and the other limits and budgets the table must keep. */
+  const paths = [
+    ...leaves(DEFAULTS.limits, 'limits.').map(([path]) => path),
+    'server.maxConnections',
+    'server.headersTimeoutMs',
+    'server.requestTimeoutMs',
+    'server.shutdownTimeoutMs',
+    'server.http2.maxConcurrentStreams',
+    'api.maxBodyBytes',
+    'auth.connectTimeoutMs',
+    'heartbeat.timeoutMs',
+    'channel.maxSubscribers',
+    'pusher.clientEventRate',
+    'pusher.maxPresenceMembers',
+    'proxy.maxConcurrency',
+    'webhooks.maxQueue',
+  ];
+  for (const path of paths)
+    it(`lists ${path} with its default and its refusal`, () => {
+      const info = FIELD_BY_PATH.get(path);
+      assert.ok(info, `${path} has no raw option in config/schema.ts`);
+      const cells = rows.find((r) => r[0]!.split(' / ').includes(`\`${info.raw}\``));
+      assert.ok(cells, `no row for \`${info.raw}\` in the limits table of docs/security.md`);
+      const [, defaultCell = '', , refusal = ''] = cells;
+      const value = path.split('.').reduce<any>((o, k) => o[k], DEFAULTS);
+      const shown = value === false ? 'off' : `\`${formatValue(info.field.kind, value)}\``;
+      assert.ok(
+        defaultCell.includes(shown),
+        `the default of ${info.raw}: ${defaultCell} does not show ${shown}`,
+      );
+      assert.notEqual(refusal, '', `the row of ${info.raw} says what it refuses`);
+    });
 });
 
 describe('docs/deploy.md, Kubernetes', () => {
