@@ -69,7 +69,8 @@ class BodyReader {
       return;
     }
     if (this.#first === undefined) this.#first = chunk;
-    else (this.#chunks ??= [this.#first]).push(chunk);
+    else if (this.#chunks === undefined) this.#chunks = [this.#first, chunk];
+    else this.#chunks.push(chunk);
   };
 
   readonly #onEnd = (): void => {
