@@ -81,6 +81,11 @@ function wsVsSse(results: ScenarioResult[], target: string): string {
     'many channels: max msg/s',
     ...['ws', 'sse'].map((t) => num(get('channels', t, 'max_delivered_per_s'))),
   ]);
+  if (results.some((x) => x.scenario === 'single'))
+    rows.push([
+      'one publish per message: max msg/s',
+      ...['ws', 'sse'].map((t) => num(get('single', t, 'max_delivered_per_s'))),
+    ]);
   rows.push([
     'bytes on the wire per message',
     ...['ws', 'sse'].map((t) => num(get('bytes', t, 'bytes_per_msg'))),
@@ -158,6 +163,7 @@ function main(path: string): void {
     ['Fan-out: estimated capacity of the hub core alone', 'fanout', 'est_hub_capacity_per_s', 'messages/s'],
     ['Fan-out: most delivered with nothing lost, any latency', 'fanout', 'max_lossless_per_s', 'messages/s'],
     ['Many channels: max delivered', 'channels', 'max_delivered_per_s', 'messages/s'],
+    ['One publish per message: max delivered', 'single', 'max_delivered_per_s', 'messages/s'],
     ['Idle memory per connection', 'idle', 'kb_per_conn', 'KB, hub RSS delta / connections'],
     ['Connection storm', 'storm', 'conn_per_s', 'connections/s'],
     ['Bytes on the wire per delivered message', 'bytes', 'bytes_per_msg', 'bytes'],

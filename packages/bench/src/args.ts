@@ -35,7 +35,8 @@ export const USAGE = `options:
   --api-key KEY          bearer key of the hub's HTTP API (default: $SWITCHBOARD_API_KEY)
   --dialect NAME         switchboard (default), nchan, socketio or pusher
   --transport ws|sse|both   (default both)
-  --scenario LIST        comma-separated: ${SCENARIOS.join(', ')} (default all but stuck and histogram)
+  --scenario LIST        comma-separated: ${SCENARIOS.join(', ')} (default all but single,
+                         stuck and histogram)
   --subscribers N        subscribers for every scenario (fan-out runs this one size)
   --fanout-sizes LIST    comma-separated fan-out sizes (default 1000,10000,20000; quick 1000)
   --http2                SSE subscribers as HTTP/2 streams (h2c with prior knowledge, 100 per connection)

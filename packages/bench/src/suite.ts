@@ -63,6 +63,11 @@ export async function runTarget(ctx: RunContext, sel: Selection): Promise<Scenar
       ctx.log(`  ${target.name} ${transport} channels ${n}`);
       out.push(await channels(ctx, transport, n));
     }
+    if (has('single')) {
+      const n = sized(sel.subscribers ?? profile.channelsSubscribers);
+      ctx.log(`  ${target.name} ${transport} single ${n}`);
+      out.push(await channels(ctx, transport, n, 'single'));
+    }
     if (has('stuck')) {
       // Delivery policies are Switchboard's: other hubs have no namespaces to compare.
       if (target.name === 'switchboard') {

@@ -24,6 +24,7 @@ export function headline(r: ScenarioResult): { value: number | undefined; unit: 
   switch (r.scenario) {
     case 'fanout':
     case 'channels':
+    case 'single':
       return {
         value: m.max_delivered_per_s,
         unit: 'msg/s',

@@ -2,9 +2,13 @@
 // of 100 (`/api/broadcast`) where the hub has broadcast, else one publish per channel, with requests spread
 // evenly over time: the load is many channels each getting a steady stream, not one burst to every channel
 // (a burst to 10,000 channels would measure the length of the burst, as a 20,000-subscriber fan-out does).
+//
+// `single` is the same load sent the way notification and chat backends send it: one `POST /api/publish` per
+// message to one channel, never a broadcast, with the publisher's many requests in flight over its keep-alive
+// connections. It measures the hub's cost per publish request rather than per delivery.
 
 import { describeErrors, openSubscribers, type RunContext } from '../context.ts';
-import type { Transport } from '../dialect.ts';
+import type { Dialect, Transport } from '../dialect.ts';
 import type { Round } from '../publisher.ts';
 import { ramp } from '../ramp.ts';
 import { emptyResult, type ScenarioResult } from '../results.ts';
@@ -15,10 +19,18 @@ const PREFIX = 'bench-c';
 /** Channels per broadcast request (the hub accepts up to 1,000). */
 const GROUP = 100;
 
-export async function channels(ctx: RunContext, transport: Transport, n: number): Promise<ScenarioResult> {
+/** How the publisher reaches the channels: broadcast groups where the hub has them, or always one publish each. */
+export type ChannelsMode = 'channels' | 'single';
+
+export async function channels(
+  ctx: RunContext,
+  transport: Transport,
+  n: number,
+  mode: ChannelsMode = 'channels',
+): Promise<ScenarioResult> {
   const { profile, target } = ctx;
   const deadline = performance.now() + profile.scenarioDeadlineMs;
-  const result = emptyResult('channels', transport, target.name, n);
+  const result = emptyResult(mode, transport, target.name, n);
   try {
     const opened = await openSubscribers(ctx, transport, n, PREFIX, true);
     ctx.log(`    ${opened.ready}/${n} subscribers (one channel each) live in ${Math.round(opened.ms)} ms`);
@@ -28,8 +40,8 @@ export async function channels(ctx: RunContext, transport: Transport, n: number)
     // Deliveries owed per channel: the share of channels whose subscriber is live.
     const share = opened.ready / n;
     const names = Array.from({ length: n }, (_, i) => `${PREFIX}${i}`);
-    const { round, deliveriesPerRound } = buildRound(ctx, names, share);
-    if (!target.dialect.broadcast)
+    const { round, deliveriesPerRound } = buildRound(target.dialect, names, share, mode === 'channels');
+    if (mode === 'channels' && !target.dialect.broadcast)
       result.notes.push(`no broadcast in ${target.dialect.name}: one publish per channel`);
     const at = (perSec: number, label: string): StepSpec => ({
       label,
@@ -63,17 +75,18 @@ export async function channels(ctx: RunContext, transport: Transport, n: number)
 }
 
 /**
- * One round is one request, to the next group of channels. The payload's counter `s` is rewritten to the
- * number of times the cycle has reached that group, so each channel sees 1, 2, 3…: the sequence its subscriber's
- * loss and duplicates are counted from.
+ * One round is one request, to the next group of channels (one channel when `broadcast` is false or the hub has
+ * no broadcast). The payload's counter `s` is rewritten to the number of times the cycle has reached that group,
+ * so each channel sees 1, 2, 3…: the sequence its subscriber's loss and duplicates are counted from.
  */
-function buildRound(
-  ctx: RunContext,
-  names: string[],
+export function buildRound(
+  d: Dialect,
+  names: readonly string[],
   share: number,
+  broadcast: boolean,
 ): { round: Round; deliveriesPerRound: number } {
-  const d = ctx.target.dialect;
-  const size = d.broadcast ? GROUP : 1;
+  const grouped = broadcast && d.broadcast;
+  const size = grouped ? GROUP : 1;
   const groups: string[][] = [];
   for (let i = 0; i < names.length; i += size) groups.push(names.slice(i, i + size));
   let k = 0;
@@ -82,7 +95,7 @@ function buildRound(
     const cycle = Math.floor(k / groups.length) + 1;
     k++;
     const body = data.replace(/"s":\d+/, `"s":${cycle}`);
-    const req = d.broadcast ? d.broadcastRequest(g, body) : d.publish(g[0]!, body);
+    const req = grouped ? d.broadcastRequest(g, body) : d.publish(g[0]!, body);
     return [{ ...req, deliveries: g.length * share, channels: g, seq: cycle }];
   };
   return { round, deliveriesPerRound: size * share };

@@ -21,6 +21,8 @@ type Handler = (body: Record<string, unknown>) => Promise<unknown>;
 
 /** `publish` keys may publish and broadcast; `admin` keys may do everything. */
 export type Scope = 'publish' | 'admin';
+/** What a valid key grants: its scope, and an id for its rate bucket. */
+type Grant = { readonly scope: Scope; readonly id: string };
 
 interface Route {
   readonly method: 'GET' | 'POST';
@@ -41,7 +43,11 @@ const SWEEP_MS = 10_000;
  */
 export class Api {
   readonly #node: SwitchboardNode;
-  readonly #keys: { readonly key: Buffer; readonly scope: Scope }[];
+  /** Each key's bytes, a view of `#scratch` as long as it, and what it grants (built once, never per request). */
+  readonly #keys: { readonly key: Buffer; readonly view: Buffer; readonly grant: Grant }[];
+  /** Where a presented key is written to be compared: longer than any key by a UTF-8 character at least. */
+  readonly #scratch: Buffer;
+  readonly #longestKey: number;
   readonly #routes: ReadonlyMap<string, Route>;
   readonly #tickets: TicketStore;
   readonly #rate: KeyedLimiter;
@@ -52,10 +58,17 @@ export class Api {
   constructor(node: SwitchboardNode, keys: ApiKeys, tickets: TicketStore) {
     this.#node = node;
     this.#tickets = tickets;
-    this.#keys = [
+    const all = [
       ...keys.admin.map((k) => ({ key: Buffer.from(k), scope: 'admin' as const })),
       ...keys.publish.map((k) => ({ key: Buffer.from(k), scope: 'publish' as const })),
     ];
+    this.#longestKey = Math.max(0, ...all.map((k) => k.key.length));
+    this.#scratch = Buffer.alloc(this.#longestKey + 4);
+    this.#keys = all.map(({ key, scope }, i) => ({
+      key,
+      view: this.#scratch.subarray(0, key.length),
+      grant: { scope, id: String(i) },
+    }));
     this.#rate = new KeyedLimiter(node.config.limits.apiRate, 10_000);
     if (this.#rate.enabled) {
       this.#timer = setInterval(() => this.#rate.sweep(Date.now()), SWEEP_MS);
@@ -172,15 +185,22 @@ export class Api {
     };
   }
 
-  /** The presented key's scope and an id for its rate bucket (its position, never the key itself), or null. */
-  #authorized(header: string | undefined): { scope: Scope; id: string } | null {
+  /**
+   * The presented key's scope and an id for its rate bucket (its position, never the key itself), or null. The
+   * key is written into one buffer kept for the purpose and compared with every key, in constant time per key,
+   * so timing says nothing about which key or how close; nothing is allocated per request.
+   */
+  #authorized(header: string | undefined): Grant | null {
     if (header === undefined || !header.startsWith('Bearer ')) return null;
-    const presented = Buffer.from(header.slice(7).trim());
-    let found: { scope: Scope; id: string } | null = null;
-    // Compare against every key, in constant time per key, so timing says nothing about which key or how close.
-    for (const [i, { key, scope }] of this.#keys.entries()) {
-      if (key.length === presented.length && timingSafeEqual(key, presented))
-        found = { scope, id: String(i) };
+    const presented = header.slice(7).trim();
+    // A UTF-8 key is at least as many bytes as the string has UTF-16 units: a longer string matches no key.
+    if (presented.length > this.#longestKey) return null;
+    // The scratch buffer has room for 4 bytes more than the longest key, so a string that did not fit whole
+    // wrote more than the longest key's length and matches none.
+    const written = this.#scratch.write(presented, 'utf8');
+    let found: Grant | null = null;
+    for (const { key, view, grant } of this.#keys) {
+      if (key.length === written && timingSafeEqual(key, view)) found = grant;
     }
     return found;
   }

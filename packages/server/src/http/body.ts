@@ -26,21 +26,95 @@ export async function readJsonBody(
 }
 
 /** Reads a request body of at most `maxBytes` as bytes, refusing an oversize one as soon as it shows. */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
-    throw new SwitchboardError('payload_too_large', `the body is larger than ${maxBytes} bytes`);
+    return Promise.reject(
+      new SwitchboardError('payload_too_large', `the body is larger than ${maxBytes} bytes`),
+    );
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes)
-      throw new SwitchboardError('payload_too_large', `the body is larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+  // Plain listeners rather than `for await`: no async iterator and no promise per chunk on every request.
+  return new Promise<Buffer>((resolve, reject) => new BodyReader(req, maxBytes, resolve, reject));
 }
+
+/** One body being read: its chunks and its listeners, as fields and methods of one object. */
+class BodyReader {
+  readonly #req: IncomingMessage;
+  readonly #max: number;
+  readonly #resolve: (body: Buffer) => void;
+  readonly #reject: (err: unknown) => void;
+  #first: Buffer | undefined;
+  #chunks: Buffer[] | undefined;
+  #size = 0;
+  #done = false;
+
+  constructor(
+    req: IncomingMessage,
+    max: number,
+    resolve: (body: Buffer) => void,
+    reject: (err: unknown) => void,
+  ) {
+    this.#req = req;
+    this.#max = max;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    req.on('data', this.#onData);
+    req.on('end', this.#onEnd);
+    req.on('error', this.#onError);
+    req.on('close', this.#onClose);
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#done) return;
+    this.#size += chunk.length;
+    if (this.#size > this.#max) {
+      this.#finish();
+      // Stop reading: the caller answers and closes the connection (as `for await` did by destroying).
+      this.#req.pause();
+      this.#reject(new SwitchboardError('payload_too_large', `the body is larger than ${this.#max} bytes`));
+      return;
+    }
+    if (this.#first === undefined) this.#first = chunk;
+    else if (this.#chunks === undefined) this.#chunks = [this.#first, chunk];
+    else this.#chunks.push(chunk);
+  };
+
+  readonly #onEnd = (): void => {
+    if (this.#done) return;
+    this.#finish();
+    const first = this.#first;
+    this.#resolve(
+      first === undefined
+        ? Buffer.alloc(0)
+        : this.#chunks === undefined
+          ? first
+          : Buffer.concat(this.#chunks, this.#size),
+    );
+  };
+
+  readonly #onError = (err: unknown): void => {
+    if (this.#done) return;
+    this.#finish();
+    this.#reject(err);
+  };
+
+  readonly #onClose = (): void => {
+    if (this.#done) return;
+    this.#finish();
+    this.#reject(new SwitchboardError('bad_request', 'the request was aborted before its body ended'));
+  };
+
+  #finish(): void {
+    this.#done = true;
+    this.#req.off('data', this.#onData);
+    this.#req.off('end', this.#onEnd);
+    this.#req.off('error', this.#onError);
+    this.#req.off('close', this.#onClose);
+  }
+}
+
+/** One decoder for every body: a non-streaming `decode` starts afresh each call. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
  * A body's bytes as JSON (UTF-8, not empty), refused with `bad_request` before it is parsed when it nests deeper
@@ -48,10 +122,9 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
  */
 export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
   if (body.length === 0) throw new SwitchboardError('bad_request', 'the body is empty; send a JSON object');
-  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let decoded: string;
   try {
-    decoded = text.decode(body);
+    decoded = UTF8.decode(body);
   } catch {
     throw new SwitchboardError('invalid_json', 'the body is not valid UTF-8');
   }

@@ -28,28 +28,36 @@ export function withRequestContext<T>(headers: Headers, fn: () => T): T {
  * (the memory engine); other engines deliver from their subscriber connection, outside this trace.
  */
 export async function tracePublish<T>(channel: string, source: string, store: () => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(
-    `publish ${channel}`,
-    {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        'messaging.system': 'switchboard',
-        'messaging.operation.type': 'publish',
-        'messaging.destination.name': channel,
-        'switchboard.source': source,
-      },
+  const span = tracer.startSpan(`publish ${channel}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: {
+      'messaging.system': 'switchboard',
+      'messaging.operation.type': 'publish',
+      'messaging.destination.name': channel,
+      'switchboard.source': source,
     },
-    async (span) => {
-      try {
-        return await tracer.startActiveSpan('store', async (storing) => ended(storing, store));
-      } catch (err) {
-        fail(span, err);
-        throw err;
-      } finally {
-        span.end();
-      }
-    },
-  );
+  });
+  const active = trace.setSpan(context.active(), span);
+  if (!span.isRecording()) {
+    // No SDK registered (the default), or this trace not sampled: the store runs in the same context, without a
+    // `store` child that would record nothing either, and without the callbacks and promises it would cost on
+    // every publish.
+    try {
+      return await context.with(active, store);
+    } finally {
+      span.end();
+    }
+  }
+  return context.with(active, async () => {
+    try {
+      return await tracer.startActiveSpan('store', async (storing) => ended(storing, store));
+    } catch (err) {
+      fail(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 /** One publication handed to this node's subscribers of its channel. */

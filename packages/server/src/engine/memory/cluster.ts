@@ -117,7 +117,16 @@ export class MemoryCluster {
         if (oldest !== undefined) this.#idempotency.delete(oldest);
       }
     }
-    this.#deliver(channel, (h) => h.onPublication(publication));
+    // The members' loop written out, as #deliver's: no callback made per publication.
+    for (const member of this.#members) {
+      if (member.handler === undefined || !member.channels.has(channel)) continue;
+      const drops = this.#drops.get(member);
+      if (drops !== undefined && drops > 0) {
+        this.#drops.set(member, drops - 1);
+        continue;
+      }
+      member.handler.onPublication(publication);
+    }
     return { publication, duplicate: false };
   }
 
