@@ -141,15 +141,18 @@ describe('deploy/compose/compose.yaml', () => {
         const client = new Client(nginx.httpUrl, { transport, backoff: { minDelayMs: 50, maxDelayMs: 300 } });
         const got: number[] = [];
         received.set(transport, got);
-        client.subscribe('rolling').on('message', (m) => {
+        const sub = client.subscribe('rolling');
+        sub.on('message', (m) => {
           got.push(m.data as number);
         });
-        return client;
+        return { client, sub };
       });
       try {
+        // Subscribed, not only connected: a publication made before the subscription is live is not owed to it.
         await until(
-          () => clients.every((c) => c.state === 'connected'),
-          () => 'both clients connected',
+          () =>
+            clients.every(({ client, sub }) => client.state === 'connected' && sub.state === 'subscribed'),
+          () => 'both clients connected and subscribed',
         );
         let n = 0;
         for (const i of [0, 1]) {
@@ -172,7 +175,7 @@ describe('deploy/compose/compose.yaml', () => {
         );
         for (const [transport, got] of received) assert.deepEqual(got, all, transport);
       } finally {
-        for (const c of clients) c.disconnect();
+        for (const { client } of clients) client.disconnect();
       }
     });
   });
