@@ -170,6 +170,9 @@ async function main(argv: string[]): Promise<number> {
           transports: def.transports,
           pid: started.pid,
           ...(started.nodes === undefined ? {} : { nodes: started.nodes }),
+          ...(started.stop1 === undefined || started.start1 === undefined
+            ? {}
+            : { restart: { stop: started.stop1, start: started.start1 } }),
           // `--http2`: only Switchboard's hubs speak HTTP/2; the others keep HTTP/1.1 (and say so).
           http2: a.http2 && def.name.startsWith('switchboard'),
         };
@@ -187,7 +190,9 @@ async function main(argv: string[]): Promise<number> {
         transport === undefined ? a.transports.filter((t) => target.transports.includes(t)) : [transport];
       // The publish scenario does not depend on the transport: once per hub.
       // The soak mixes both transports itself: once per hub as well.
-      const scenarios = first ? a.scenarios : a.scenarios.filter((s) => s !== 'publish' && s !== 'soak');
+      const scenarios = first
+        ? a.scenarios
+        : a.scenarios.filter((s) => s !== 'publish' && s !== 'soak' && s !== 'storm-resume');
       results.push(...(await runTarget(gen.ctx, { scenarios, transports, subscribers: a.subscribers })));
     } catch (err) {
       notes.push(`${label} failed: ${(err as Error).message}`);

@@ -78,6 +78,16 @@ export interface Profile {
   soakRate: number;
   /** The soak calls memory flat when its fitted growth over the second half is at most this, percent. Default 10. */
   soakMaxGrowthPct: number;
+  /** Clients of the reconnect storm (half WebSocket, half SSE), all on the restarted node. Default 10,000. */
+  stormClients: number;
+  /** Channels they are spread over (the storm publishes round-robin to them). Default 100. */
+  stormChannels: number;
+  /** Publishes per second, all channels together, before, during and after the restart. Default 200. */
+  stormPublishRate: number;
+  /** `limits.connectionRate` of the restarted node in the storm's "limit on" run. Default 100. */
+  stormConnectionRate: number;
+  /** Time allowed for every client to resume after the node is ready again, ms. Default 120,000. */
+  stormResumeMs: number;
 }
 
 export const FULL: Profile = {
@@ -119,6 +129,11 @@ export const FULL: Profile = {
   soakSubscribers: 1_000,
   soakRate: 5_000,
   soakMaxGrowthPct: 10,
+  stormClients: 10_000,
+  stormChannels: 100,
+  stormPublishRate: 200,
+  stormConnectionRate: 100,
+  stormResumeMs: 120_000,
 };
 
 export const QUICK: Profile = {

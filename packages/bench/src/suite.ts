@@ -13,6 +13,7 @@ import { histogramCheck } from './scenarios/histogram.ts';
 import { clockNotes } from './scenarios/notes.ts';
 import { publishLatency } from './scenarios/publish.ts';
 import { soak } from './scenarios/soak.ts';
+import { stormResume } from './scenarios/storm-resume.ts';
 import { stuck } from './scenarios/stuck.ts';
 
 export interface Selection {
@@ -88,6 +89,17 @@ export async function runTarget(ctx: RunContext, sel: Selection): Promise<Scenar
   if (has('publish')) {
     ctx.log(`  ${target.name} publish latency`);
     out.push(await publishLatency(ctx));
+  }
+  if (has('storm-resume')) {
+    // A restart of a Switchboard node over an engine that outlives it (the switchboard-redis targets).
+    if (target.dialect.name === 'switchboard' && target.restart !== undefined) {
+      const n = sel.subscribers ?? profile.stormClients;
+      ctx.log(`  ${target.name} reconnect storm, ${n} clients`);
+      out.push(...(await stormResume(ctx, n)));
+    } else
+      ctx.log(
+        `  ${target.name}: storm-resume skipped (a Switchboard node over Redis only: --targets switchboard-redis-x3)`,
+      );
   }
   if (has('soak')) {
     // Both transports at once, and Switchboard's alone (the heap probe and the mixed load are its).
