@@ -172,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
           ...(started.nodes === undefined ? {} : { nodes: started.nodes }),
           ...(started.stop1 === undefined || started.start1 === undefined
             ? {}
-            : { restart: { stop: started.stop1, start: started.start1 } }),
+            : { restart: { stop: started.stop1, start: started.start1, exited: started.output1 } }),
           // `--http2`: only Switchboard's hubs speak HTTP/2; the others keep HTTP/1.1 (and say so).
           http2: a.http2 && def.name.startsWith('switchboard'),
         };

@@ -124,6 +124,7 @@ export async function startRedisHub(
       stop1: async () => {
         await started[0]!.stop();
       },
+      output1: () => (started[0]!.exited() ? `exited: ${started[0]!.output().trim()}` : undefined),
       start1: async (env: Record<string, string>) => {
         started[0] = await startNode(port, { ...process.env, ...env });
         out.pid = started[0].pid;

@@ -233,6 +233,12 @@ async function oneStorm(ctx: RunContext, n: number, connectionRate: number): Pro
           .map(([k, v]) => `${k}×${v}`)
           .join(', ')}`,
       );
+    const died = restart.exited?.();
+    if (died !== undefined) {
+      m.node_exited = 1;
+      result.notes.push(`${label}: the restarted node exited during the storm: ${died.slice(-600)}`);
+      ctx.log(`    ${label}: the restarted node EXITED during the storm: ${died.slice(-600)}`);
+    }
     if (t.resumed < t.clients)
       result.notes.push(
         `${label}: ${t.clients - t.resumed} clients not resumed within ${profile.stormResumeMs} ms`,
