@@ -66,6 +66,12 @@ export interface Started {
   exited(): boolean;
   /** A hub of several nodes: the others (subscribers are spread over all; publications go to the first). */
   nodes?: Array<{ host: string; port: number }>;
+  /** Stops the first (or only) node, leaving the rest (its engine, other nodes) running. */
+  stop1?(): Promise<void>;
+  /** Starts the first node again on its port, with `env` added to its environment; its new pid. */
+  start1?(env: Record<string, string>): Promise<number>;
+  /** When the first node has exited: that, and the last lines it printed; undefined while it runs. */
+  output1?(): string | undefined;
 }
 
 /** Spawns `cmd args` (under `taskset -c <core>` when pinned) in its own process group. */

@@ -62,10 +62,16 @@ async function main(argv: string[]): Promise<number> {
     console.log(`npm run bench -- [options]\n${SUITE_USAGE}`);
     return 0;
   }
+  // The soak reads the hub's heap from a preloaded probe (the hub has no heap figure of its own).
+  if (a.scenarios.includes('soak'))
+    nodeFlags.push(`--import=${new URL('./heap-probe.ts', import.meta.url).pathname}`);
   const profDir = parsed.values['cpu-prof'];
   if (typeof profDir === 'string') nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${resolve(profDir)}`);
   const startedAt = new Date();
-  const limitMs = a.quick ? QUICK_LIMIT_MS : FULL_LIMIT_MS;
+  // A soak longer than the run's limit extends it (the soak's minutes, plus its hub's start and stop).
+  const limitMs = a.quick
+    ? QUICK_LIMIT_MS
+    : Math.max(FULL_LIMIT_MS, a.scenarios.includes('soak') ? (a.profile.soakMinutes + 10) * 60_000 : 0);
   const endBy = performance.now() + limitMs;
   const results: ScenarioResult[] = [];
   const notes: string[] = [];
@@ -164,6 +170,9 @@ async function main(argv: string[]): Promise<number> {
           transports: def.transports,
           pid: started.pid,
           ...(started.nodes === undefined ? {} : { nodes: started.nodes }),
+          ...(started.stop1 === undefined || started.start1 === undefined
+            ? {}
+            : { restart: { stop: started.stop1, start: started.start1, exited: started.output1 } }),
           // `--http2`: only Switchboard's hubs speak HTTP/2; the others keep HTTP/1.1 (and say so).
           http2: a.http2 && def.name.startsWith('switchboard'),
         };
@@ -180,7 +189,10 @@ async function main(argv: string[]): Promise<number> {
       const transports =
         transport === undefined ? a.transports.filter((t) => target.transports.includes(t)) : [transport];
       // The publish scenario does not depend on the transport: once per hub.
-      const scenarios = first ? a.scenarios : a.scenarios.filter((s) => s !== 'publish');
+      // The soak mixes both transports itself: once per hub as well.
+      const scenarios = first
+        ? a.scenarios
+        : a.scenarios.filter((s) => s !== 'publish' && s !== 'soak' && s !== 'storm-resume');
       results.push(...(await runTarget(gen.ctx, { scenarios, transports, subscribers: a.subscribers })));
     } catch (err) {
       notes.push(`${label} failed: ${(err as Error).message}`);

@@ -89,7 +89,7 @@ export async function startRedisHub(
       await waitRedis(replicaPort, replica, 'INFO replication', (r) => r.includes('master_link_status:up'));
     }
     const ports = [port, ...(await Promise.all(Array.from({ length: count - 1 }, () => freePort())))];
-    for (const p of ports) {
+    const startNode = async (p: number, env: NodeJS.ProcessEnv = process.env): Promise<Started> => {
       const hub = startProcess(
         node,
         [
@@ -106,19 +106,32 @@ export async function startRedisHub(
           `redis://127.0.0.1:${redisPort}${setup.query ?? ''}`,
         ],
         pin,
+        env,
       );
-      started.push(hub);
       if (!(await waitHealthy(p, 15_000, hub, '/readyz')))
         throw new Error(`node on port ${p} did not become ready: ${hub.output().trim() || '(no output)'}`);
-    }
-    const first = started[0]!;
-    return {
-      pid: first.pid,
+      return hub;
+    };
+    for (const p of ports) started.push(await startNode(p));
+    const out: MultiStarted = {
+      pid: started[0]!.pid,
       output: () => started.map((s) => s.output()).join('\n'),
       exited: () => started.some((s) => s.exited()) || servers.some((s) => s.exited()),
       stop: stopAll,
       nodes: ports.slice(1).map((p) => ({ host: '127.0.0.1', port: p })),
+      // The reconnect storm: the first node stops (SIGTERM) and starts again on its port, over the same Redis, so
+      // its channels' history survives. `env` is added to the node's environment (its configuration).
+      stop1: async () => {
+        await started[0]!.stop();
+      },
+      output1: () => (started[0]!.exited() ? `exited: ${started[0]!.output().trim()}` : undefined),
+      start1: async (env: Record<string, string>) => {
+        started[0] = await startNode(port, { ...process.env, ...env });
+        out.pid = started[0].pid;
+        return started[0].pid;
+      },
     };
+    return out;
   } catch (err) {
     await stopAll();
     throw err;

@@ -356,6 +356,25 @@ describe('HTTP/2 bad input', () => {
     assert.match(answer.toString('latin1'), /^HTTP\/1\.1 408/);
   });
 
+  it('survives a client that resets after its 408 (a reconnect storm found this crashing the hub)', async () => {
+    // Silent until the header time-out, then reset as soon as the 408 arrives: the hub has ended the connection
+    // and must not die of the reset that follows (an unhandled 'error' event crashed the process).
+    await new Promise<void>((resolve, reject) => {
+      const socket = tcpConnect(hub.port, '127.0.0.1');
+      socket.on('error', () => {
+        // ours is the reset
+      });
+      socket.once('data', () => {
+        socket.resetAndDestroy();
+        resolve();
+      });
+      setTimeout(() => reject(new Error('no 408 within 5 s')), 5_000).unref();
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const ok = await fetch(`${hub.url}/healthz`);
+    assert.equal(ok.status, 200);
+  });
+
   it('treats a request that only starts like the preface as HTTP/1.1', async () => {
     const answer = await raw('PRI / HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.match(answer.toString('latin1'), /^HTTP\/1\.1 (400|404|405)/);

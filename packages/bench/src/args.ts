@@ -27,6 +27,8 @@ export const OPTIONS = {
   p99: { type: 'string' },
   'step-ms': { type: 'string' },
   json: { type: 'string' },
+  'soak-minutes': { type: 'string' },
+  'soak-sample-seconds': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -35,8 +37,8 @@ export const USAGE = `options:
   --api-key KEY          bearer key of the hub's HTTP API (default: $SWITCHBOARD_API_KEY)
   --dialect NAME         switchboard (default), nchan, socketio or pusher
   --transport ws|sse|both   (default both)
-  --scenario LIST        comma-separated: ${SCENARIOS.join(', ')} (default all but single,
-                         stuck and histogram)
+  --scenario LIST        comma-separated: ${SCENARIOS.join(', ')} (default all but single, stuck,
+                         histogram, storm-resume and soak)
   --subscribers N        subscribers for every scenario (fan-out runs this one size)
   --fanout-sizes LIST    comma-separated fan-out sizes (default 1000,10000,20000; quick 1000)
   --http2                SSE subscribers as HTTP/2 streams (h2c with prior knowledge, 100 per connection)
@@ -46,7 +48,9 @@ export const USAGE = `options:
   --pid PID              the hub's process id, to read its memory and CPU (idle scenario, hub-bound checks)
   --p99 MS               latency bound of a passing step (default 250)
   --step-ms MS           length of one publishing step
-  --json FILE            also write the results as JSON`;
+  --json FILE            also write the results as JSON
+  --soak-minutes N       length of the soak scenario (default 30)
+  --soak-sample-seconds N   how often the soak reads the hub's RSS and heap (default 10)`;
 
 export interface CommonArgs {
   target: URL | undefined;
@@ -101,6 +105,10 @@ export function parseCommon(argv: string[], extra: Record<string, { type: 'strin
   if (p99 !== undefined) profile.p99BoundMs = p99;
   const stepMs = positive('step-ms', str('step-ms'));
   if (stepMs !== undefined) profile.stepMs = stepMs;
+  const soakMinutes = positive('soak-minutes', str('soak-minutes'));
+  if (soakMinutes !== undefined) profile.soakMinutes = soakMinutes;
+  const soakSample = positive('soak-sample-seconds', str('soak-sample-seconds'));
+  if (soakSample !== undefined) profile.soakSampleSeconds = soakSample;
   const sizes = str('fanout-sizes');
   if (sizes !== undefined)
     profile.fanoutSizes = sizes.split(',').map((s) => positive('fanout-sizes', s.trim()) ?? 0);

@@ -24,6 +24,16 @@ export interface Target {
    * readings stay the target's alone.
    */
   nodes?: ReadonlyArray<{ host: string; port: number }>;
+  /**
+   * The reconnect storm: stops the target node (SIGTERM) and starts it again on the same port with `env` added
+   * to its environment, resolving to its new pid. Only for a hub whose engine outlives the node (Redis).
+   */
+  restart?: {
+    stop(): Promise<void>;
+    start(env: Record<string, string>): Promise<number>;
+    /** When the node has exited on its own: that, and the last lines it printed; undefined while it runs. */
+    exited?: (() => string | undefined) | undefined;
+  };
   /** SSE subscribers as streams of HTTP/2 connections (h2c with prior knowledge) instead of HTTP/1.1 ones. */
   http2?: boolean;
 }

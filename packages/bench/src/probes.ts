@@ -3,7 +3,8 @@
 // that need it say so.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const TICKS = 100;
@@ -164,4 +165,20 @@ export class CoreMeter {
 /** Every CPU of the machine (not only those this process may use). */
 export function allCores(): number[] {
   return cpus().map((_, i) => i);
+}
+
+/**
+ * The heap of a hub started with the suite's heap probe (bench/heap-probe.ts, preloaded by `--import`):
+ * `process.memoryUsage()` as it wrote it at most a second ago, or undefined without the probe.
+ */
+export function hubHeap(
+  pid: number,
+): { heapUsed: number; heapTotal: number; external: number; rss: number } | undefined {
+  const text = read(join(tmpdir(), `switchboard-bench-heap-${pid}.json`));
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as { heapUsed: number; heapTotal: number; external: number; rss: number };
+  } catch {
+    return undefined; // caught mid-write: the next sample reads it
+  }
 }

@@ -68,6 +68,26 @@ export interface Profile {
   histogramSubscribers: number;
   /** Deliveries per second (all subscribers together) of its measured step. Default 20,000. */
   histogramRate: number;
+  /** Length of the soak, minutes (`--soak-minutes`). Default 30. */
+  soakMinutes: number;
+  /** The soak reads the hub's RSS and heap this often, seconds (`--soak-sample-seconds`). Default 10. */
+  soakSampleSeconds: number;
+  /** Subscribers of one soak cycle (half WebSocket, half SSE), closed and opened again every cycle. Default 1,000. */
+  soakSubscribers: number;
+  /** Deliveries per second (all subscribers together) of each soak cycle's step. Default 5,000. */
+  soakRate: number;
+  /** The soak calls memory flat when its fitted growth over the second half is at most this, percent. Default 10. */
+  soakMaxGrowthPct: number;
+  /** Clients of the reconnect storm (half WebSocket, half SSE), all on the restarted node. Default 10,000. */
+  stormClients: number;
+  /** Channels they are spread over (the storm publishes round-robin to them). Default 100. */
+  stormChannels: number;
+  /** Publishes per second, all channels together, before, during and after the restart. Default 200. */
+  stormPublishRate: number;
+  /** `limits.connectionRate` of the restarted node in the storm's "limit on" run. Default 100. */
+  stormConnectionRate: number;
+  /** Time allowed for every client to resume after the node is ready again, ms. Default 120,000. */
+  stormResumeMs: number;
 }
 
 export const FULL: Profile = {
@@ -104,6 +124,16 @@ export const FULL: Profile = {
   stuckFillBytes: 16 * 1024 * 1024,
   histogramSubscribers: 1_000,
   histogramRate: 20_000,
+  soakMinutes: 30,
+  soakSampleSeconds: 10,
+  soakSubscribers: 1_000,
+  soakRate: 5_000,
+  soakMaxGrowthPct: 10,
+  stormClients: 10_000,
+  stormChannels: 100,
+  stormPublishRate: 200,
+  stormConnectionRate: 100,
+  stormResumeMs: 120_000,
 };
 
 export const QUICK: Profile = {
@@ -138,16 +168,18 @@ export const SCENARIOS = [
   'bytes',
   'stuck',
   'histogram',
+  'storm-resume',
+  'soak',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 /**
- * What `all` (the default) runs: `stuck` (it needs the hub's bench namespaces), `single` (the many-channels load as
- * one publish request per message, which would lengthen every run) and `histogram` (a check of the hub's own
- * metrics, not a comparison of hubs) are asked for by name.
+ * Scenarios asked for by name only: `stuck` (it needs the hub's bench namespaces), `single` (the many-channels load
+ * as one publish request per message, which would lengthen every run), `histogram` (a check of the hub's own
+ * metrics, not a comparison of hubs), `storm-resume` (it restarts the hub) and `soak` (30 minutes).
  */
-export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter(
-  (s) => s !== 'stuck' && s !== 'single' && s !== 'histogram',
-);
+export const NAMED_ONLY: readonly ScenarioName[] = ['stuck', 'single', 'histogram', 'storm-resume', 'soak'];
+/** What `all` (the default) runs. */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => !NAMED_ONLY.includes(s));
 
 export function isScenario(s: string): s is ScenarioName {
   return (SCENARIOS as readonly string[]).includes(s);

@@ -2,6 +2,7 @@
 
 import type { Transport } from './dialect.ts';
 import type { LatencySummary } from './histogram.ts';
+import type { MemorySample } from './memory-trend.ts';
 import type { ScenarioName } from './profile.ts';
 
 /**
@@ -77,6 +78,8 @@ export interface ScenarioResult {
    * to run it). A maximum not listed here passed twice.
    */
   unconfirmed: string[];
+  /** The hub's memory over time (the soak), one sample every few seconds. */
+  memory?: MemorySample[];
 }
 
 /** A scenario's result before anything is measured: `n` subscribers asked for, no figures yet. */

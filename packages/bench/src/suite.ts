@@ -12,6 +12,8 @@ import { fanout } from './scenarios/fanout.ts';
 import { histogramCheck } from './scenarios/histogram.ts';
 import { clockNotes } from './scenarios/notes.ts';
 import { publishLatency } from './scenarios/publish.ts';
+import { soak } from './scenarios/soak.ts';
+import { stormResume } from './scenarios/storm-resume.ts';
 import { stuck } from './scenarios/stuck.ts';
 
 export interface Selection {
@@ -92,6 +94,25 @@ export async function runTarget(ctx: RunContext, sel: Selection): Promise<Scenar
   if (has('publish')) {
     ctx.log(`  ${target.name} publish latency`);
     out.push(await publishLatency(ctx));
+  }
+  if (has('storm-resume')) {
+    // A restart of a Switchboard node over an engine that outlives it (the switchboard-redis targets).
+    if (target.dialect.name === 'switchboard' && target.restart !== undefined) {
+      const n = sel.subscribers ?? profile.stormClients;
+      ctx.log(`  ${target.name} reconnect storm, ${n} clients`);
+      out.push(...(await stormResume(ctx, n)));
+    } else
+      ctx.log(
+        `  ${target.name}: storm-resume skipped (a Switchboard node over Redis only: --targets switchboard-redis-x3)`,
+      );
+  }
+  if (has('soak')) {
+    // Both transports at once, and Switchboard's alone (the heap probe and the mixed load are its).
+    if (target.dialect.name === 'switchboard' && target.transports.length === 2) {
+      const n = sized(sel.subscribers ?? profile.soakSubscribers);
+      ctx.log(`  ${target.name} soak ${profile.soakMinutes} min, ${n} subscribers a cycle`);
+      out.push(await soak(ctx, n));
+    } else ctx.log(`  ${target.name}: soak skipped (Switchboard targets only)`);
   }
   for (const r of out) r.notes.push(...clockNotes(r.steps));
   return out;

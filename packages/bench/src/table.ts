@@ -61,6 +61,22 @@ export function headline(r: ScenarioResult): { value: number | undefined; unit: 
           `p50 ${num(m.hist_p50_ms)} ms; generator p50 ${num(m.gen_p50_ms)} / p99 ${num(m.gen_p99_ms)} ms; ` +
           `bucket error p50 ${num(m.bucket_error_p50)} p99 ${num(m.bucket_error_p99)}`,
       };
+    case 'soak':
+      return {
+        value: m.rss_slope_mb_per_min,
+        unit: 'MB/min RSS (second half)',
+        detail:
+          `${num(m.minutes)} min, ${num(m.cycles)} cycles; RSS ${num(m.rss_first_mb)} → ${num(m.rss_last_mb)} MB ` +
+          `(${num(m.rss_growth_pct)}%), heap ${num(m.heap_first_mb)} → ${num(m.heap_last_mb)} MB; lost ${num(m.lost)}`,
+      };
+    case 'storm-resume':
+      return {
+        value: m.all_resumed_ms,
+        unit: 'ms to resume all',
+        detail:
+          `${num(m.resumed)}/${num(m.clients)} resumed, setup p99 ${num(m.setup_p99_ms)} ms, lost ${num(m.lost)}, ` +
+          `refused ${num(m.refused)}`,
+      };
     case 'stuck':
       return {
         value: m.latest_p99_present_ms,

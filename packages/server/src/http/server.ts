@@ -152,6 +152,9 @@ export function createHttpServer(parts: HttpParts): HubServer {
         http2: (s) => h2.accept(s),
         timedOut: (s) => {
           node.metrics.refused.inc({ reason: 'request_timeout' });
+          // The sniffer's listeners are gone: without one, the client's reset after this answer would be an
+          // unhandled 'error' event that ends the process (a reconnect storm did exactly that).
+          s.on('error', ignoreSocketError);
           s.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         },
       });
@@ -309,3 +312,6 @@ async function onlyGet(
     return sendError(res, 'method_not_allowed', 'use GET', { allow: 'GET, HEAD' });
   await then();
 }
+
+/** A socket the hub has finished with (answered and ended): what goes wrong on it now concerns no one. */
+function ignoreSocketError(): void {}
