@@ -126,7 +126,8 @@ export class WebSocketEndpoint {
       const context = { client: id, transport: 'websocket' as const, user: null, headers };
       this.#node.hooks.connect(context, ANONYMOUS).then(
         (identity) => {
-          if (ws.readyState !== ws.OPEN) return;
+          // Gone while the hook was asked: no session ever held it, so it leaves the hub-wide budget here.
+          if (ws.readyState !== ws.OPEN) return transport.released();
           session = this.#open(ws, transport, identity, id, headers);
           ws.resume();
         },
@@ -137,6 +138,7 @@ export class WebSocketEndpoint {
           ws.resume();
           transport.send({ type: 'error', code: e.code, message: e.message });
           transport.close(disconnectFor(e.code === 'forbidden' ? 'forbidden' : 'backend_unavailable'));
+          transport.released();
         },
       );
     });
@@ -150,49 +152,47 @@ export class WebSocketEndpoint {
     id: string,
     headers: Readonly<Record<string, string>>,
   ): Session {
-    {
-      const session = this.#node.createSession(transport, identity, id, headers);
-      this.#transports.set(transport, session);
-      this.#heartbeats.add(transport);
-      transport.send({
-        type: 'connected',
-        client: session.id,
-        version: PROTOCOL_VERSION,
-        transport: 'websocket',
-        user: session.user,
-        heartbeat: this.#node.config.heartbeat.intervalMs,
+    const session = this.#node.createSession(transport, identity, id, headers);
+    this.#transports.set(transport, session);
+    this.#heartbeats.add(transport);
+    transport.send({
+      type: 'connected',
+      client: session.id,
+      version: PROTOCOL_VERSION,
+      transport: 'websocket',
+      user: session.user,
+      heartbeat: this.#node.config.heartbeat.intervalMs,
+    });
+    ws.on('message', (data, isBinary) => {
+      transport.pingedAt = 0;
+      // Every frame is metered before it is read, so unreadable ones cost the connection's budget too.
+      if (!session.admit()) return;
+      // A binary frame is a publish envelope (docs/protocol.md, "Binary data"), on any connection.
+      const parsed: ParseResult = isBinary
+        ? parseBinaryCommand(asBytes(data), this.#limits)
+        : parseCommand(String(data), this.#limits);
+      if (!parsed.ok) return session.unreadable(parsed.error);
+      session.handle(parsed.command, session.connection).catch((err: unknown) => {
+        this.#node.logFailure('command failed', err, { client: session.id });
+        session.disconnect(disconnectFor('server_error'));
       });
-      ws.on('message', (data, isBinary) => {
-        transport.pingedAt = 0;
-        // Every frame is metered before it is read, so unreadable ones cost the connection's budget too.
-        if (!session.admit()) return;
-        // A binary frame is a publish envelope (docs/protocol.md, "Binary data"), on any connection.
-        const parsed: ParseResult = isBinary
-          ? parseBinaryCommand(asBytes(data), this.#limits)
-          : parseCommand(String(data), this.#limits);
-        if (!parsed.ok) return session.unreadable(parsed.error);
-        session.handle(parsed.command, session.connection).catch((err: unknown) => {
-          this.#node.logFailure('command failed', err, { client: session.id });
-          session.disconnect(disconnectFor('server_error'));
-        });
-      });
-      ws.on('pong', () => {
-        transport.pingedAt = 0;
-      });
-      // `ws` reports protocol errors (invalid UTF-8: 1007, oversize frame: 1009) and closes the socket itself.
-      ws.on('error', (err: Error & { code?: string }) => {
-        if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
-          this.#node.metrics.refused.inc({ reason: 'payload_too_large' });
-        this.#node.logger.debug({ client: session.id, err: err.message }, 'websocket error');
-      });
-      ws.on('close', () => {
-        transport.released();
-        this.#transports.delete(transport);
-        this.#heartbeats.delete(transport);
-        session.closed();
-      });
-      return session;
-    }
+    });
+    ws.on('pong', () => {
+      transport.pingedAt = 0;
+    });
+    // `ws` reports protocol errors (invalid UTF-8: 1007, oversize frame: 1009) and closes the socket itself.
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+        this.#node.metrics.refused.inc({ reason: 'payload_too_large' });
+      this.#node.logger.debug({ client: session.id, err: err.message }, 'websocket error');
+    });
+    ws.on('close', () => {
+      transport.released();
+      this.#transports.delete(transport);
+      this.#heartbeats.delete(transport);
+      session.closed();
+    });
+    return session;
   }
 
   #dropSilent(): void {
