@@ -4,6 +4,7 @@
 // and both show in the metrics.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { until } from '@switchboard/test-helpers/wait';
 import { Client, type SwitchboardClientError } from '../../packages/client/src/index.ts';
 import { deadUrl, TestBackend } from '../helpers/backend.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
@@ -274,12 +275,15 @@ describe('proxy hooks: connect and refresh', () => {
   let backend: TestBackend;
   let hub: TestHub;
   let refreshes: 'extend' | 'deny' = 'extend';
-  let connects: 'allow' | 'deny' | 'hang' = 'allow';
+  let connects: 'allow' | 'deny' | 'hang' | 'late' = 'allow';
+  /** `late`: the answer (allow) waits for this, so the client can be gone before it comes. */
+  let lateAnswer: Promise<void> = Promise.resolve();
 
   before(async () => {
     backend = await TestBackend.start();
-    backend.on('/connect', (c) => {
+    backend.on('/connect', async (c) => {
       if (connects === 'hang') return 'hang';
+      if (connects === 'late') await lateAnswer;
       if (connects === 'deny') return { body: { error: { message: 'banned' } } };
       const user = c.headers.cookie === 'sid=alice' ? 'alice' : 'guest';
       return {
@@ -326,6 +330,48 @@ describe('proxy hooks: connect and refresh', () => {
     assert.equal(slow.code, 4007);
     assert.equal(slow.first.code, 'backend_timeout');
     connects = 'allow';
+  });
+
+  it('connect: a connection refused, timed out, or gone before the answer leaves the hub-wide outgoing budget', async () => {
+    const budget = hub.node.outgoing;
+    assert.ok(budget.enabled, 'the default config has a hub-wide outgoing budget');
+    const before = budget.members;
+    connects = 'deny';
+    for (let i = 0; i < 3; i++) assert.equal((await openRaw(hub.wsUrl)).code, 4502);
+    connects = 'hang';
+    assert.equal((await openRaw(hub.wsUrl)).code, 4007);
+    // Gone while the hook is asked: the client closes, then the backend allows it.
+    connects = 'late';
+    let answer!: () => void;
+    lateAnswer = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const asked = backend.calls.length;
+    const { default: WebSocket } = await import('ws');
+    const gone = new WebSocket(hub.wsUrl);
+    await new Promise<void>((resolve) => gone.on('open', () => resolve()));
+    await until(
+      () => backend.calls.length > asked,
+      () => 'the connect hook was asked',
+    );
+    // Cut, not closed: a paused connection would read a close frame only once the hook answered.
+    gone.terminate();
+    await new Promise<void>((resolve) => gone.on('close', () => resolve()));
+    assert.equal(budget.members, before + 1, 'counted while the hook is asked');
+    answer();
+    await until(
+      () => budget.members === before,
+      () => `budget members ${budget.members}, before ${before}`,
+    );
+    connects = 'allow';
+    // A connection the hook allows is counted while it lives, and leaves with it.
+    const c = await WsTestClient.connect(hub.wsUrl, { headers: { cookie: 'sid=alice' } });
+    assert.equal(budget.members, before + 1);
+    await c.close();
+    await until(
+      () => budget.members === before,
+      () => `budget members ${budget.members} after a close`,
+    );
   });
 
   it('connect over SSE: refused with the code’s status before the stream; allowed with the backend’s user', async () => {

@@ -43,6 +43,11 @@ export class OutgoingBudget {
     return this.#total > ROOM * this.#max;
   }
 
+  /** The connections it counts: every live connection while the budget is on (0 when it is off). */
+  get members(): number {
+    return this.#reported.size;
+  }
+
   add(member: BudgetMember): void {
     if (this.#max > 0) this.#reported.set(member, 0);
   }
