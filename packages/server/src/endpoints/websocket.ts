@@ -4,8 +4,8 @@ import type { Socket } from 'node:net';
 import {
   BINARY_SUBPROTOCOL,
   type CommandLimits,
-  type ParseResult,
   negotiateWire,
+  type ParseResult,
   PROTOCOL_VERSION,
   parseBinaryCommand,
   parseCommand,

@@ -206,11 +206,7 @@ export class SseTransport implements Transport {
     const id = this.cursor();
     // The `id:` line and the data block below are one event: the line is not a frame of its own.
     if (id !== null) this.#write(Buffer.from(`id: ${id}\n`), -1, 0);
-    const data = compact
-      ? continuity === IMPLIED
-        ? SSE_IMPLIED_DATA
-        : SSE_EXPLICIT_DATA
-      : SSE_MESSAGE_DATA;
+    const data = compact ? (continuity === IMPLIED ? SSE_IMPLIED_DATA : SSE_EXPLICIT_DATA) : SSE_MESSAGE_DATA;
     this.#write(prepared.bytes(data), prepared.at);
   }
 
