@@ -155,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
           transports: dialect.transports,
           pid: a.pid,
           http2: a.http2,
+          wire: a.wire,
         };
       } else {
         const port = await freePort();
@@ -175,6 +176,7 @@ async function main(argv: string[]): Promise<number> {
             : { restart: { stop: started.stop1, start: started.start1, exited: started.output1 } }),
           // `--http2`: only Switchboard's hubs speak HTTP/2; the others keep HTTP/1.1 (and say so).
           http2: a.http2 && def.name.startsWith('switchboard'),
+          wire: a.wire,
         };
         if (a.http2 && !target.http2) notes.push(`${label}: SSE over HTTP/1.1 (no HTTP/2 there)`);
       }

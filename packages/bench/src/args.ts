@@ -1,7 +1,7 @@
 // Command-line options shared by `switchboard bench` and the suite (`npm run bench`).
 
 import { parseArgs } from 'node:util';
-import { type DialectName, isDialectName, type Transport } from './dialect.ts';
+import { type DialectName, isDialectName, type Transport, type WireVersion } from './dialect.ts';
 import {
   DEFAULT_SCENARIOS,
   FULL,
@@ -22,6 +22,7 @@ export const OPTIONS = {
   'fanout-sizes': { type: 'string' },
   quick: { type: 'boolean' },
   http2: { type: 'boolean' },
+  wire: { type: 'string' },
   workers: { type: 'string' },
   pid: { type: 'string' },
   p99: { type: 'string' },
@@ -43,6 +44,8 @@ export const USAGE = `options:
   --fanout-sizes LIST    comma-separated fan-out sizes (default 1000,10000,20000; quick 1000)
   --http2                SSE subscribers as HTTP/2 streams (h2c with prior knowledge, 100 per connection)
                          instead of one HTTP/1.1 connection each; run once with and once without to compare
+  --wire 1|2              Switchboard's wire version for the subscribers (default 2, what the SDK speaks:
+                         compact message frames; 1: a full message frame per publication)
   --quick                short steps and 1,000 subscribers (well under two minutes a target)
   --workers N            generator processes (default: one per core the generator may use, more for fds)
   --pid PID              the hub's process id, to read its memory and CPU (idle scenario, hub-bound checks)
@@ -62,6 +65,8 @@ export interface CommonArgs {
   quick: boolean;
   /** SSE subscribers over HTTP/2 (h2c with prior knowledge), 100 streams per connection. */
   http2: boolean;
+  /** Switchboard's wire version the subscribers ask for. */
+  wire: WireVersion;
   workers: number | undefined;
   pid: number | undefined;
   profile: Profile;
@@ -112,6 +117,9 @@ export function parseCommon(argv: string[], extra: Record<string, { type: 'strin
   const sizes = str('fanout-sizes');
   if (sizes !== undefined)
     profile.fanoutSizes = sizes.split(',').map((s) => positive('fanout-sizes', s.trim()) ?? 0);
+  const wireText = str('wire') ?? '2';
+  if (wireText !== '1' && wireText !== '2') throw new ArgsError(`--wire must be 1 or 2, not ${wireText}`);
+  const wire: WireVersion = wireText === '1' ? 1 : 2;
   const target = str('target');
   let url: URL | undefined;
   if (target !== undefined) {
@@ -130,6 +138,7 @@ export function parseCommon(argv: string[], extra: Record<string, { type: 'strin
     subscribers: positive('subscribers', str('subscribers')),
     quick,
     http2: v.http2 === true,
+    wire,
     workers: positive('workers', str('workers')),
     pid: positive('pid', str('pid')),
     profile,

@@ -36,6 +36,7 @@ export async function runBenchCli(argv: string[]): Promise<number> {
     transports: dialect.transports,
     pid: a.pid,
     http2: a.http2,
+    wire: a.wire,
   };
   if (url.protocol !== 'http:') {
     console.error('switchboard bench: only http:// targets (the generator speaks plain TCP)');

@@ -1,7 +1,7 @@
 // What a scenario runs against: the target hub, the generator's workers, the publisher, the profile.
 
 import { availableParallelism } from 'node:os';
-import type { Dialect, Transport } from './dialect.ts';
+import type { Dialect, Transport, WireVersion } from './dialect.ts';
 import type { OpenSpec } from './ipc.ts';
 import type { PoolOpenResult, WorkerPool } from './pool.ts';
 import type { Profile } from './profile.ts';
@@ -36,6 +36,8 @@ export interface Target {
   };
   /** SSE subscribers as streams of HTTP/2 connections (h2c with prior knowledge) instead of HTTP/1.1 ones. */
   http2?: boolean;
+  /** Switchboard's wire version its subscribers speak (`--wire`); 2, the SDK's, when absent. */
+  wire?: WireVersion;
 }
 
 export interface RunContext {
@@ -76,6 +78,7 @@ export async function openSubscribers(
     transport,
     http2: transport === 'sse' && ctx.target.http2 === true,
     dialect: ctx.target.dialect.name,
+    ...(ctx.target.wire === undefined ? {} : { wire: ctx.target.wire }),
     count: n,
     channel,
     perSubscriber,

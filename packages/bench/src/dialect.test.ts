@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BENCH_PUSHER_APP, DIALECTS } from './dialect.ts';
+import { BENCH_PUSHER_APP, DIALECTS, dialectFor } from './dialect.ts';
 
 describe('the pusher dialect', () => {
   const d = DIALECTS.pusher;
@@ -22,5 +22,19 @@ describe('the pusher dialect', () => {
   it('publishes a Pusher envelope whose data keeps the payload an object', () => {
     const r = d.publish('c', '{"t":1,"s":2}');
     assert.deepEqual(JSON.parse(r.body), { channel: 'c', data: { event: 'bench', data: { t: 1, s: 2 } } });
+  });
+});
+
+describe('the switchboard dialect', () => {
+  it("asks for wire version 2 (the SDK's) by default, and version 1 when told", () => {
+    assert.equal(DIALECTS.switchboard.wsPath('c'), '/ws?wire=2');
+    assert.equal(DIALECTS.switchboard.ssePath('a b'), '/sse?channel=a%20b&wire=2');
+    assert.equal(dialectFor('switchboard'), DIALECTS.switchboard);
+    const v1 = dialectFor('switchboard', 1);
+    assert.equal(v1.wsPath('c'), '/ws');
+    assert.equal(v1.ssePath('a b'), '/sse?channel=a%20b');
+    assert.equal(v1.control('{"type":"subscribed","id":1,"channel":"c"}', 'c'), 'subscribed');
+    // Other dialects have no wire versions.
+    assert.equal(dialectFor('nchan', 1), DIALECTS.nchan);
   });
 });

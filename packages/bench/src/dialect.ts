@@ -31,13 +31,21 @@ export interface Dialect {
   broadcastRequest(channels: readonly string[], data: string): PublishRequest;
 }
 
+/** A Switchboard wire version (docs/protocol.md, section 12): 2 is what the client SDK asks for. */
+export type WireVersion = 1 | 2;
+
+/**
+ * Switchboard's own protocol at wire version 2, as the SDK speaks it (`wire=2`: publications as compact frames,
+ * `[sid,data]`). The subscriber reads the payload's fields wherever they sit in the message, so it counts
+ * compact frames and version 1 frames alike; `dialectFor` gives the version 1 variant (`--wire 1`).
+ */
 const switchboard: Dialect = {
   name: 'switchboard',
   transports: ['ws', 'sse'],
   broadcast: true,
-  wsPath: () => '/ws',
+  wsPath: () => '/ws?wire=2',
   wsOpen: (channel) => [JSON.stringify({ type: 'subscribe', id: 1, channel })],
-  ssePath: (channel) => `/sse?channel=${encodeURIComponent(channel)}`,
+  ssePath: (channel) => `/sse?channel=${encodeURIComponent(channel)}&wire=2`,
   readyOnHandshake: false,
   control: (text) => (text.includes('"type":"subscribed"') ? 'subscribed' : null),
   publish: (channel, data) => ({
@@ -122,7 +130,19 @@ const pusher: Dialect = {
   }),
 };
 
+/** Switchboard's protocol at wire version 1: every publication a full `message` frame. */
+const switchboardV1: Dialect = {
+  ...switchboard,
+  wsPath: () => '/ws',
+  ssePath: (channel) => `/sse?channel=${encodeURIComponent(channel)}`,
+};
+
 export const DIALECTS: Record<DialectName, Dialect> = { switchboard, nchan, socketio, pusher };
+
+/** The dialect `name` at wire version `wire` (only Switchboard's own protocol has versions). */
+export function dialectFor(name: DialectName, wire: WireVersion = 2): Dialect {
+  return name === 'switchboard' && wire === 1 ? switchboardV1 : DIALECTS[name];
+}
 
 export function isDialectName(s: string): s is DialectName {
   return s === 'switchboard' || s === 'nchan' || s === 'socketio' || s === 'pusher';

@@ -1,6 +1,6 @@
 // Messages between the generator's coordinator and its worker processes.
 
-import type { DialectName, Transport } from './dialect.ts';
+import type { DialectName, Transport, WireVersion } from './dialect.ts';
 import type { HistogramPairs } from './histogram.ts';
 import type { SeqRanges } from './seq-set.ts';
 
@@ -12,6 +12,8 @@ export interface OpenSpec {
   /** SSE only: each subscriber a stream of a shared HTTP/2 connection (h2c, prior knowledge). */
   http2: boolean;
   dialect: DialectName;
+  /** Switchboard's wire version (section 12 of docs/protocol.md); 2 when absent. */
+  wire?: WireVersion;
   count: number;
   /** Subscriber i's channel: `channel` when `perSubscriber` is false, else `${channel}${first + i}`. */
   channel: string;

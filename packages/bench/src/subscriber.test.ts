@@ -77,7 +77,7 @@ async function until(cond: () => boolean): Promise<void> {
 test('WebSocket: subscribes, counts publications and what a gap leaves owed, answers a ping with a pong', async () => {
   const now = performance.timeOrigin + performance.now();
   const hub = await fakeHub((socket, request) => {
-    assert.match(request, /^GET \/ws HTTP\/1\.1\r\n/);
+    assert.match(request, /^GET \/ws\?wire=2 HTTP\/1\.1\r\n/);
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
     socket.write(
       frame('{"type":"connected","client":"x","version":1,"transport":"websocket","heartbeat":25000}'),
@@ -109,7 +109,7 @@ test('WebSocket: subscribes, counts publications and what a gap leaves owed, ans
 test('SSE over chunked encoding: subscribes and counts publications', async () => {
   const now = performance.timeOrigin + performance.now();
   const hub = await fakeHub((socket, request) => {
-    assert.match(request, /^GET \/sse\?channel=c HTTP\/1\.1\r\n/);
+    assert.match(request, /^GET \/sse\?channel=c&wire=2 HTTP\/1\.1\r\n/);
     const chunk = (s: string): string => `${Buffer.byteLength(s).toString(16)}\r\n${s}\r\n`;
     socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n');
     socket.write(
@@ -125,6 +125,33 @@ test('SSE over chunked encoding: subscribes and counts publications', async () =
   assert.equal(stats.owed, 0);
   assert.equal(stats.duplicates, 0);
   assert.equal(stats.reordered, 0);
+  sub.close();
+});
+
+test('wire version 2: compact frames ([sid,data], [sid,offset,data]) count as publications too', async () => {
+  const now = performance.timeOrigin + performance.now();
+  const data = (s: number): string => `{"t":${now},"s":${s},"p":"x"}`;
+  const hub = await fakeHub((socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    socket.write(frame('{"type":"connected","client":"x","version":1,"transport":"websocket","wire":2}'));
+    socket.once('data', () => {
+      socket.write(
+        Buffer.concat([
+          frame(
+            '{"type":"subscribed","id":1,"channel":"c","epoch":"e","offset":0,"recoverable":true,"sid":1}',
+          ),
+          frame(`[1,${data(1)}]`),
+          frame(`[1,${data(2)}]`),
+          frame(`[1,4,${data(4)}]`),
+        ]),
+      );
+    });
+  });
+  const stats = new WorkerStats();
+  const sub = await open(hub.port, 'ws', stats);
+  await until(() => stats.totalReceived === 3);
+  sub.expect(SeqSet.from([[1, 4]]));
+  assert.equal(stats.owed, 1); // 3 never arrived
   sub.close();
 });
 

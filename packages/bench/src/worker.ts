@@ -3,7 +3,7 @@
 
 import { type ClientHttp2Session, connect } from 'node:http2';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { DIALECTS } from './dialect.ts';
+import { dialectFor } from './dialect.ts';
 import { Histogram } from './histogram.ts';
 import type { Expectation, OpenResult, OpenSpec, Reply, Request, Snapshot } from './ipc.ts';
 import { SeqSet } from './seq-set.ts';
@@ -43,7 +43,7 @@ function send(reply: Reply): void {
 }
 
 function open(spec: OpenSpec): Promise<OpenResult> {
-  const dialect = DIALECTS[spec.dialect];
+  const dialect = dialectFor(spec.dialect, spec.wire);
   const setup = new Histogram();
   const errors: Record<string, number> = {};
   const started = performance.now();

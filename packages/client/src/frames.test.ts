@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeEnvelope, encodeEnvelope } from '@switchboard/protocol';
-import { commandEnvelope, commandText, parseBinaryFrame, parseFrame } from './frames.ts';
+import { CompactFrames, commandEnvelope, commandText, parseBinaryFrame, parseFrame } from './frames.ts';
 import { openWebSocket } from './transport/websocket.ts';
 
 const BYTES = Uint8Array.from([0, 1, 254, 255]);
@@ -89,5 +89,59 @@ describe('frames with bytes', () => {
     ws.onmessage?.({ data: incoming.buffer });
     assert.deepEqual(frames, [{ type: 'message', channel: 'a', epoch: 'e', offset: 1, data: BYTES }]);
     t.close();
+  });
+});
+
+describe('wire version 2: compact frames', () => {
+  /** Parses and tracks every frame as a transport does; returns the frames as the client sees them. */
+  const read = (wire: CompactFrames, texts: string[]) =>
+    texts.map((t) => {
+      const f = parseFrame(t, wire);
+      if (f !== null) wire.track(f);
+      return f;
+    });
+
+  it('expands [sid,data] and [sid,offset,data] by the subscribed channel and its last position', () => {
+    const wire = new CompactFrames();
+    const frames = read(wire, [
+      '{"type":"subscribed","channel":"a","epoch":"e","offset":4,"recoverable":true,"sid":7}',
+      '{"type":"subscribed","channel":"b","epoch":"f","offset":0,"recoverable":true,"sid":8}',
+      '[7,{"x":1}]',
+      '[8,"b1"]',
+      '[7,9,null]',
+      '[7,[1,2]]',
+      '{"type":"message","channel":"a","epoch":"g","offset":1,"data":"new epoch"}',
+      '[7,"after"]',
+      '[99,"unknown sid"]',
+      '[7]',
+    ]);
+    const messages = frames.filter((f) => f?.type === 'message');
+    assert.deepEqual(
+      messages.map((m) => m?.type === 'message' && [m.channel, m.epoch, m.offset, m.data]),
+      [
+        ['a', 'e', 5, { x: 1 }],
+        ['b', 'f', 1, 'b1'],
+        ['a', 'e', 9, null],
+        ['a', 'e', 10, [1, 2]],
+        ['a', 'g', 1, 'new epoch'],
+        ['a', 'g', 2, 'after'],
+      ],
+    );
+    assert.equal(frames.at(-1), null);
+    assert.equal(frames.at(-2), null);
+  });
+
+  it('forgets a channel on unsubscribed, and without a reader (or a sid) arrays are not frames', () => {
+    const wire = new CompactFrames();
+    const frames = read(wire, [
+      '{"type":"subscribed","channel":"a","epoch":"e","offset":0,"recoverable":true,"sid":1}',
+      '{"type":"unsubscribed","channel":"a"}',
+      '[1,"late"]',
+      '{"type":"subscribed","channel":"c","epoch":"e","offset":0,"recoverable":true}',
+      '[1,"still nothing"]',
+    ]);
+    assert.equal(frames[2], null);
+    assert.equal(frames[4], null);
+    assert.equal(parseFrame('[1,"x"]'), null);
   });
 });

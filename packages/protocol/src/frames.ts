@@ -37,6 +37,8 @@ export interface ConnectedFrame {
   readonly heartbeat: number;
   /** SSE only: the secret that binds `POST /sse/command` requests to this stream (header `X-Switchboard-Session`). */
   readonly session?: string;
+  /** WebSocket: `2` when the client asked for `wire=2` and the hub speaks it (compact message frames). */
+  readonly wire?: 2;
 }
 
 /** The reply to `auth`: who the connection now is, and when its token expires (ms since the epoch). */
@@ -59,6 +61,11 @@ export interface SubscribedFrame extends Position {
   readonly delivery?: 'latest' | 'drop-oldest';
   /** Most deliveries per second this subscription gets, when capped. */
   readonly rate?: number;
+  /**
+   * Wire version 2 only: the channel's alias in compact message frames (`[sid,data]`, `[sid,offset,data]`) on
+   * this connection; see docs/protocol.md, "Wire version 2: compact message frames".
+   */
+  readonly sid?: number;
 }
 
 /** `drop-oldest`: `count` publications of `channel` were dropped for this subscriber just before the next message. */

@@ -9,3 +9,4 @@ export * from './json.ts';
 export * from './position.ts';
 export * from './sse.ts';
 export * from './webhooks.ts';
+export * from './wire.ts';

@@ -5,8 +5,10 @@ import {
   normalizeChannels,
   type Position,
   type ServerFrame,
+  WIRE_PARAM,
+  WIRE_VERSION,
 } from '@switchboard/protocol';
-import { commandText, parseFrame } from '../frames.ts';
+import { CompactFrames, commandText, parseFrame } from '../frames.ts';
 import { type Reader, readWithEventSource, readWithFetch } from './sse-readers.ts';
 import type { OpenParams, Transport } from './types.ts';
 
@@ -20,7 +22,10 @@ export const NO_POSITION: Position = { epoch: '0', offset: 0 };
 /** The standard close code of a link that broke without a close (RFC 6455): a stream that just ended. */
 const ABNORMAL_CLOSURE = 1006;
 
-/** `GET /sse?channel=…[&since=cursor]` for a channel set and its resume positions. */
+/**
+ * `GET /sse?channel=…[&since=cursor]&wire=2` for a channel set and its resume positions. `wire=2` asks for
+ * compact message frames; a hub that does not speak them ignores it.
+ */
 export function sseUrl(base: string, channels: OpenParams['channels']): string {
   const names = normalizeChannels(channels.map((c) => c.channel));
   const qs = new URLSearchParams();
@@ -35,6 +40,7 @@ export function sseUrl(base: string, channels: OpenParams['channels']): string {
       ),
     );
   }
+  qs.set(WIRE_PARAM, String(WIRE_VERSION));
   return `${base}/sse?${qs.toString()}`;
 }
 
@@ -51,12 +57,14 @@ export function openSse(params: OpenParams): Transport {
   let connected = false;
   let done = false;
   let reader: Reader | undefined;
+  const wire = new CompactFrames();
 
   const onData = (text: string) => {
     if (done) return;
     handlers.alive();
-    const frame = parseFrame(text);
+    const frame = parseFrame(text, wire);
     if (frame === null) return;
+    wire.track(frame);
     if (frame.type === 'connected') {
       connected = true;
       session = frame.session;

@@ -1,10 +1,13 @@
-import { BINARY_SUBPROTOCOL, shouldReconnect } from '@switchboard/protocol';
-import { commandEnvelope, commandText, parseBinaryFrame, parseFrame } from '../frames.ts';
+import { BINARY_SUBPROTOCOL, shouldReconnect, WIRE_PARAM, WIRE_VERSION } from '@switchboard/protocol';
+import { CompactFrames, commandEnvelope, commandText, parseBinaryFrame, parseFrame } from '../frames.ts';
 import type { OpenParams, Transport } from './types.ts';
 
-/** `http://h/` → `ws://h/ws`. */
+/**
+ * `http://h/` → `ws://h/ws?wire=2`: asks for wire version 2 (compact message frames); a hub that does not speak
+ * it ignores the parameter and sends version 1 frames, which the client reads as well.
+ */
 export function webSocketUrl(base: string): string {
-  return `${base.replace(/^http/, 'ws')}/ws`;
+  return `${base.replace(/^http/, 'ws')}/ws?${WIRE_PARAM}=${WIRE_VERSION}`;
 }
 
 /**
@@ -18,6 +21,7 @@ export function openWebSocket(params: OpenParams): Transport {
   ws.binaryType = 'arraybuffer';
   let connected = false;
   let done = false;
+  const wire = new CompactFrames();
   const finish = (code: number, reason: string) => {
     if (done) return;
     done = true;
@@ -28,11 +32,12 @@ export function openWebSocket(params: OpenParams): Transport {
     handlers.alive();
     const frame =
       typeof e.data === 'string'
-        ? parseFrame(e.data)
+        ? parseFrame(e.data, wire)
         : e.data instanceof ArrayBuffer
           ? parseBinaryFrame(new Uint8Array(e.data))
           : null;
     if (frame === null) return;
+    wire.track(frame);
     if (frame.type === 'connected') connected = true;
     handlers.frame(frame);
   };

@@ -12,6 +12,7 @@ export const DEFAULTS: Config = {
     inspector: true,
     allowedOrigins: ['*'],
     perMessageDeflate: false,
+    compactFrames: true,
     tls: { cert: '', key: '' },
     http2: { maxConcurrentStreams: 100 },
   },

@@ -106,6 +106,7 @@ export const SPEC: Spec<Config> = {
     inspector: f('inspector', boolean, 'plain', '--no-inspector'),
     allowedOrigins: f('allowedOrigins', list('origins', originEntryError), 'plain', '--allowed-origin'),
     perMessageDeflate: f('perMessageDeflate', boolean),
+    compactFrames: f('compactFrames', boolean),
     tls: {
       cert: f('cert', text(4096), 'plain', '--tls-cert'),
       key: f('key', text(4096), 'plain', '--tls-key'),

@@ -28,6 +28,8 @@ export interface Config {
     readonly allowedOrigins: readonly string[];
     /** Offer WebSocket per-message deflate; decompressed messages stay bounded by `limits.maxFrameBytes`. */
     readonly perMessageDeflate: boolean;
+    /** Serve wire version 2 (compact message frames) to clients that ask with `wire=2`. */
+    readonly compactFrames: boolean;
     /**
      * TLS on the hub's port: PEM certificate chain and private key files. Both set: the port speaks TLS only,
      * with ALPN offering HTTP/2 (`h2`) and HTTP/1.1; both empty: plain TCP (HTTP/1.1, and HTTP/2 with prior

@@ -37,6 +37,8 @@ export interface SubscribeRequest {
 /** What the node needs of a session to join it to a channel. */
 export interface Member extends SubscriptionOwner {
   readonly clientInfo: ClientInfo;
+  /** The connection speaks wire version 2: its `subscribed` frames carry the channel's `sid`. */
+  readonly compact?: boolean;
   /** False once the session closed: a join that outlives it stops. */
   readonly open: boolean;
   /** `sub` is the member's subscription to its channel from now on, so an unsubscribe finds it at once. */

@@ -88,6 +88,37 @@ describe('Hub', () => {
     assert.equal(hub.remove(b), true);
     assert.equal(hub.channelCount, 0);
   });
+  it('gives each channel a sid while it has local subscribers: shared, carried by its publications, never reused', () => {
+    const hub = new Hub({ onFanout: () => {} });
+    const seen: PreparedPublication[] = [];
+    class Shared extends Collector {
+      override sendPublication(p: PreparedPublication): void {
+        seen.push(p);
+      }
+    }
+    const a = new Subscription('c', new Shared());
+    const b = new Subscription('c', new Shared());
+    const d = new Subscription('d', new Shared());
+    for (const s of [a, b, d]) {
+      hub.add(s);
+      s.goLive({ epoch: EPOCH, offset: 0 }, []);
+    }
+    assert.ok(a.sid > 0);
+    assert.equal(b.sid, a.sid);
+    assert.notEqual(d.sid, a.sid);
+    assert.equal(hub.sid('c'), a.sid);
+    hub.onPublication(pub(1));
+    assert.equal(seen[0]?.sid, a.sid);
+    assert.equal(seen[0]?.compactable, true);
+    // The channel's last local subscriber leaves: its sid is gone, and the next time it gets a new one.
+    hub.remove(a);
+    assert.equal(hub.sid('c'), a.sid);
+    hub.remove(b);
+    assert.equal(hub.sid('c'), undefined);
+    const again = new Subscription('c', new Shared());
+    hub.add(again);
+    assert.ok(again.sid > d.sid, `${again.sid} after ${d.sid}`);
+  });
 });
 
 describe('Subscription', () => {

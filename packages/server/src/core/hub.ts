@@ -22,6 +22,13 @@ export class Hub {
   /** Traffic per channel with local subscribers (for the operators' console); forgotten with the channel. */
   readonly #stats = new Map<string, ChannelStats>();
   readonly #events: HubEvents;
+  /**
+   * Each channel's alias while it has local subscribers (wire version 2's compact frames name channels by it):
+   * node-wide, so a publication's compact bytes are still built once for every connection, and never reused in
+   * the process's lifetime, so a frame written under an old alias can never be read as another channel.
+   */
+  readonly #sids = new Map<string, number>();
+  #nextSid = 1;
 
   constructor(events: HubEvents) {
     this.#events = events;
@@ -33,9 +40,13 @@ export class Hub {
     if (subscribers === undefined) {
       this.#channels.set(sub.channel, new Set([sub]));
       this.#stats.set(sub.channel, new ChannelStats(Date.now()));
+      const sid = this.#nextSid++;
+      this.#sids.set(sub.channel, sid);
+      sub.sid = sid;
       return true;
     }
     subscribers.add(sub);
+    sub.sid = this.#sids.get(sub.channel) ?? 0;
     return false;
   }
 
@@ -46,7 +57,13 @@ export class Hub {
     if (subscribers.size > 0) return false;
     this.#channels.delete(sub.channel);
     this.#stats.delete(sub.channel);
+    this.#sids.delete(sub.channel);
     return true;
+  }
+
+  /** The channel's alias while it has local subscribers (see `#sids`); undefined otherwise. */
+  sid(channel: string): number | undefined {
+    return this.#sids.get(channel);
   }
 
   subscriberCount(channel: string): number {
@@ -76,7 +93,7 @@ export class Hub {
     const subscribers = this.#channels.get(pub.channel);
     if (subscribers === undefined) return;
     traceFanout(pub.channel, () => {
-      const prepared = new PreparedPublication(pub);
+      const prepared = new PreparedPublication(pub, this.#sids.get(pub.channel));
       for (const sub of subscribers) sub.deliver(prepared);
       this.#stats.get(pub.channel)?.record(pub, subscribers.size, Date.now());
       this.#events.onFanout(subscribers.size);

@@ -259,9 +259,10 @@ export class SwitchboardNode implements SessionHost {
         ...(since === undefined ? {} : { recovered: start.recovered }),
         ...(delivery.policy === 'all' ? {} : { delivery: delivery.policy }),
         ...(effective > 0 ? { rate: effective } : {}),
+        ...(member.compact === true ? { sid: sub.sid } : {}),
       };
       reply.reply(frame);
-      sub.goLive(start.start, prepareAll(start.missed));
+      sub.goLive(start.start, prepareAll(start.missed, sub.sid), start.top);
       if (options.presence) {
         sub.joinedPresence = true;
         sub.channelInfo = request.info;

@@ -70,6 +70,16 @@ export class PreparedFrame extends Prepared {
 }
 
 /**
+ * How a delivery follows the last publication this connection was sent on the channel (wire version 2 picks its
+ * frame by it): `FULL`, another epoch (or nothing sent yet); `EXPLICIT`, the same epoch but not the next offset;
+ * `IMPLIED`, the next offset in the same epoch.
+ */
+export type Continuity = 0 | 1 | 2;
+export const FULL: Continuity = 0;
+export const EXPLICIT: Continuity = 1;
+export const IMPLIED: Continuity = 2;
+
+/**
  * One publication, serialized once for every subscriber on this node: the `message` frame's JSON is built by
  * splicing the payload text into a template (never re-serialized), and each transport's bytes are built once and
  * shared. Nothing here is per subscriber.
@@ -83,12 +93,18 @@ export class PreparedPublication extends Prepared {
 
   /** The payload is bytes: `json` carries them as `data_b64`, and binary encoders write them as they are. */
   readonly binary: boolean;
+  /** The channel's alias on this node (`Hub`), used by compact frames; 0 when it has none. */
+  readonly sid: number;
+  /** Wire version 2 may send it as a compact frame: JSON data, no `info`, and the channel has a `sid`. */
+  readonly compactable: boolean;
 
-  constructor(publication: Publication) {
+  constructor(publication: Publication, sid = 0) {
     const binary = isBinaryData(publication.data);
     super('message', messageFrameJson(publication, binary));
     this.publication = publication;
     this.binary = binary;
+    this.sid = sid;
+    this.compactable = sid > 0 && !binary && publication.info === undefined;
   }
 
   /**
@@ -130,8 +146,8 @@ export function publicationView(p: Publication): PublicationView {
 }
 
 /** Every publication prepared (the missed ones a subscription writes first). */
-export function prepareAll(publications: Iterable<Publication>): PreparedPublication[] {
+export function prepareAll(publications: Iterable<Publication>, sid = 0): PreparedPublication[] {
   const out: PreparedPublication[] = [];
-  for (const p of publications) out.push(new PreparedPublication(p));
+  for (const p of publications) out.push(new PreparedPublication(p, sid));
   return out;
 }

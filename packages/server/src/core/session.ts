@@ -21,7 +21,12 @@ import type { HookContext } from '../proxy/hooks.ts';
 import type { Transport } from '../transport/types.ts';
 import { HISTORY_BUDGET_SPENT, historyBytes } from './catch-up.ts';
 import type { Member, SessionHost, SubscribeRequest } from './host.ts';
-import { type PreparedFrame, type PreparedPublication, publicationView } from './prepared.ts';
+import {
+  type Continuity,
+  type PreparedFrame,
+  type PreparedPublication,
+  publicationView,
+} from './prepared.ts';
 import { errorFrame, type ReplySink } from './reply.ts';
 import { SessionCredentials } from './session-credentials.ts';
 import type { Drainable, Subscription } from './subscription.ts';
@@ -118,8 +123,12 @@ export class Session implements Member {
 
   // ---- Member (what the node and the subscriptions see) ----
 
-  sendPublication(prepared: PreparedPublication): void {
-    this.transport.sendPublication(prepared);
+  sendPublication(prepared: PreparedPublication, continuity: Continuity): void {
+    this.transport.sendPublication(prepared, continuity);
+  }
+
+  get compact(): boolean {
+    return this.transport.compact === true;
   }
 
   sendPrepared(frame: PreparedFrame): void {

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Publication } from '@switchboard/engine-kit';
 import type { ServerFrame } from '@switchboard/protocol';
-import { type PreparedFrame, PreparedPublication } from './prepared.ts';
+import {
+  type Continuity,
+  EXPLICIT,
+  FULL,
+  IMPLIED,
+  type PreparedFrame,
+  PreparedPublication,
+} from './prepared.ts';
 import { type Drainable, Subscription, type SubscriptionOwner } from './subscription.ts';
 
 const prepared = (offset: number, client?: string): PreparedPublication => {
@@ -21,6 +28,8 @@ const prepared = (offset: number, client?: string): PreparedPublication => {
 class Connection implements SubscriptionOwner {
   readonly id = 'me';
   readonly got: (number | string)[] = [];
+  /** How each publication followed the previous one sent (wire version 2's compact forms). */
+  readonly continuity: Continuity[] = [];
   readonly waiting: Drainable[] = [];
   writableBytes = 0;
   overflowed = false;
@@ -28,8 +37,9 @@ class Connection implements SubscriptionOwner {
   constructor(bytesPerWrite: number) {
     this.bytesPerWrite = bytesPerWrite;
   }
-  sendPublication(p: PreparedPublication): void {
+  sendPublication(p: PreparedPublication, continuity: Continuity): void {
     this.got.push(p.publication.offset);
+    this.continuity.push(continuity);
     this.writableBytes += this.bytesPerWrite;
   }
   sendPrepared(frame: PreparedFrame): void {
@@ -106,5 +116,41 @@ describe('Subscription', () => {
     conn.drain();
     conn.drain();
     assert.deepEqual(conn.got, [1, 'skipped 3', 5, 6]);
+  });
+
+  it('tells the connection how each delivery follows the last one sent: from the subscribed position on', () => {
+    const conn = new Connection(0);
+    const sub = new Subscription('c', conn, { gate: null, skipOwn: true, highWater: 1_000 });
+    sub.deliver(prepared(9));
+    // Resumed from 4 with the stream at 8: the missed 5..8 start away from the announced 8 (explicit), then follow.
+    sub.goLive(
+      { epoch: 'e1', offset: 4 },
+      [5, 6, 7, 8].map((o) => prepared(o)),
+      { epoch: 'e1', offset: 8 },
+    );
+    sub.deliver(prepared(10, 'me')); // its own publication, echo off: not sent
+    sub.deliver(prepared(11));
+    sub.deliver(new PreparedPublication({ channel: 'c', epoch: 'e2', offset: 1, data: '1', time: 0 }));
+    sub.deliver(new PreparedPublication({ channel: 'c', epoch: 'e2', offset: 2, data: '2', time: 0 }));
+    assert.deepEqual(conn.got, [5, 6, 7, 8, 9, 11, 1, 2]);
+    assert.deepEqual(conn.continuity, [
+      EXPLICIT,
+      IMPLIED,
+      IMPLIED,
+      IMPLIED,
+      IMPLIED,
+      EXPLICIT,
+      FULL,
+      IMPLIED,
+    ]);
+  });
+
+  it('a live start: the first publication after the subscribed position is implied', () => {
+    const conn = new Connection(0);
+    const sub = new Subscription('c', conn, { gate: null, skipOwn: false, highWater: 1_000 });
+    sub.goLive({ epoch: 'e1', offset: 3 }, []);
+    sub.deliver(prepared(4));
+    sub.deliver(prepared(6));
+    assert.deepEqual(conn.continuity, [IMPLIED, EXPLICIT]);
   });
 });

@@ -1,12 +1,23 @@
 import type { Position, ServerFrame } from '@switchboard/protocol';
 import type { DeliveryOptions } from './channel-options.ts';
 import { DeliveryGate } from './delivery/gate.ts';
-import type { PreparedFrame, PreparedPublication } from './prepared.ts';
+import {
+  type Continuity,
+  EXPLICIT,
+  FULL,
+  IMPLIED,
+  type PreparedFrame,
+  type PreparedPublication,
+} from './prepared.ts';
 
 /** What a subscription writes to: the session's transport, seen through the session. */
 export interface SubscriptionOwner {
   readonly id: string;
-  sendPublication(prepared: PreparedPublication): void;
+  /**
+   * Writes a publication; `continuity` says how it follows the last one this connection was sent on the channel
+   * (wire version 2 writes the next offset, or the same epoch, in fewer bytes).
+   */
+  sendPublication(prepared: PreparedPublication, continuity: Continuity): void;
   /** A frame prepared once for every subscriber of the channel (join / leave). */
   sendPrepared(frame: PreparedFrame): void;
   /** A frame for this subscriber alone (`skipped`). */
@@ -63,9 +74,15 @@ export class Subscription {
   joinedPresence = false;
   /** The subscriber's presence info on this channel, when its namespace's subscribe hook gave one. */
   channelInfo: unknown;
+  /** The channel's alias on this node (set by the hub when it joins; 0 before). */
+  sid = 0;
   // The last position written, as two fields to avoid an allocation per delivery.
   #epoch = '';
   #offset = -1;
+  // The last position the connection was sent (after the gate and the echo filter): what the client saw last.
+  // Starts at the `subscribed` frame's position; compact frames say how each delivery follows it.
+  #sentEpoch = '';
+  #sentOffset = -1;
   /** Live publications held while subscribing and catching up; slots are cleared as they are written. */
   #pending: (PreparedPublication | undefined)[] | null = [];
   #pendingAt = 0;
@@ -92,7 +109,7 @@ export class Subscription {
             get writableBytes() {
               return owner.writableBytes;
             },
-            write: (p) => owner.sendPublication(p),
+            write: (p) => this.#send(p),
             skipped: (count) => owner.send({ type: 'skipped', channel, count }),
             waitDrain: (gate) => owner.waitDrain(gate),
           });
@@ -118,16 +135,19 @@ export class Subscription {
   /**
    * Ends catch-up: `start` is the position the client is at, `missed` the publications after it (from history),
    * then whatever arrived live meanwhile. Returns false if the subscription was closed in the meantime.
+   * `announced` is the position the `subscribed` frame gave (compact frames follow on from it).
    *
    * The backlog is written as fast as the connection takes it, not all at once: whenever the connection has
    * `highWater` bytes queued, writing waits for it to drain (live publications keep being held meanwhile, within
    * MAX_PENDING). A resume after a long absence would otherwise queue the whole gap at once and be cut off as a
    * slow consumer before the client could read it.
    */
-  goLive(start: Position, missed: readonly PreparedPublication[]): boolean {
+  goLive(start: Position, missed: readonly PreparedPublication[], announced: Position = start): boolean {
     if (this.state !== 'subscribing') return false;
     this.#epoch = start.epoch;
     this.#offset = start.offset;
+    this.#sentEpoch = announced.epoch;
+    this.#sentOffset = announced.offset;
     this.#backlog = [...missed];
     this.#catchUp();
     return true;
@@ -181,13 +201,27 @@ export class Subscription {
     }
     this.#offset = p.offset;
     // The `all` path with echo on, as before delivery policies: one test, then the shared bytes.
-    if (this.#direct) this.owner.sendPublication(prepared);
+    if (this.#direct) this.#send(prepared);
     else this.#writeFiltered(prepared);
   }
 
   #writeFiltered(prepared: PreparedPublication): void {
     if (this.#skipOwn !== null && prepared.publication.info?.client === this.#skipOwn) return;
-    if (this.#gate === null) this.owner.sendPublication(prepared);
+    if (this.#gate === null) this.#send(prepared);
     else this.#gate.offer(prepared);
+  }
+
+  /** Hands a publication to the connection, with how it follows the last one sent. */
+  #send(prepared: PreparedPublication): void {
+    const p = prepared.publication;
+    let continuity: Continuity;
+    if (p.epoch !== this.#sentEpoch) {
+      this.#sentEpoch = p.epoch;
+      continuity = FULL;
+    } else {
+      continuity = p.offset === this.#sentOffset + 1 ? IMPLIED : EXPLICIT;
+    }
+    this.#sentOffset = p.offset;
+    this.owner.sendPublication(prepared, continuity);
   }
 }

@@ -7,9 +7,11 @@ import {
   encodeSseComment,
   isRate,
   MAX_RATE,
+  negotiateWire,
   normalizeChannels,
   type Position,
   PROTOCOL_VERSION,
+  WIRE_PARAM,
 } from '@switchboard/protocol';
 import { sseCredential } from '../auth/credentials.ts';
 import { channelUsers } from '../auth/patterns.ts';
@@ -198,6 +200,7 @@ export class SseEndpoint {
         retryMs: node.config.sse.retryMs,
         onSlow: () => session.disconnect(disconnectFor('slow_consumer')),
         tally: node.metrics.bytesWritten.sse,
+        compact: node.config.server.compactFrames && negotiateWire(url.searchParams.get(WIRE_PARAM)) === 2,
       },
     );
     const session = node.createSession(transport, identity, id, headers);
@@ -219,6 +222,7 @@ export class SseEndpoint {
       user: session.user,
       heartbeat: node.config.heartbeat.intervalMs,
       session: secret,
+      ...(transport.compact ? { wire: 2 as const } : {}),
     });
     if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);
     // A stream's channels are fixed by its URL: if one cannot be subscribed (the engine is down), end the

@@ -4,10 +4,12 @@ import type { Socket } from 'node:net';
 import {
   BINARY_SUBPROTOCOL,
   type CommandLimits,
+  negotiateWire,
   type ParseResult,
   PROTOCOL_VERSION,
   parseBinaryCommand,
   parseCommand,
+  WIRE_PARAM,
 } from '@switchboard/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { ANONYMOUS, type Identity } from '../auth/types.ts';
@@ -93,14 +95,20 @@ export class WebSocketEndpoint {
     for (const t of this.#transports.keys()) t.terminate();
   }
 
-  /** Called by the HTTP server for `GET /ws` with `Upgrade: websocket`. Refusals happen before the upgrade. */
-  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+  /**
+   * Called by the HTTP server for `GET /ws` with `Upgrade: websocket`. Refusals happen before the upgrade.
+   * `params` is the URL's query: `wire=2` asks for compact message frames (served unless `server.compactFrames`
+   * is off); any other parameter or value is ignored.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, params?: URLSearchParams): void {
     if (this.#node.draining) return rejectUpgrade(socket, 'shutting_down', 'the hub is shutting down');
     if (!this.#node.hasRoom()) {
       this.#node.metrics.refused.inc({ reason: 'too_many_connections' });
       return rejectUpgrade(socket, 'too_many_connections', 'the hub is at its connection limit');
     }
     const headers = forwardedHeaders(this.#node.config.proxy.headers, req.headers);
+    const compact =
+      this.#node.config.server.compactFrames && negotiateWire(params?.get(WIRE_PARAM) ?? null) === 2;
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const transport = new WebSocketTransport(
         ws,
@@ -113,6 +121,7 @@ export class WebSocketEndpoint {
         () => session?.disconnect(disconnectFor('slow_consumer')),
         this.#node.metrics.bytesWritten.ws,
         ws.protocol === BINARY_SUBPROTOCOL,
+        compact,
       );
       let session: Session | undefined;
       if (!this.#node.hooks.connects) {
@@ -162,6 +171,7 @@ export class WebSocketEndpoint {
       transport: 'websocket',
       user: session.user,
       heartbeat: this.#node.config.heartbeat.intervalMs,
+      ...(transport.compact ? { wire: 2 as const } : {}),
     });
     ws.on('message', (data, isBinary) => {
       transport.pingedAt = 0;

@@ -254,7 +254,7 @@ export function createHttpServer(parts: HttpParts): HubServer {
     if (refusal !== null) return refuseUpgrade(req, socket, refusal.code, refusal.message, refusal.headers);
     if (pusherKey !== null && pusher !== null)
       return pusher.ws.handleUpgrade(req, socket, head, pusherKey, url.searchParams);
-    ws.handleUpgrade(req, socket, head);
+    ws.handleUpgrade(req, socket, head, url.searchParams);
   });
 
   // A client that sends garbage instead of HTTP gets a 400 and the socket is closed; nothing else notices.

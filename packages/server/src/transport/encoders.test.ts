@@ -4,9 +4,15 @@ import { cursorPrefix } from '@switchboard/protocol';
 import { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
 import {
   SSE_EVENT,
+  SSE_EXPLICIT_DATA,
+  SSE_IMPLIED_DATA,
   SSE_MESSAGE_DATA,
   SSE_SINGLE_CHANNEL,
+  SSE_SINGLE_EXPLICIT,
+  SSE_SINGLE_IMPLIED,
   WEBSOCKET_BINARY,
+  WEBSOCKET_EXPLICIT,
+  WEBSOCKET_IMPLIED,
   WEBSOCKET_JSON,
 } from './encoders.ts';
 
@@ -81,5 +87,57 @@ describe('transport encoders', () => {
     });
     assert.equal(new PreparedPublication({ ...bytes.publication, data: '{"k":1}' }).binary, false);
     assert.equal(bytes.conflationKey('k'), undefined);
+  });
+
+  describe('wire version 2: compact message frames', () => {
+    const compact = new PreparedPublication(
+      { channel: 'news', epoch: 'ab12', offset: 7, data: '{"a":[1,2]}', time: 1 },
+      42,
+    );
+
+    it('the implied [sid,data] and explicit [sid,offset,data] forms, the payload text as it came', () => {
+      assert.equal(compact.compactable, true);
+      const implied = '[42,{"a":[1,2]}]';
+      const explicit = '[42,7,{"a":[1,2]}]';
+      assert.deepEqual(
+        compact.bytes(WEBSOCKET_IMPLIED),
+        Buffer.concat([Buffer.from([0x81, implied.length]), Buffer.from(implied)]),
+      );
+      assert.deepEqual(
+        compact.bytes(WEBSOCKET_EXPLICIT),
+        Buffer.concat([Buffer.from([0x81, explicit.length]), Buffer.from(explicit)]),
+      );
+      assert.equal(compact.bytes(SSE_IMPLIED_DATA).toString(), `data: ${implied}\n\n`);
+      assert.equal(compact.bytes(SSE_EXPLICIT_DATA).toString(), `data: ${explicit}\n\n`);
+      const id = `id: ${cursorPrefix(['news'])}.ab12-7\n`;
+      assert.equal(compact.bytes(SSE_SINGLE_IMPLIED).toString(), `${id}data: ${implied}\n\n`);
+      assert.equal(compact.bytes(SSE_SINGLE_EXPLICIT).toString(), `${id}data: ${explicit}\n\n`);
+      // Built once: every connection of the node gets the same buffer.
+      assert.equal(compact.bytes(WEBSOCKET_IMPLIED), compact.bytes(WEBSOCKET_IMPLIED));
+      assert.equal(compact.bytes(SSE_SINGLE_IMPLIED), compact.bytes(SSE_SINGLE_IMPLIED));
+      // The version 1 forms of the same publication are unchanged by its sid.
+      assert.equal(compact.bytes(SSE_SINGLE_CHANNEL).toString(), `${id}data: ${compact.json}\n\n`);
+      assert.ok(compact.json.startsWith('{"type":"message","channel":"news","epoch":"ab12","offset":7,'));
+    });
+
+    it('a payload with line breaks stays one data line per line in the compact SSE forms', () => {
+      const p = new PreparedPublication(
+        { channel: 'n', epoch: 'e', offset: 3, data: '{\n"a":1\n}', time: 1 },
+        5,
+      );
+      assert.equal(p.bytes(SSE_IMPLIED_DATA).toString(), 'data: [5,{\ndata: "a":1\ndata: }]\n\n');
+      assert.equal(p.bytes(SSE_EXPLICIT_DATA).toString(), 'data: [5,3,{\ndata: "a":1\ndata: }]\n\n');
+    });
+
+    it('not compactable: bytes, info, or a channel without a sid (the transports send the full frame)', () => {
+      const base = { channel: 'n', epoch: 'e', offset: 2, data: '1', time: 1 };
+      assert.equal(new PreparedPublication(base, 3).compactable, true);
+      assert.equal(new PreparedPublication({ ...base, data: 'bAP8=' }, 3).compactable, false);
+      assert.equal(
+        new PreparedPublication({ ...base, info: { client: 'c', user: null } }, 3).compactable,
+        false,
+      );
+      assert.equal(new PreparedPublication(base).compactable, false);
+    });
   });
 });

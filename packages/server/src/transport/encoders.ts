@@ -41,11 +41,60 @@ let lastPrefix = '';
  * A publication's whole SSE event for single-channel streams: their cursor is the channel's prefix and this
  * publication's position, the same for every such stream of the channel, so `id:` is shared too.
  */
-export const SSE_SINGLE_CHANNEL = defineEncoder<PreparedPublication>('sse-single-channel', (p) => {
+export const SSE_SINGLE_CHANNEL = defineEncoder<PreparedPublication>('sse-single-channel', (p) =>
+  Buffer.from(singleChannelId(p) + encodeSseData(p.json)),
+);
+
+// Wire version 2 (docs/protocol.md, "Wire version 2: compact message frames"): a publication as a JSON array that
+// names its channel by the node's `sid`, with its offset when the subscriber cannot infer it. Only for
+// publications that are `compactable` (JSON data, no `info`); every connection of the node shares the bytes.
+
+/** `[sid,data]`: the next offset after the last publication of the channel sent to the connection. */
+export function impliedJson(p: PreparedPublication): string {
+  return `[${p.sid},${p.publication.data as string}]`;
+}
+
+/** `[sid,offset,data]`: the same epoch as the last publication of the channel sent, at an explicit offset. */
+export function explicitJson(p: PreparedPublication): string {
+  return `[${p.sid},${p.publication.offset},${p.publication.data as string}]`;
+}
+
+/** A compact implied frame as a WebSocket text frame. */
+export const WEBSOCKET_IMPLIED = defineEncoder<PreparedPublication>('websocket-implied', (p) =>
+  encodeTextFrame(impliedJson(p)),
+);
+
+/** A compact explicit frame as a WebSocket text frame. */
+export const WEBSOCKET_EXPLICIT = defineEncoder<PreparedPublication>('websocket-explicit', (p) =>
+  encodeTextFrame(explicitJson(p)),
+);
+
+/** A compact implied frame's SSE `data:` block (multi-channel streams write their own `id:` before it). */
+export const SSE_IMPLIED_DATA = defineEncoder<PreparedPublication>('sse-implied-data', (p) =>
+  Buffer.from(encodeSseData(impliedJson(p))),
+);
+
+/** A compact explicit frame's SSE `data:` block. */
+export const SSE_EXPLICIT_DATA = defineEncoder<PreparedPublication>('sse-explicit-data', (p) =>
+  Buffer.from(encodeSseData(explicitJson(p))),
+);
+
+/** The `id:` line of a single-channel stream's event: the channel's cursor prefix and the position. */
+function singleChannelId(p: PreparedPublication): string {
   const { channel, epoch, offset } = p.publication;
   if (channel !== lastChannel) {
     lastChannel = channel;
     lastPrefix = cursorPrefix([channel]);
   }
-  return Buffer.concat([Buffer.from(`id: ${lastPrefix}.${epoch}-${offset}\n`), p.bytes(SSE_MESSAGE_DATA)]);
-});
+  return `id: ${lastPrefix}.${epoch}-${offset}\n`;
+}
+
+/** A single-channel stream's whole event for a compact implied frame: one string, one buffer. */
+export const SSE_SINGLE_IMPLIED = defineEncoder<PreparedPublication>('sse-single-implied', (p) =>
+  Buffer.from(singleChannelId(p) + encodeSseData(impliedJson(p))),
+);
+
+/** A single-channel stream's whole event for a compact explicit frame. */
+export const SSE_SINGLE_EXPLICIT = defineEncoder<PreparedPublication>('sse-single-explicit', (p) =>
+  Buffer.from(singleChannelId(p) + encodeSseData(explicitJson(p))),
+);

@@ -9,11 +9,25 @@ import {
   type Position,
   type ServerFrame,
 } from '@switchboard/protocol';
-import type { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
+import {
+  type Continuity,
+  FULL,
+  IMPLIED,
+  type PreparedFrame,
+  type PreparedPublication,
+} from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
 import type { ByteTally } from './bytes-written.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
-import { SSE_EVENT, SSE_MESSAGE_DATA, SSE_SINGLE_CHANNEL } from './encoders.ts';
+import {
+  SSE_EVENT,
+  SSE_EXPLICIT_DATA,
+  SSE_IMPLIED_DATA,
+  SSE_MESSAGE_DATA,
+  SSE_SINGLE_CHANNEL,
+  SSE_SINGLE_EXPLICIT,
+  SSE_SINGLE_IMPLIED,
+} from './encoders.ts';
 import { cutWhenStuck, OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 
@@ -99,6 +113,8 @@ export class SseTransport implements Transport {
   readonly #writer: CoalescedWriter;
   readonly #bound: OutgoingBound;
   #closed = false;
+  /** The stream negotiated wire version 2 (`wire=2`): compact message frames in `data:`. */
+  readonly compact: boolean;
   /** Single-channel streams: the last publication written, turned into a segment only when a cursor is asked for. */
   #lastSingle: Position | undefined;
 
@@ -106,9 +122,16 @@ export class SseTransport implements Transport {
     sink: SseSink,
     channels: readonly string[],
     initial: readonly (Position | null)[],
-    options: { limits: OutgoingLimits; retryMs: number; onSlow: () => void; tally?: ByteTally },
+    options: {
+      limits: OutgoingLimits;
+      retryMs: number;
+      onSlow: () => void;
+      tally?: ByteTally;
+      compact?: boolean;
+    },
   ) {
     this.#sink = sink;
+    this.compact = options.compact === true;
     this.#out = sink.out;
     this.#retryMs = options.retryMs;
     this.#prefix = cursorPrefix(channels);
@@ -162,13 +185,19 @@ export class SseTransport implements Transport {
     this.#write(Buffer.from(out + encodeSseData(JSON.stringify(frame))));
   }
 
-  sendPublication(prepared: PreparedPublication): void {
+  sendPublication(prepared: PreparedPublication, continuity: Continuity): void {
     const p = prepared.publication;
     const segments = this.#segments;
+    const compact = this.compact && continuity !== FULL && prepared.compactable;
     if (segments.length === 1) {
       // The cursor is the publication's own position: the whole event is shared by every such stream.
       this.#lastSingle = p;
-      this.#write(prepared.bytes(SSE_SINGLE_CHANNEL), prepared.at);
+      const encoder = compact
+        ? continuity === IMPLIED
+          ? SSE_SINGLE_IMPLIED
+          : SSE_SINGLE_EXPLICIT
+        : SSE_SINGLE_CHANNEL;
+      this.#write(prepared.bytes(encoder), prepared.at);
       return;
     }
     const i = this.#index.get(p.channel);
@@ -177,7 +206,8 @@ export class SseTransport implements Transport {
     const id = this.cursor();
     // The `id:` line and the data block below are one event: the line is not a frame of its own.
     if (id !== null) this.#write(Buffer.from(`id: ${id}\n`), -1, 0);
-    this.#write(prepared.bytes(SSE_MESSAGE_DATA), prepared.at);
+    const data = compact ? (continuity === IMPLIED ? SSE_IMPLIED_DATA : SSE_EXPLICIT_DATA) : SSE_MESSAGE_DATA;
+    this.#write(prepared.bytes(data), prepared.at);
   }
 
   sendPrepared(frame: PreparedFrame): void {

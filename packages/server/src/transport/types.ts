@@ -1,5 +1,5 @@
 import type { Position, ServerFrame } from '@switchboard/protocol';
-import type { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
+import type { Continuity, PreparedFrame, PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
 
 /**
@@ -15,8 +15,16 @@ export interface Transport {
   send(frame: ServerFrame): void;
   /** Writes a frame prepared once for many connections (join, leave), in this transport's format. */
   sendPrepared(frame: PreparedFrame): void;
-  /** Writes a publication using its shared, pre-built bytes. Hot path: no JSON work, no per-call allocation. */
-  sendPublication(prepared: PreparedPublication): void;
+  /**
+   * The connection negotiated wire version 2 (`wire=2`): publications that `continuity` allows go out as compact
+   * frames, and `subscribed` frames carry the channel's `sid`.
+   */
+  readonly compact?: boolean;
+  /**
+   * Writes a publication using its shared, pre-built bytes. Hot path: no JSON work, no per-call allocation.
+   * `continuity` (how it follows the last publication of its channel sent here) picks the compact form.
+   */
+  sendPublication(prepared: PreparedPublication, continuity: Continuity): void;
   /**
    * The client's resume point on `channel` is now `position` (called before `subscribed`). SSE keeps it in the
    * stream cursor it sends as `id:`; WebSocket clients track positions themselves.

@@ -1,11 +1,17 @@
 import type { Socket } from 'node:net';
 import type { ServerFrame } from '@switchboard/protocol';
 import WebSocket from 'ws';
-import type { PreparedFrame, PreparedPublication } from '../core/prepared.ts';
+import {
+  type Continuity,
+  FULL,
+  IMPLIED,
+  type PreparedFrame,
+  type PreparedPublication,
+} from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
 import type { ByteTally } from './bytes-written.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
-import { WEBSOCKET_BINARY, WEBSOCKET_JSON } from './encoders.ts';
+import { WEBSOCKET_BINARY, WEBSOCKET_EXPLICIT, WEBSOCKET_IMPLIED, WEBSOCKET_JSON } from './encoders.ts';
 import { cutWhenStuck, OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 import { encodeTextFrame } from './ws-frame.ts';
@@ -27,13 +33,15 @@ export class WebSocketTransport implements Transport {
   readonly #bound: OutgoingBound;
   /** The peer negotiated `switchboard.binary`: publications of bytes go out as binary frames, not base64 text. */
   readonly #binary: boolean;
+  /** The peer negotiated wire version 2 (`wire=2`): compact message frames. */
+  readonly compact: boolean;
   readonly #socket: Socket;
   /** Set when the heartbeat pings; cleared by any frame from the peer. */
   pingedAt = 0;
 
   /**
    * `tally` counts the bytes written (the node's `ws` or `pusher` tally), binary frames included; `binary`: the
-   * peer negotiated `switchboard.binary`.
+   * peer negotiated `switchboard.binary`; `compact`: the peer negotiated wire version 2.
    */
   constructor(
     ws: WebSocket,
@@ -42,9 +50,11 @@ export class WebSocketTransport implements Transport {
     onSlow: () => void,
     tally?: ByteTally,
     binary = false,
+    compact = false,
   ) {
     this.#ws = ws;
     this.#binary = binary;
+    this.compact = compact;
     this.#socket = socket;
     this.#bound = new OutgoingBound(socket, limits, onSlow);
     this.#writer = new CoalescedWriter(
@@ -71,11 +81,12 @@ export class WebSocketTransport implements Transport {
     this.#write(frame.bytes(WEBSOCKET_JSON));
   }
 
-  sendPublication(prepared: PreparedPublication): void {
-    this.#write(
-      prepared.bytes(this.#binary && prepared.binary ? WEBSOCKET_BINARY : WEBSOCKET_JSON),
-      prepared.at,
-    );
+  sendPublication(prepared: PreparedPublication, continuity: Continuity): void {
+    let bytes: Buffer;
+    if (this.compact && continuity !== FULL && prepared.compactable)
+      bytes = prepared.bytes(continuity === IMPLIED ? WEBSOCKET_IMPLIED : WEBSOCKET_EXPLICIT);
+    else bytes = prepared.bytes(this.#binary && prepared.binary ? WEBSOCKET_BINARY : WEBSOCKET_JSON);
+    this.#write(bytes, prepared.at);
   }
 
   /**
