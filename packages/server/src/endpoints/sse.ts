@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
+import type { Socket } from 'node:net';
 import {
   channelError,
   decodeCursor,
@@ -175,6 +176,9 @@ export class SseEndpoint {
       // Close-delimited body: no chunk framing per write, so an event's bytes go out exactly as built.
       res.useChunkedEncodingByDefault = false;
       res.shouldKeepAlive = false;
+      // The head, `retry:`, `connected` (and `subscribed`, when the engine answers within the turn) in one
+      // write instead of two or three: the socket holds them until the turn's coalesced writes are flushed.
+      req.socket.cork();
       res.writeHead(200, SSE_HTTP1_HEADERS);
       res.write(`retry: ${node.config.sse.retryMs}\n\n`);
       req.socket.setNoDelay(true);
@@ -220,6 +224,8 @@ export class SseEndpoint {
       heartbeat: node.config.heartbeat.intervalMs,
       session: secret,
     });
+    // After the `connected` frame scheduled the coalesced flush, so this runs once it has written.
+    if (h2 === null) setImmediate(uncork, req.socket);
     if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);
     // A stream's channels are fixed by its URL: if one cannot be subscribed (the engine is down), end the
     // stream with a reconnect code so the browser retries the whole set, instead of silently missing a channel.
@@ -325,4 +331,9 @@ export function parseRates(
   }
   for (const [c, n] of own) all.set(c, n);
   return all;
+}
+
+/** Ends the cork of a new stream's first writes: the socket writes what it holds (one `writev`). */
+function uncork(socket: Socket): void {
+  socket.uncork();
 }
