@@ -52,7 +52,10 @@ describe('first writes of a connection', () => {
     const rec = recordWrites(hub.port);
     try {
       const ws = await WsTestClient.connect(hub.wsUrl);
-      await until(() => ws.frames.some((f) => (f as { type?: string }).type === 'connected'));
+      await until(
+        () => ws.frames.some((f) => (f as { type?: string }).type === 'connected'),
+        () => `no connected frame: ${JSON.stringify(ws.frames)}`,
+      );
       assert.equal(rec.sockets.length, 1);
       const writes = rec.sockets[0]!;
       assert.equal(writes.length, 1, writes.join('\n---\n'));
