@@ -36,7 +36,7 @@ http {
   scgi_temp_path ${dir}/scgi;
   nchan_shared_memory_size 256M;
   server {
-    listen 127.0.0.1:${port} backlog=511;
+    listen 127.0.0.1:${port} backlog=4096;
     location = /healthz { return 200 '{"status":"ok"}'; }
     location = /pub {
       nchan_publisher;

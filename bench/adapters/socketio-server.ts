@@ -64,5 +64,8 @@ io.on('connection', (socket) => {
     socket.emit('subscribed', channel);
   });
 });
-server.listen(args.port, '127.0.0.1', () => console.log(`listening ${args.port}`));
+// The accept queue every target listens with (the hub's LISTEN_BACKLOG): the storm compares work, not queues.
+server.listen({ port: args.port, host: '127.0.0.1', backlog: 4096 }, () =>
+  console.log(`listening ${args.port}`),
+);
 for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));

@@ -132,7 +132,8 @@ export function serve(
   });
   server.keepAliveTimeout = 60_000;
   server.requestTimeout = 0;
-  server.listen(args.port, '127.0.0.1', () => {
+  // The accept queue every target listens with (the hub's LISTEN_BACKLOG): the storm compares work, not queues.
+  server.listen({ port: args.port, host: '127.0.0.1', backlog: 4096 }, () => {
     const addr = server.address();
     console.log(`listening ${typeof addr === 'object' && addr !== null ? addr.port : args.port}`);
   });

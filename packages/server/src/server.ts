@@ -169,10 +169,18 @@ export async function startServer(config: Config, options: StartOptions): Promis
   };
 }
 
+/**
+ * The listening socket's accept queue. Node's default (511) overflows in a connection storm whenever one turn of
+ * the event loop takes longer than the queue lasts: the kernel then drops the SYNs it has no room for, and each
+ * such client waits a full SYN retransmit (1 s) before its connection is even seen. The kernel caps the value at
+ * `net.core.somaxconn` (4096 on current Linux).
+ */
+export const LISTEN_BACKLOG = 4096;
+
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve(server.address() as AddressInfo);
     });

@@ -1,6 +1,6 @@
 import type { Publication } from '@switchboard/engine-kit';
 import type { ServerFrame } from '@switchboard/protocol';
-import { traceFanout } from '../observability/tracing.ts';
+import { traceFanout, tracingEnabled } from '../observability/tracing.ts';
 import { ChannelStats } from './channel-stats.ts';
 import { PreparedFrame, PreparedPublication } from './prepared.ts';
 import type { Subscription } from './subscription.ts';
@@ -92,13 +92,17 @@ export class Hub {
   onPublication(pub: Publication): void {
     const subscribers = this.#channels.get(pub.channel);
     if (subscribers === undefined) return;
-    traceFanout(pub.channel, () => {
-      const prepared = new PreparedPublication(pub, this.#sids.get(pub.channel));
-      for (const sub of subscribers) sub.deliver(prepared);
-      this.#stats.get(pub.channel)?.record(pub, subscribers.size, Date.now());
-      this.#events.onFanout(subscribers.size);
-      return subscribers.size;
-    });
+    // Without a tracing SDK (the default) no span and no closure per publication.
+    if (tracingEnabled()) traceFanout(pub.channel, () => this.#fanout(pub, subscribers));
+    else this.#fanout(pub, subscribers);
+  }
+
+  #fanout(pub: Publication, subscribers: ReadonlySet<Subscription>): number {
+    const prepared = new PreparedPublication(pub, this.#sids.get(pub.channel));
+    for (const sub of subscribers) sub.deliver(prepared);
+    this.#stats.get(pub.channel)?.record(pub, subscribers.size, Date.now());
+    this.#events.onFanout(subscribers.size);
+    return subscribers.size;
   }
 
   /** A frame for every live subscriber of the channel on this node (join / leave), serialized once for all. */

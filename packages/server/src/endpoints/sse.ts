@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
+import type { Socket } from 'node:net';
 import {
   channelError,
   decodeCursor,
@@ -172,58 +173,68 @@ export class SseEndpoint {
       });
     }
 
-    let sink: SseSink;
-    if (h2 === null) {
-      // Close-delimited body: no chunk framing per write, so an event's bytes go out exactly as built.
-      res.useChunkedEncodingByDefault = false;
-      res.shouldKeepAlive = false;
-      res.writeHead(200, SSE_HTTP1_HEADERS);
-      res.write(`retry: ${node.config.sse.retryMs}\n\n`);
-      req.socket.setNoDelay(true);
-      sink = http1Sink(res);
-    } else {
-      // The connection's socket has no delay set once, when the HTTP/2 connection starts (http/http2.ts), and
-      // the idle-stream cut there is for requests, not for a stream that lives as long as its subscriber.
-      h2.setTimeout(0);
-      res.writeHead(200, SSE_HEADERS);
-      res.write(`retry: ${node.config.sse.retryMs}\n\n`);
-      sink = http2Sink(h2);
-    }
+    let session: Session;
+    try {
+      let sink: SseSink;
+      if (h2 === null) {
+        // Close-delimited body: no chunk framing per write, so an event's bytes go out exactly as built.
+        res.useChunkedEncodingByDefault = false;
+        res.shouldKeepAlive = false;
+        // The head, `retry:`, `connected` (and `subscribed`, when the engine answers within the turn) in one
+        // write instead of two or three: the socket holds them until the turn's coalesced writes are flushed.
+        req.socket.cork();
+        res.writeHead(200, SSE_HTTP1_HEADERS);
+        res.write(`retry: ${node.config.sse.retryMs}\n\n`);
+        req.socket.setNoDelay(true);
+        sink = http1Sink(res);
+      } else {
+        // The connection's socket has no delay set once, when the HTTP/2 connection starts (http/http2.ts), and
+        // the idle-stream cut there is for requests, not for a stream that lives as long as its subscriber.
+        h2.setTimeout(0);
+        res.writeHead(200, SSE_HEADERS);
+        res.write(`retry: ${node.config.sse.retryMs}\n\n`);
+        sink = http2Sink(h2);
+      }
 
-    const { limits } = node.config;
-    const transport = new SseTransport(
-      sink,
-      channels,
-      positions.map((p) => p ?? null),
-      {
-        limits: { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs, budget: node.outgoing },
-        retryMs: node.config.sse.retryMs,
-        onSlow: () => session.disconnect(disconnectFor('slow_consumer')),
-        tally: node.metrics.bytesWritten.sse,
-        compact: node.config.server.compactFrames && negotiateWire(url.searchParams.get(WIRE_PARAM)) === 2,
-      },
-    );
-    const session = node.createSession(transport, identity, id, headers);
-    this.#transports.set(transport, session);
-    this.#heartbeats.add(transport);
-    const secret = this.commands.register(session);
-    res.on('close', () => {
-      transport.released();
-      this.#transports.delete(transport);
-      this.#heartbeats.delete(transport);
-      this.commands.unregister(secret);
-      session.closed();
-    });
-    transport.send({
-      type: 'connected',
-      client: session.id,
-      version: PROTOCOL_VERSION,
-      transport: 'sse',
-      user: session.user,
-      heartbeat: node.config.heartbeat.intervalMs,
-      session: secret,
-      ...(transport.compact ? { wire: 2 as const } : {}),
-    });
+      const { limits } = node.config;
+      const transport = new SseTransport(
+        sink,
+        channels,
+        positions.map((p) => p ?? null),
+        {
+          limits: { maxBytes: limits.maxOutgoingBytes, maxMs: limits.maxOutgoingMs, budget: node.outgoing },
+          retryMs: node.config.sse.retryMs,
+          onSlow: () => session.disconnect(disconnectFor('slow_consumer')),
+          tally: node.metrics.bytesWritten.sse,
+          compact: node.config.server.compactFrames && negotiateWire(url.searchParams.get(WIRE_PARAM)) === 2,
+        },
+      );
+      session = node.createSession(transport, identity, id, headers);
+      this.#transports.set(transport, session);
+      this.#heartbeats.add(transport);
+      const secret = this.commands.register(session);
+      res.on('close', () => {
+        transport.released();
+        this.#transports.delete(transport);
+        this.#heartbeats.delete(transport);
+        this.commands.unregister(secret);
+        session.closed();
+      });
+      transport.send({
+        type: 'connected',
+        client: session.id,
+        version: PROTOCOL_VERSION,
+        transport: 'sse',
+        user: session.user,
+        heartbeat: node.config.heartbeat.intervalMs,
+        session: secret,
+        ...(transport.compact ? { wire: 2 as const } : {}),
+      });
+    } finally {
+      // Scheduled after the `connected` frame scheduled the coalesced flush, so this runs once it has written;
+      // in a finally so that a stream that failed to start is not left corked.
+      if (h2 === null) setImmediate(uncork, req.socket);
+    }
     if (cursorProblem !== null) session.error(undefined, 'bad_cursor', `${cursorProblem}; resuming live`);
     // A stream's channels are fixed by its URL: if one cannot be subscribed (the engine is down), end the
     // stream with a reconnect code so the browser retries the whole set, instead of silently missing a channel.
@@ -329,4 +340,9 @@ export function parseRates(
   }
   for (const [c, n] of own) all.set(c, n);
   return all;
+}
+
+/** Ends the cork of a new stream's first writes: the socket writes what it holds (one `writev`). */
+function uncork(socket: Socket): void {
+  socket.uncork();
 }
