@@ -84,7 +84,9 @@ export function createHttpServer(parts: HttpParts): HubServer {
   const { node, api, ws, sse, guard, pusher, routes, tls, admin } = parts;
   const { server: cfg } = node.config;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const id = assignRequestId(req, res);
+    // A POST to the HTTP API gets its `X-Request-Id` in the prepared head its answer is written with (`sendJson`);
+    // every other request has it set here, for whatever writes its answer.
+    const id = assignRequestId(req, res, req.method !== 'POST' || !req.url?.startsWith('/api/'));
     // One listener shared by every response: an open stream keeps no closure of its own for it.
     res.on('finish', logRefusal);
     route(req, res).catch((err: unknown) => {
