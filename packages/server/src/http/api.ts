@@ -8,6 +8,7 @@ import { Payload } from '../core/payload.ts';
 import { publicationView } from '../core/prepared.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import { KeyedLimiter } from '../limits/rate.ts';
+import type { LatencySeries } from '../observability/latency-histogram.ts';
 import { withRequestContext } from '../observability/tracing.ts';
 import { readBody, readJsonBody } from './body.ts';
 import { OPENAPI_PATH, openApiDocument } from './openapi.ts';
@@ -52,6 +53,7 @@ export class Api {
   readonly #tickets: TicketStore;
   readonly #rate: KeyedLimiter;
   readonly #timer: NodeJS.Timeout | undefined;
+  readonly #durations = new Map<string, Map<number, LatencySeries>>();
   /** The OpenAPI document's JSON, built on first request. */
   #openapi: string | undefined;
 
@@ -101,11 +103,23 @@ export class Api {
     try {
       await this.#handle(req, res, pathname);
     } finally {
-      this.#node.metrics.apiDuration.observe(
-        { route, status: String(res.statusCode) },
-        (performance.now() - started) / 1000,
-      );
+      this.#duration(route, res.statusCode).observe((performance.now() - started) / 1000);
     }
+  }
+
+  /** The API duration histogram's series for a route and status, resolved once per pair (both sets are small). */
+  #duration(route: string, status: number): LatencySeries {
+    let byStatus = this.#durations.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      this.#durations.set(route, byStatus);
+    }
+    let series = byStatus.get(status);
+    if (series === undefined) {
+      series = this.#node.metrics.apiDuration.series(route, String(status));
+      byStatus.set(status, series);
+    }
+    return series;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
