@@ -183,6 +183,13 @@ export function createHttpServer(parts: HttpParts): HubServer {
   };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The most frequent request of all, a publish, is routed without parsing its URL (nothing in it to normalize).
+    if (req.url === '/api/publish') {
+      const refusal = guard.origin(req);
+      if (refusal !== null) return sendError(res, refusal.code, refusal.message);
+      if (applyCors(req, res, guard.origins)) return;
+      return api.handle(req, res, '/api/publish');
+    }
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
     const path = url.pathname;
     if (path === '/sse' || path.startsWith('/sse/') || path.startsWith('/api/')) {
