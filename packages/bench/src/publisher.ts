@@ -296,61 +296,34 @@ function corked(
   write();
 }
 
-/** One HTTP/1.1 connection with requests written back to back; answers are read in order. */
+/**
+ * Requests written back to back on an HTTP/1.1 connection; answers are read in order. A connection takes at most
+ * {@link PIPELINE_REQUESTS_PER_CONNECTION} requests, then a new one is opened and the old one closed once it has
+ * answered them (nginx closes a keep-alive connection after 1,000 requests; what was pipelined past that would be
+ * lost).
+ */
 class PipelineLane implements Lane {
-  readonly #socket: Socket;
-  readonly #auth: string;
   readonly #host: string;
-  readonly #waiting: Waiting[] = [];
-  readonly #cork = { corked: false };
-  #buf = '';
+  readonly #port: number;
+  readonly #auth: string;
+  #conn: PipelineConn;
 
   constructor(host: string, port: number, apiKey: string | undefined) {
-    this.#host = `${host}:${port}`;
+    this.#host = host;
+    this.#port = port;
     this.#auth = apiKey === undefined ? '' : `Authorization: Bearer ${apiKey}\r\n`;
-    this.#socket = connect(port, host);
-    this.#socket.setNoDelay(true);
-    this.#socket.setEncoding('latin1');
-    this.#socket.on('data', (s: string) => this.#read(s));
-    this.#socket.on('error', () => {});
-    this.#socket.on('close', () => this.#fail('closed'));
+    this.#conn = new PipelineConn(host, port);
   }
 
   post(req: PublishRequest): Promise<Outcome> {
-    return new Promise((resolve) => {
-      this.#waiting.push({ t0: performance.now(), resolve });
-      const head =
-        `POST ${req.path} HTTP/1.1\r\nHost: ${this.#host}\r\n${this.#auth}` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(req.body)}\r\n\r\n`;
-      corked(this.#socket, () => this.#socket.write(head + req.body), this.#cork);
-    });
-  }
-
-  #read(s: string): void {
-    this.#buf += s;
-    for (;;) {
-      const headEnd = this.#buf.indexOf('\r\n\r\n');
-      if (headEnd === -1) return;
-      const head = this.#buf.slice(0, headEnd);
-      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-      let end: number;
-      if (length !== null) end = headEnd + 4 + Number(length[1]);
-      else {
-        // Chunked: the small answers here end with the last chunk.
-        const last = this.#buf.indexOf('\r\n0\r\n\r\n', headEnd);
-        if (last === -1) return;
-        end = last + 7;
-      }
-      if (this.#buf.length < end) return;
-      const status = Number(head.slice(9, 12));
-      this.#buf = this.#buf.slice(end);
-      const w = this.#waiting.shift();
-      w?.resolve({ ok: status >= 200 && status < 300, code: String(status), ms: performance.now() - w.t0 });
+    if (this.#conn.closed || this.#conn.sent >= PIPELINE_REQUESTS_PER_CONNECTION) {
+      this.#conn.retire();
+      this.#conn = new PipelineConn(this.#host, this.#port);
     }
-  }
-
-  #fail(code: string): void {
-    for (const w of this.#waiting.splice(0)) w.resolve({ ok: false, code, ms: performance.now() - w.t0 });
+    const head =
+      `POST ${req.path} HTTP/1.1\r\nHost: ${this.#host}:${this.#port}\r\n${this.#auth}` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(req.body)}\r\n\r\n`;
+    return this.#conn.post(head + req.body);
   }
 
   async end(): Promise<void> {
@@ -358,7 +331,71 @@ class PipelineLane implements Lane {
   }
 
   destroy(): void {
-    this.#socket.destroy();
+    this.#conn.retire();
+  }
+}
+
+const PIPELINE_REQUESTS_PER_CONNECTION = 500;
+
+class PipelineConn {
+  readonly #socket: Socket;
+  readonly #waiting: Waiting[] = [];
+  readonly #cork = { corked: false };
+  #buf = '';
+  #retired = false;
+  sent = 0;
+  closed = false;
+
+  constructor(host: string, port: number) {
+    this.#socket = connect(port, host);
+    this.#socket.setNoDelay(true);
+    this.#socket.setEncoding('latin1');
+    this.#socket.on('data', (s: string) => this.#read(s));
+    this.#socket.on('error', () => {});
+    this.#socket.on('close', () => {
+      this.closed = true;
+      for (const w of this.#waiting.splice(0))
+        w.resolve({ ok: false, code: 'closed', ms: performance.now() - w.t0 });
+    });
+  }
+
+  post(wire: string): Promise<Outcome> {
+    this.sent++;
+    return new Promise((resolve) => {
+      this.#waiting.push({ t0: performance.now(), resolve });
+      corked(this.#socket, () => this.#socket.write(wire), this.#cork);
+    });
+  }
+
+  /** No more requests: closed once every answer is in. */
+  retire(): void {
+    this.#retired = true;
+    if (this.#waiting.length === 0) this.#socket.destroy();
+  }
+
+  #read(s: string): void {
+    this.#buf += s;
+    for (;;) {
+      const headEnd = this.#buf.indexOf('\r\n\r\n');
+      if (headEnd === -1) break;
+      const head = this.#buf.slice(0, headEnd);
+      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+      let end: number;
+      if (length !== null) end = headEnd + 4 + Number(length[1]);
+      else {
+        // Chunked: the small answers here end with the last chunk (searched from the head's last CRLF on: an
+        // empty body is that CRLF and the last chunk).
+        const last = this.#buf.indexOf('\r\n0\r\n\r\n', headEnd + 2);
+        if (last === -1) break;
+        end = last + 7;
+      }
+      if (this.#buf.length < end) break;
+      const status = Number(head.slice(9, 12));
+      this.#buf = this.#buf.slice(end);
+      const w = this.#waiting.shift();
+      w?.resolve({ ok: status >= 200 && status < 300, code: String(status), ms: performance.now() - w.t0 });
+    }
+    if (this.#retired && this.#waiting.length === 0) this.#socket.destroy();
   }
 }
 
