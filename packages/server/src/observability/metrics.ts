@@ -2,7 +2,6 @@ import {
   Counter,
   collectDefaultMetrics,
   Gauge,
-  Histogram,
   type Metric,
   Registry,
 } from '@prometheus-io/client';
