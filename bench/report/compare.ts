@@ -41,6 +41,8 @@ export const RATIO_METRICS: RatioMetric[] = [
   { scenario: 'fanout', metric: 'p99_at_half_ms', label: 'p99 ms at half max', higherIsBetter: false },
   { scenario: 'channels', metric: 'max_delivered_per_s', label: 'max msg/s', higherIsBetter: true },
   { scenario: 'single', metric: 'max_delivered_per_s', label: 'max msg/s', higherIsBetter: true },
+  { scenario: 'single-pipeline', metric: 'max_delivered_per_s', label: 'max msg/s', higherIsBetter: true },
+  { scenario: 'single-stream', metric: 'max_delivered_per_s', label: 'max msg/s', higherIsBetter: true },
   { scenario: 'idle', metric: 'kb_per_conn', label: 'KB/conn', higherIsBetter: false },
   { scenario: 'storm', metric: 'conn_per_s', label: 'conn/s', higherIsBetter: true },
   { scenario: 'publish', metric: 'rtt_p99_ms', label: 'POST p99 ms', higherIsBetter: false },

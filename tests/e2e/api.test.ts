@@ -30,6 +30,23 @@ describe('HTTP API', () => {
     assert.match(first.body.epoch, /^[A-Za-z0-9]+$/);
     const retry = await hub.api('publish', { channel: 'api:p', data: { v: 1 }, idempotencyKey: 'order-1' });
     assert.deepEqual(retry.body, { ...first.body, duplicate: true });
+    // Answers written from the prepared head: the usual headers and a request id of its own each.
+    assert.equal(first.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(first.headers.get('cache-control'), 'no-store');
+    assert.match(
+      first.headers.get('x-request-id') ?? '',
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    assert.notEqual(first.headers.get('x-request-id'), retry.headers.get('x-request-id'));
+    const given = await hub.api(
+      'publish',
+      { channel: 'api:rid', data: 1 },
+      { headers: { 'x-request-id': 'be-42' } },
+    );
+    assert.equal(given.headers.get('x-request-id'), 'be-42');
+    assert.equal(given.body.offset, 1);
+    const refused = await hub.api('publish', { channel: 'bad name', data: 1 });
+    assert.match(refused.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
     await hub.publish('api:p', { v: 2 });
     await c.waitMessages(2);
     assert.deepEqual(

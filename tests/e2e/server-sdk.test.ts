@@ -105,6 +105,28 @@ describe('@switchboard/server-sdk', () => {
     await c.closed();
   });
 
+  it('publishMany: one request, one result per message in order, a bad one coded, a retry never doubled', async () => {
+    const c = await WsTestClient.connect(hub.wsUrl);
+    await c.request({ type: 'subscribe', channel: 'many' });
+    const messages = [
+      { channel: 'many', data: 1, idempotencyKey: 'm-1' },
+      { channel: 'bad channel', data: 2 },
+      { channel: 'many', data: 3 },
+    ];
+    const results = await sdk.publishMany(messages);
+    assert.equal(results.length, 3);
+    assert.deepEqual(
+      results.map((r) => ('offset' in r ? r.offset : r.code)),
+      [1, 'invalid_channel', 2],
+    );
+    // The same message again, with the same key: answered as a duplicate, delivered once.
+    const again = await sdk.publishMany([messages[0]!]);
+    assert.deepEqual(again, [{ ...results[0], duplicate: true }]);
+    await c.waitMessages(2, 'many');
+    assert.deepEqual(await sdk.publishMany([]), []);
+    await c.close();
+  });
+
   it('coded errors: a bad channel, a bad key, nobody to disconnect', async () => {
     await assert.rejects(sdk.publish('bad channel', 1), (e: SwitchboardApiError) => {
       assert.equal(e.code, 'invalid_channel');

@@ -162,6 +162,8 @@ export const SCENARIOS = [
   'fanout',
   'channels',
   'single',
+  'single-pipeline',
+  'single-stream',
   'idle',
   'storm',
   'publish',
@@ -174,10 +176,19 @@ export const SCENARIOS = [
 export type ScenarioName = (typeof SCENARIOS)[number];
 /**
  * Scenarios asked for by name only: `stuck` (it needs the hub's bench namespaces), `single` (the many-channels load
- * as one publish request per message, which would lengthen every run), `histogram` (a check of the hub's own
+ * as one publish request per message, which would lengthen every run; `single-pipeline` the same requests pipelined
+ * on each connection, `single-stream` the same publishes as lines of `POST /api/publish/stream`), `histogram` (a check of the hub's own
  * metrics, not a comparison of hubs), `storm-resume` (it restarts the hub) and `soak` (30 minutes).
  */
-export const NAMED_ONLY: readonly ScenarioName[] = ['stuck', 'single', 'histogram', 'storm-resume', 'soak'];
+export const NAMED_ONLY: readonly ScenarioName[] = [
+  'stuck',
+  'single',
+  'single-pipeline',
+  'single-stream',
+  'histogram',
+  'storm-resume',
+  'soak',
+];
 /** What `all` (the default) runs. */
 export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => !NAMED_ONLY.includes(s));
 

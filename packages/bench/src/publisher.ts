@@ -2,7 +2,8 @@
 // a fraction) and a round counter (`s`), padded to a fixed size. It measures each POST's round trip and
 // counts the deliveries the hub owes for the publishes it accepted.
 
-import { Agent, request } from 'node:http';
+import { Agent, type ClientRequest, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Dialect, PublishRequest } from './dialect.ts';
 import { Histogram } from './histogram.ts';
@@ -78,8 +79,20 @@ function accept(run: PublishRun, req: RoundRequest): void {
   }
 }
 
+/**
+ * How publishes travel: `request`, one keep-alive request each (node:http's agent, one in flight per connection);
+ * `pipeline`, HTTP/1.1 requests written back to back on each connection without waiting for the answers (read in
+ * order); `stream`, lines of one `POST /api/publish/stream` per connection (Switchboard only), each line answered.
+ */
+export type PublishMode = 'request' | 'pipeline' | 'stream';
+
+type Outcome = { ok: boolean; code: string; ms: number };
+
 export class Publisher {
   readonly #agent: Agent;
+  #mode: PublishMode = 'request';
+  #lanes: Lane[] = [];
+  #next = 0;
   readonly #opts: Required<Omit<PublisherOptions, 'apiKey'>> & { apiKey: string | undefined };
   readonly #pad: string;
   #seq = 0;
@@ -150,6 +163,8 @@ export class Publisher {
         setTimeout(resolve, this.#opts.timeoutMs).unref();
       });
     }
+    // A publish stream ends with the step: a hub may bound how long one request lasts.
+    if (this.#mode === 'stream') await this.#endLanes();
     run.ms = performance.now() - started;
     return run;
   }
@@ -182,7 +197,34 @@ export class Publisher {
     return run;
   }
 
-  post(req: PublishRequest): Promise<{ ok: boolean; code: string; ms: number }> {
+  /** Sets how the next publishes travel (ends the lanes of the mode before). */
+  async setMode(mode: PublishMode): Promise<void> {
+    await this.#endLanes();
+    this.#mode = mode;
+  }
+
+  /** Ends the pipelined connections or publish streams, once what is in flight is answered. */
+  async #endLanes(): Promise<void> {
+    const lanes = this.#lanes;
+    this.#lanes = [];
+    await Promise.all(lanes.map((l) => l.end()));
+  }
+
+  post(req: PublishRequest): Promise<Outcome> {
+    if (this.#mode === 'request') return this.#request(req);
+    if (this.#lanes.length === 0) {
+      for (let i = 0; i < this.#opts.sockets; i++)
+        this.#lanes.push(
+          this.#mode === 'pipeline'
+            ? new PipelineLane(this.#opts.host, this.#opts.port, this.#opts.apiKey)
+            : new StreamLane(this.#opts.host, this.#opts.port, this.#opts.apiKey),
+        );
+    }
+    const lane = this.#lanes[this.#next++ % this.#lanes.length] as Lane;
+    return lane.post(req);
+  }
+
+  #request(req: PublishRequest): Promise<Outcome> {
     const t0 = performance.now();
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
@@ -221,6 +263,202 @@ export class Publisher {
 
   close(): void {
     this.#agent.destroy();
+    for (const l of this.#lanes) l.destroy();
+    this.#lanes = [];
+  }
+}
+
+interface Lane {
+  post(req: PublishRequest): Promise<Outcome>;
+  end(): Promise<void>;
+  destroy(): void;
+}
+
+interface Waiting {
+  readonly t0: number;
+  readonly resolve: (o: Outcome) => void;
+}
+
+/** Writes queued this tick go out in one write (cork until the next tick). */
+function corked(
+  stream: { cork(): void; uncork(): void },
+  write: () => void,
+  state: { corked: boolean },
+): void {
+  if (!state.corked) {
+    state.corked = true;
+    stream.cork();
+    process.nextTick(() => {
+      state.corked = false;
+      stream.uncork();
+    });
+  }
+  write();
+}
+
+/**
+ * Requests written back to back on an HTTP/1.1 connection; answers are read in order. A connection takes at most
+ * {@link PIPELINE_REQUESTS_PER_CONNECTION} requests, then a new one is opened and the old one closed once it has
+ * answered them (nginx closes a keep-alive connection after 1,000 requests; what was pipelined past that would be
+ * lost).
+ */
+class PipelineLane implements Lane {
+  readonly #host: string;
+  readonly #port: number;
+  readonly #auth: string;
+  #conn: PipelineConn;
+
+  constructor(host: string, port: number, apiKey: string | undefined) {
+    this.#host = host;
+    this.#port = port;
+    this.#auth = apiKey === undefined ? '' : `Authorization: Bearer ${apiKey}\r\n`;
+    this.#conn = new PipelineConn(host, port);
+  }
+
+  post(req: PublishRequest): Promise<Outcome> {
+    if (this.#conn.closed || this.#conn.sent >= PIPELINE_REQUESTS_PER_CONNECTION) {
+      this.#conn.retire();
+      this.#conn = new PipelineConn(this.#host, this.#port);
+    }
+    const head =
+      `POST ${req.path} HTTP/1.1\r\nHost: ${this.#host}:${this.#port}\r\n${this.#auth}` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(req.body)}\r\n\r\n`;
+    return this.#conn.post(head + req.body);
+  }
+
+  async end(): Promise<void> {
+    this.destroy();
+  }
+
+  destroy(): void {
+    this.#conn.retire();
+  }
+}
+
+const PIPELINE_REQUESTS_PER_CONNECTION = 500;
+
+class PipelineConn {
+  readonly #socket: Socket;
+  readonly #waiting: Waiting[] = [];
+  readonly #cork = { corked: false };
+  #buf = '';
+  #retired = false;
+  sent = 0;
+  closed = false;
+
+  constructor(host: string, port: number) {
+    this.#socket = connect(port, host);
+    this.#socket.setNoDelay(true);
+    this.#socket.setEncoding('latin1');
+    this.#socket.on('data', (s: string) => this.#read(s));
+    this.#socket.on('error', () => {});
+    this.#socket.on('close', () => {
+      this.closed = true;
+      for (const w of this.#waiting.splice(0))
+        w.resolve({ ok: false, code: 'closed', ms: performance.now() - w.t0 });
+    });
+  }
+
+  post(wire: string): Promise<Outcome> {
+    this.sent++;
+    return new Promise((resolve) => {
+      this.#waiting.push({ t0: performance.now(), resolve });
+      corked(this.#socket, () => this.#socket.write(wire), this.#cork);
+    });
+  }
+
+  /** No more requests: closed once every answer is in. */
+  retire(): void {
+    this.#retired = true;
+    if (this.#waiting.length === 0) this.#socket.destroy();
+  }
+
+  #read(s: string): void {
+    this.#buf += s;
+    for (;;) {
+      const headEnd = this.#buf.indexOf('\r\n\r\n');
+      if (headEnd === -1) break;
+      const head = this.#buf.slice(0, headEnd);
+      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+      let end: number;
+      if (length !== null) end = headEnd + 4 + Number(length[1]);
+      else {
+        // Chunked: the small answers here end with the last chunk (searched from the head's last CRLF on: an
+        // empty body is that CRLF and the last chunk).
+        const last = this.#buf.indexOf('\r\n0\r\n\r\n', headEnd + 2);
+        if (last === -1) break;
+        end = last + 7;
+      }
+      if (this.#buf.length < end) break;
+      const status = Number(head.slice(9, 12));
+      this.#buf = this.#buf.slice(end);
+      const w = this.#waiting.shift();
+      w?.resolve({ ok: status >= 200 && status < 300, code: String(status), ms: performance.now() - w.t0 });
+    }
+    if (this.#retired && this.#waiting.length === 0) this.#socket.destroy();
+  }
+}
+
+/** One `POST /api/publish/stream`: each publish a line, each answered by a line, in order. */
+class StreamLane implements Lane {
+  readonly #req: ClientRequest;
+  readonly #waiting: Waiting[] = [];
+  readonly #cork = { corked: false };
+  readonly #ended: Promise<void>;
+  #buf = '';
+
+  constructor(host: string, port: number, apiKey: string | undefined) {
+    const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
+    if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
+    this.#req = request({ host, port, method: 'POST', path: '/api/publish/stream', headers, agent: false });
+    this.#req.on('error', () => this.#fail('error'));
+    this.#ended = new Promise((resolve) => {
+      this.#req.on('close', resolve);
+      this.#req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        res.setEncoding('utf8');
+        res.on('data', (s: string) => (status === 200 ? this.#read(s) : undefined));
+        res.on('end', () => {
+          this.#fail(String(status === 200 ? 'ended' : status));
+          resolve();
+        });
+        res.on('error', () => {});
+      });
+    });
+    this.#req.flushHeaders();
+  }
+
+  post(req: PublishRequest): Promise<Outcome> {
+    return new Promise((resolve) => {
+      this.#waiting.push({ t0: performance.now(), resolve });
+      corked(this.#req, () => this.#req.write(`${req.body}\n`), this.#cork);
+    });
+  }
+
+  #read(s: string): void {
+    this.#buf += s;
+    let nl = this.#buf.indexOf('\n');
+    while (nl !== -1) {
+      const line = this.#buf.slice(0, nl);
+      this.#buf = this.#buf.slice(nl + 1);
+      const w = this.#waiting.shift();
+      const error = /"error":\{"code":"([a-z_]+)"/.exec(line);
+      w?.resolve({ ok: error === null, code: error?.[1] ?? '200', ms: performance.now() - w.t0 });
+      nl = this.#buf.indexOf('\n');
+    }
+  }
+
+  #fail(code: string): void {
+    for (const w of this.#waiting.splice(0)) w.resolve({ ok: false, code, ms: performance.now() - w.t0 });
+  }
+
+  async end(): Promise<void> {
+    this.#req.end();
+    await this.#ended;
+  }
+
+  destroy(): void {
+    this.#req.destroy();
   }
 }
 

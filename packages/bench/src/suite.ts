@@ -70,6 +70,17 @@ export async function runTarget(ctx: RunContext, sel: Selection): Promise<Scenar
       ctx.log(`  ${target.name} ${transport} single ${n}`);
       out.push(await channels(ctx, transport, n, 'single'));
     }
+    for (const mode of ['single-pipeline', 'single-stream'] as const) {
+      if (!has(mode)) continue;
+      // The publish stream is Switchboard's own endpoint; pipelining works with any HTTP/1.1 hub.
+      if (mode === 'single-stream' && !target.name.startsWith('switchboard')) {
+        ctx.log(`  ${target.name}: ${mode} skipped (POST /api/publish/stream is Switchboard's)`);
+        continue;
+      }
+      const n = sized(sel.subscribers ?? profile.channelsSubscribers);
+      ctx.log(`  ${target.name} ${transport} ${mode} ${n}`);
+      out.push(await channels(ctx, transport, n, mode));
+    }
     if (has('stuck')) {
       // Delivery policies are Switchboard's: other hubs have no namespaces to compare.
       if (target.name === 'switchboard') {

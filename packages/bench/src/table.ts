@@ -25,6 +25,8 @@ export function headline(r: ScenarioResult): { value: number | undefined; unit: 
     case 'fanout':
     case 'channels':
     case 'single':
+    case 'single-pipeline':
+    case 'single-stream':
       return {
         value: m.max_delivered_per_s,
         unit: 'msg/s',

@@ -52,6 +52,8 @@ function numberProblem(token: string): string | null {
   // Not a JSON number (the parser refuses it), or a plain short one: nothing to check.
   if (Number.isNaN(value)) return null;
   if (!Number.isFinite(value)) return NOT_FAITHFUL;
+  // At most 15 characters hold at most 15 significant digits: faithful unless it underflowed to zero (below).
+  if (token.length <= 15 && value !== 0) return null;
   const digits = significant(token);
   if (value === 0) return digits === '' ? null : NOT_FAITHFUL;
   if (digits.length <= 15) return null;

@@ -76,6 +76,34 @@ export class Switchboard {
     return this.#call('POST', 'publish', { channel, data, idempotencyKey });
   }
 
+  /**
+   * Many publishes in one request (`POST /api/publish/stream`, newline-delimited JSON): one result per message, in
+   * order — its position, or the `SwitchboardApiError` of that line (the others are published all the same). Each
+   * message gets an idempotency key when it has none, so the retry of a failed request never publishes twice.
+   */
+  async publishMany(
+    messages: readonly { channel: string; data: unknown; idempotencyKey?: string }[],
+  ): Promise<(Published | SwitchboardApiError)[]> {
+    if (messages.length === 0) return [];
+    const body = messages
+      .map((m) =>
+        JSON.stringify({
+          channel: m.channel,
+          data: m.data,
+          idempotencyKey: m.idempotencyKey ?? crypto.randomUUID(),
+        }),
+      )
+      .join('\n');
+    const text = await this.#call<string>('POST', 'publish/stream', body, 'application/x-ndjson');
+    return text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const answer = JSON.parse(line) as Published | { line: number; error: unknown };
+        return 'error' in answer ? SwitchboardApiError.fromBody(200, answer) : answer;
+      });
+  }
+
   broadcast(
     channels: readonly string[],
     data: unknown,
@@ -114,10 +142,10 @@ export class Switchboard {
     });
   }
 
-  async #call<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
+  async #call<T>(method: 'GET' | 'POST', path: string, body?: object | string, type?: string): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#once<T>(method, path, body);
+        return await this.#once<T>(method, path, body, type);
       } catch (err) {
         if (!(err instanceof SwitchboardApiError) || !err.retryable || attempt >= this.#retries) throw err;
         await sleep(Math.random() * this.#backoffMs * 2 ** attempt);
@@ -125,16 +153,18 @@ export class Switchboard {
     }
   }
 
-  async #once<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
+  /** One attempt. A string body is sent as it is, with `type`, and the answer returned as text. */
+  async #once<T>(method: 'GET' | 'POST', path: string, body?: object | string, type?: string): Promise<T> {
     let res: Response;
+    const raw = typeof body === 'string';
     try {
       res = await this.#fetch(`${this.#url}/api/${path}`, {
         method,
         headers: {
           authorization: `Bearer ${this.#key}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(body === undefined ? {} : { 'content-type': type ?? 'application/json' }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(body === undefined ? {} : { body: raw ? body : JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
@@ -147,6 +177,7 @@ export class Switchboard {
       );
     }
     const text = await res.text();
+    if (raw && res.ok) return text as T;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

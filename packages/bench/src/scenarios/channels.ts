@@ -5,7 +5,9 @@
 //
 // `single` is the same load sent the way notification and chat backends send it: one `POST /api/publish` per
 // message to one channel, never a broadcast, with the publisher's many requests in flight over its keep-alive
-// connections. It measures the hub's cost per publish request rather than per delivery.
+// connections. It measures the hub's cost per publish request rather than per delivery. `single-pipeline` sends
+// the same requests pipelined (written back to back on each connection, answers read in order), `single-stream`
+// the same publishes as lines of one `POST /api/publish/stream` per connection (Switchboard only).
 
 import { describeErrors, openSubscribers, type RunContext } from '../context.ts';
 import type { Dialect, Transport } from '../dialect.ts';
@@ -20,7 +22,7 @@ const PREFIX = 'bench-c';
 const GROUP = 100;
 
 /** How the publisher reaches the channels: broadcast groups where the hub has them, or always one publish each. */
-export type ChannelsMode = 'channels' | 'single';
+export type ChannelsMode = 'channels' | 'single' | 'single-pipeline' | 'single-stream';
 
 export async function channels(
   ctx: RunContext,
@@ -31,6 +33,9 @@ export async function channels(
   const { profile, target } = ctx;
   const deadline = performance.now() + profile.scenarioDeadlineMs;
   const result = emptyResult(mode, transport, target.name, n);
+  const publishMode =
+    mode === 'single-pipeline' ? 'pipeline' : mode === 'single-stream' ? 'stream' : 'request';
+  await ctx.publisher.setMode(publishMode);
   try {
     const opened = await openSubscribers(ctx, transport, n, PREFIX, true);
     ctx.log(`    ${opened.ready}/${n} subscribers (one channel each) live in ${Math.round(opened.ms)} ms`);
@@ -41,6 +46,7 @@ export async function channels(
     const share = opened.ready / n;
     const names = Array.from({ length: n }, (_, i) => `${PREFIX}${i}`);
     const { round, deliveriesPerRound } = buildRound(target.dialect, names, share, mode === 'channels');
+    if (publishMode !== 'request') result.notes.push(`publishes sent as: ${publishMode}`);
     if (mode === 'channels' && !target.dialect.broadcast)
       result.notes.push(`no broadcast in ${target.dialect.name}: one publish per channel`);
     const at = (perSec: number, label: string): StepSpec => ({
@@ -70,6 +76,7 @@ export async function channels(
     }
     return result;
   } finally {
+    await ctx.publisher.setMode('request');
     await ctx.pool.closeAll();
   }
 }

@@ -7,6 +7,7 @@ import {
   MemoryOccupancy,
   type OccupancyStore,
   type PresenceEntry,
+  type PublishOptions,
   type PublishResult,
   type Resync,
 } from '@switchboard/engine-kit';
@@ -363,14 +364,17 @@ export class SwitchboardNode implements SessionHost {
         `data is larger than ${channelOptions.maxMessageBytes} bytes`,
       );
     }
+    const history = channelOptions.history;
+    const idempotencyTtlMs = this.config.idempotency.ttlMs;
+    // No spread of an empty options object on the common path (no key, no client info).
+    const publishOptions: PublishOptions =
+      options.idempotencyKey === undefined && options.info === undefined
+        ? { history, idempotencyTtlMs }
+        : { history, idempotencyTtlMs, ...options };
     const result = await tracePublish(channel, source, () =>
-      this.engine.broker.publish(channel, payload.data, {
-        history: channelOptions.history,
-        idempotencyTtlMs: this.config.idempotency.ttlMs,
-        ...options,
-      }),
+      this.engine.broker.publish(channel, payload.data, publishOptions),
     );
-    if (!result.duplicate) this.metrics.publications.inc({ source });
+    if (!result.duplicate) this.metrics.published[source]++;
     if (source === 'client' && !result.duplicate && this.#webhooks.wants('client_event'))
       this.#webhooks.emit({
         name: 'client_event',

@@ -8,9 +8,11 @@ import { Payload } from '../core/payload.ts';
 import { publicationView } from '../core/prepared.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import { KeyedLimiter } from '../limits/rate.ts';
+import type { LatencySeries } from '../observability/latency-histogram.ts';
 import { withRequestContext } from '../observability/tracing.ts';
-import { readBody, readJsonBody } from './body.ts';
-import { OPENAPI_PATH, openApiDocument } from './openapi.ts';
+import { parseJsonBody, readBody, readJsonBody } from './body.ts';
+import { OPENAPI_PATH, openApiDocument, PUBLISH_STREAM_PATH } from './openapi.ts';
+import { servePublishStream } from './publish-stream.ts';
 import { requestIdOf } from './request-id.ts';
 import { sendError, sendJson } from './respond.ts';
 
@@ -29,6 +31,8 @@ interface Route {
   readonly scope: Scope;
   readonly handler: Handler;
 }
+
+const NDJSON = 'application/x-ndjson';
 
 export interface ApiKeys {
   readonly admin: readonly string[];
@@ -52,6 +56,7 @@ export class Api {
   readonly #tickets: TicketStore;
   readonly #rate: KeyedLimiter;
   readonly #timer: NodeJS.Timeout | undefined;
+  readonly #durations = new Map<string, Map<number, LatencySeries>>();
   /** The OpenAPI document's JSON, built on first request. */
   #openapi: string | undefined;
 
@@ -76,6 +81,14 @@ export class Api {
     }
     this.#routes = new Map<string, Route>([
       ['/api/publish', { method: 'POST', scope: 'publish', handler: (b) => this.#publish(b) }],
+      [
+        PUBLISH_STREAM_PATH,
+        {
+          method: 'POST',
+          scope: 'publish',
+          handler: () => Promise.reject(new SwitchboardError('internal', 'a stream is not one body')),
+        },
+      ],
       ['/api/broadcast', { method: 'POST', scope: 'publish', handler: (b) => this.#broadcast(b) }],
       ['/api/history', { method: 'POST', scope: 'admin', handler: (b) => this.#history(b) }],
       ['/api/presence', { method: 'POST', scope: 'admin', handler: (b) => this.#presence(b) }],
@@ -101,11 +114,23 @@ export class Api {
     try {
       await this.#handle(req, res, pathname);
     } finally {
-      this.#node.metrics.apiDuration.observe(
-        { route, status: String(res.statusCode) },
-        (performance.now() - started) / 1000,
-      );
+      this.#duration(route, res.statusCode).observe((performance.now() - started) / 1000);
     }
+  }
+
+  /** The API duration histogram's series for a route and status, resolved once per pair (both sets are small). */
+  #duration(route: string, status: number): LatencySeries {
+    let byStatus = this.#durations.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      this.#durations.set(route, byStatus);
+    }
+    let series = byStatus.get(status);
+    if (series === undefined) {
+      series = this.#node.metrics.apiDuration.series(route, String(status));
+      byStatus.set(status, series);
+    }
+    return series;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
@@ -139,6 +164,7 @@ export class Api {
       if (req.method !== route.method) {
         return sendError(res, 'method_not_allowed', `use ${route.method}`, { allow: route.method });
       }
+      if (pathname === PUBLISH_STREAM_PATH) return await this.#stream(req, res, key);
       const body =
         route.method !== 'POST'
           ? {}
@@ -166,6 +192,48 @@ export class Api {
           : {};
       sendError(res, e.code, e.message, close);
     }
+  }
+
+  /**
+   * `POST /api/publish/stream`: each line of the body is published as `/api/publish` would publish it (its own
+   * rate token, limits, idempotency key), answered in order on the streamed response.
+   */
+  async #stream(req: IncomingMessage, res: ServerResponse, key: Grant): Promise<void> {
+    const type = req.headers['content-type'];
+    if (type === undefined || !/^application\/x-ndjson\s*(;|$)/i.test(type))
+      throw new SwitchboardError(
+        'unsupported_media_type',
+        `the body must be newline-delimited JSON: send the header Content-Type: ${NDJSON}`,
+      );
+    const id = requestIdOf(res);
+    res.writeHead(200, [
+      'content-type',
+      `${NDJSON}; charset=utf-8`,
+      'cache-control',
+      'no-store',
+      ...(id === undefined || res.hasHeader('x-request-id') ? [] : ['x-request-id', id]),
+    ]);
+    const { maxBodyBytes } = this.#node.config.api;
+    const { maxJsonDepth } = this.#node.config.limits;
+    const context = req.headers;
+    await servePublishStream(req, res, {
+      maxLineBytes: maxBodyBytes,
+      countError: (code) => this.#node.metrics.errors.inc({ code }),
+      publish: (bytes) => {
+        if (!this.#rate.take(key.id, Date.now())) {
+          this.#node.metrics.rateLimited.inc({ limit: 'api' });
+          return Promise.reject(
+            new SwitchboardError('too_many_requests', 'too many requests with this API key; retry later'),
+          );
+        }
+        try {
+          const body = asObject(parseJsonBody(bytes, maxJsonDepth));
+          return withRequestContext(context, () => this.#publish(body));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      },
+    });
   }
 
   /**

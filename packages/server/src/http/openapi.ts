@@ -14,6 +14,9 @@ type Schema = Record<string, unknown>;
 
 /** The path under which the document is served (no API key needed: it holds no secret). */
 export const OPENAPI_PATH = '/api/openapi.json';
+/** Many publishes over one request: newline-delimited JSON in, one answer line per line out (publish-stream.ts). */
+export const PUBLISH_STREAM_PATH = '/api/publish/stream';
+const NDJSON = 'application/x-ndjson';
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const object = (
@@ -69,6 +72,14 @@ const SCHEMAS: Record<string, Schema> = {
     { channel: string, epoch: string, offset: { type: 'integer' }, duplicate: { const: true } },
     ['channel', 'epoch', 'offset'],
   ),
+  PublishStreamAnswer: {
+    description:
+      "One line of a `/api/publish/stream` answer: the publish answer of its request line, or that line's number and error.",
+    oneOf: [
+      ref('Published'),
+      object({ line: { type: 'integer', minimum: 1 }, error: ERROR_BODY }, ['line', 'error']),
+    ],
+  },
   BroadcastRequest: {
     ...object(
       {
@@ -418,6 +429,27 @@ export function openApiDocument(): Record<string, unknown> {
       description:
         'The payload, as bytes. The channel comes from the query (`channel`) or the `X-Switchboard-Channel` header, ' +
         'the idempotency key from the query (`idempotencyKey`) or the `Idempotency-Key` header; the query wins.',
+    },
+  };
+  // Many publishes over one request (newline-delimited JSON both ways): not one JSON body, so described here.
+  paths[PUBLISH_STREAM_PATH] = {
+    post: {
+      summary: 'Publish many times over one request: one line per publish, each answered, in order',
+      description:
+        'Any API key. The body is `application/x-ndjson`: each line one `PublishRequest` (at most `api.maxBodyBytes`). ' +
+        'The answer streams `application/x-ndjson`, one line per non-blank request line, in order: its `Published` ' +
+        'answer, or `{"line","error"}`. A bad line does not end the stream. docs/backend.md says more.',
+      requestBody: {
+        required: true,
+        content: { [NDJSON]: { schema: ref('PublishRequest') } },
+      },
+      responses: {
+        '200': {
+          description: 'One answer line per request line.',
+          content: { [NDJSON]: { schema: ref('PublishStreamAnswer') } },
+        },
+        ...errorResponses(),
+      },
     },
   };
   paths[OPENAPI_PATH] = {

@@ -84,7 +84,9 @@ export function createHttpServer(parts: HttpParts): HubServer {
   const { node, api, ws, sse, guard, pusher, routes, tls, admin } = parts;
   const { server: cfg } = node.config;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const id = assignRequestId(req, res);
+    // A POST to the HTTP API gets its `X-Request-Id` in the prepared head its answer is written with (`sendJson`);
+    // every other request has it set here, for whatever writes its answer.
+    const id = assignRequestId(req, res, req.method !== 'POST' || !req.url?.startsWith('/api/'));
     // One listener shared by every response: an open stream keeps no closure of its own for it.
     res.on('finish', logRefusal);
     route(req, res).catch((err: unknown) => {
@@ -181,6 +183,13 @@ export function createHttpServer(parts: HttpParts): HubServer {
   };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The most frequent request of all, a publish, is routed without parsing its URL (nothing in it to normalize).
+    if (req.url === '/api/publish') {
+      const refusal = guard.origin(req);
+      if (refusal !== null) return sendError(res, refusal.code, refusal.message);
+      if (applyCors(req, res, guard.origins)) return;
+      return api.handle(req, res, '/api/publish');
+    }
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
     const path = url.pathname;
     if (path === '/sse' || path.startsWith('/sse/') || path.startsWith('/api/')) {

@@ -1,5 +1,5 @@
 /**
- * A Prometheus histogram by one label, cheap enough for the delivery hot path: an observation is a binary search
+ * A Prometheus histogram by one label (or a few), cheap enough for the delivery hot path: an observation is a binary search
  * over the bucket bounds and three additions on a series resolved once (prom-client's own `observe` validates and
  * hashes the labels on every call). It registers with a prom-client `Registry` as a metric of its own and is exported
  * in the same text format as prom-client's histograms (`_bucket{le}` cumulative, `_sum`, `_count`).
@@ -8,26 +8,41 @@ export class LatencyHistogram<L extends string> {
   readonly name: string;
   readonly help: string;
   readonly type = 'histogram' as const;
-  readonly labelNames: readonly [L];
+  readonly labelNames: readonly L[];
   readonly aggregator = 'sum' as const;
   readonly #bounds: readonly number[];
-  readonly #series = new Map<string, LatencySeries>();
+  /** By the label values joined with a NUL: each series and its labels. */
+  readonly #series = new Map<
+    string,
+    { readonly labels: Record<string, string>; readonly s: LatencySeries }
+  >();
 
-  constructor(options: { name: string; help: string; labelName: L; buckets: readonly number[] }) {
+  constructor(
+    options: { name: string; help: string; buckets: readonly number[] } & (
+      | { labelName: L }
+      | { labelNames: readonly L[] }
+    ),
+  ) {
     this.name = options.name;
     this.help = options.help;
-    this.labelNames = [options.labelName];
+    this.labelNames = 'labelName' in options ? [options.labelName] : [...options.labelNames];
     this.#bounds = [...options.buckets].sort((a, b) => a - b);
   }
 
-  /** The series of one label value (made on first use, then the same object). */
-  series(value: string): LatencySeries {
-    let s = this.#series.get(value);
-    if (s === undefined) {
-      s = new LatencySeries(this.#bounds);
-      this.#series.set(value, s);
+  /**
+   * The series of one set of label values, in `labelNames` order (made on first use, then the same object, reset
+   * or not: a caller may keep it).
+   */
+  series(...values: string[]): LatencySeries {
+    const key = values.length === 1 ? (values[0] as string) : values.join('\u0000');
+    let entry = this.#series.get(key);
+    if (entry === undefined) {
+      const labels: Record<string, string> = {};
+      for (const [i, name] of this.labelNames.entries()) labels[name] = values[i] ?? '';
+      entry = { labels, s: new LatencySeries(this.#bounds) };
+      this.#series.set(key, entry);
     }
-    return s;
+    return entry.s;
   }
 
   /** What prom-client's registry reads: the metric in its `get()` shape. */
@@ -39,26 +54,22 @@ export class LatencyHistogram<L extends string> {
     values: { labels: Record<string, string | number>; value: number; metricName: string }[];
   } {
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-    const label = this.labelNames[0];
-    for (const [value, s] of this.#series) {
+    for (const { labels, s } of this.#series.values()) {
       let cumulative = 0;
       for (const [i, le] of this.#bounds.entries()) {
         cumulative += s.counts[i]!;
-        values.push({ labels: { le, [label]: value }, value: cumulative, metricName: `${this.name}_bucket` });
+        values.push({ labels: { le, ...labels }, value: cumulative, metricName: `${this.name}_bucket` });
       }
-      values.push({
-        labels: { le: '+Inf', [label]: value },
-        value: s.count,
-        metricName: `${this.name}_bucket`,
-      });
-      values.push({ labels: { [label]: value }, value: s.sum, metricName: `${this.name}_sum` });
-      values.push({ labels: { [label]: value }, value: s.count, metricName: `${this.name}_count` });
+      values.push({ labels: { le: '+Inf', ...labels }, value: s.count, metricName: `${this.name}_bucket` });
+      values.push({ labels: { ...labels }, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: { ...labels }, value: s.count, metricName: `${this.name}_count` });
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
+  /** Zeroes every series in place: callers keep theirs. */
   reset(): void {
-    this.#series.clear();
+    for (const { s } of this.#series.values()) s.clear();
   }
 }
 
@@ -72,6 +83,12 @@ export class LatencySeries {
   constructor(bounds: readonly number[]) {
     this.#bounds = bounds;
     this.counts = new Float64Array(bounds.length + 1);
+  }
+
+  clear(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
   }
 
   observe(seconds: number): void {
