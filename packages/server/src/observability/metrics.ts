@@ -1,10 +1,4 @@
-import {
-  Counter,
-  collectDefaultMetrics,
-  Gauge,
-  type Metric,
-  Registry,
-} from '@prometheus-io/client';
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from '@prometheus-io/client';
 import { type ByteTallies, type ByteTallyKind, byteTallies } from '../transport/bytes-written.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 
