@@ -152,6 +152,35 @@ describe('detachHttp1', () => {
     assert.doesNotMatch(c.read(), /400/);
   });
 
+  it('detaches a stream on a kept-alive connection after an earlier request was answered', async () => {
+    let detached: Socket | null | undefined;
+    const server = createServer((req, res) => {
+      if (req.url === '/plain') return void res.end('plain');
+      res.useChunkedEncodingByDefault = false;
+      res.shouldKeepAlive = false;
+      res.writeHead(200, HEAD);
+      res.write('first\n');
+      detached = detachHttp1(res);
+    });
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const c = client(port, 'GET /plain HTTP/1.1\r\nHost: hub\r\n\r\n');
+    await c.until('plain');
+    c.socket.write('GET /sse HTTP/1.1\r\nHost: hub\r\n\r\n');
+    await c.until('first\n');
+    assert.ok(detached instanceof Socket);
+    assert.equal((detached as { parser?: unknown }).parser, null);
+    assert.deepEqual(serverListeners(detached), []);
+    detached.write('second\n');
+    await c.until('second\n');
+    const closed = new Promise((resolve) => detached?.once('close', resolve));
+    endSocket(detached);
+    await c.ended;
+    await closed;
+  });
+
   it('leaves a pipelined response that has no socket yet to Node: null, and the response still works', async () => {
     let answered: ServerResponse | undefined;
     let detached: Socket | null | undefined;
