@@ -98,6 +98,7 @@ describe("switchboard serve and V8's young generation (docs/configuration.md, No
   it("leaves the operator's own flag alone, on Node's command line or in NODE_OPTIONS", async () => {
     assert.deepEqual(await serveArgs({}, ['--max-semi-space-size=4']), ['--max-semi-space-size=4']);
     assert.deepEqual(await serveArgs({ NODE_OPTIONS: '--max-semi-space-size=4' }), []);
+    assert.deepEqual(await serveArgs({ NODE_OPTIONS: '--max_semi_space_size=4' }), []);
   });
 
   it('refuses a size that is not a whole number of MB', () => {

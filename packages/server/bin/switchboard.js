@@ -33,7 +33,7 @@ if (!(semiSpaceMb >= 0 && semiSpaceMb <= 1024 && Math.floor(semiSpaceMb) === sem
   );
   process.exit(1);
 }
-var flagSet = /--max-semi-space-size\b/.test(
+var flagSet = /--max[-_]semi[-_]space[-_]size\b/.test(
   process.execArgv.join(' ') + ' ' + (process.env.NODE_OPTIONS || ''),
 );
 if (
