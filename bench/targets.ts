@@ -55,7 +55,13 @@ async function startNode(
 }
 
 /** The hub itself, started as a user would (`switchboard serve`), with `flags` for its Node. */
-function switchboard(name: string, flags: readonly string[], optIn = false, bin = HUB_BIN): TargetDef {
+function switchboard(
+  name: string,
+  flags: readonly string[],
+  optIn = false,
+  bin = HUB_BIN,
+  env: Readonly<Record<string, string>> = {},
+): TargetDef {
   return {
     name,
     dialect: DIALECTS.switchboard,
@@ -69,7 +75,7 @@ function switchboard(name: string, flags: readonly string[], optIn = false, bin 
         port,
         pin,
         // The namespaces of the stuck-reader scenario, one per delivery policy (unused by the others).
-        { ...process.env, SWITCHBOARD_NAMESPACES: STUCK_NAMESPACES_JSON },
+        { ...process.env, SWITCHBOARD_NAMESPACES: STUCK_NAMESPACES_JSON, ...env },
         flags,
       ),
   };
@@ -134,6 +140,9 @@ export const TARGETS: TargetDef[] = [
   // The same hub with a small young generation (see docs/benchmarks.md, idle memory): less memory per idle
   // connection for some CPU at high message rates. Opt-in; the full run in the docs names it.
   switchboard('switchboard-lowmem', ['--max-semi-space-size=4'], true),
+  // The same hub with V8's own young-generation sizing (up to 64 MB per semi-space on Node 24), as before its
+  // launcher capped it at 16 MB (SWITCHBOARD_MAX_SEMI_SPACE_MB=0; docs/configuration.md, "Node runtime flags").
+  switchboard('switchboard-uncapped', [], true, HUB_BIN, { SWITCHBOARD_MAX_SEMI_SPACE_MB: '0' }),
   // The same hub's Pusher Channels dialect (pusher-js's protocol at /app/{key}), against its own protocol:
   // opt-in, `--targets switchboard,switchboard-pusher --scenario fanout` (docs/benchmarks.md).
   pusherTarget(),

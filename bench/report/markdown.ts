@@ -20,6 +20,7 @@ interface RunFile {
 const ORDER = [
   'switchboard',
   'switchboard-lowmem',
+  'switchboard-uncapped',
   'ws-naive',
   'ws-once',
   'sse-naive',

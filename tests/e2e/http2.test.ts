@@ -3,6 +3,7 @@
 // that connection only.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
@@ -481,6 +482,52 @@ describe('TLS with ALPN (server.tls)', () => {
     });
     assert.equal(JSON.parse(first).type, 'connected');
     ws.close();
+  });
+
+  it('streams SSE over HTTP/1.1 on TLS, the stream off the HTTP server after its head (bytes after it are not parsed)', async () => {
+    const s = tlsConnect({
+      host: '127.0.0.1',
+      port: hub.port,
+      ca: pki.ca,
+      servername: 'localhost',
+      ALPNProtocols: ['http/1.1'],
+    });
+    let text = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => {
+      text += d;
+    });
+    const readUntil = async (what: string): Promise<void> => {
+      while (!text.includes(what)) {
+        if (s.readableEnded) throw new Error(`the stream ended before ${what}: ${text}`);
+        await once(s, 'data');
+      }
+    };
+    await once(s, 'secureConnect');
+    s.write('GET /sse?channel=tls:h1 HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await readUntil('event: subscribed');
+    s.write('NOT HTTP\r\n\r\n');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(
+        `${hub.url}/api/publish`,
+        {
+          ca: pki.ca,
+          servername: 'localhost',
+          method: 'POST',
+          headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ channel: 'tls:h1', data: 'over tls' }));
+    });
+    assert.equal(status, 200);
+    await readUntil('"data":"over tls"');
+    assert.equal(text.match(/HTTP\/1\.1 /g)?.length, 1, text);
+    s.destroy();
   });
 
   it("runs the README's command: npm start -- --tls-cert cert.pem --tls-key key.pem", async () => {

@@ -20,6 +20,8 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = {
 /** `SWITCHBOARD_*` variables that are not options and are never reported as unknown. */
 export const ENV_ALLOWED: Readonly<Record<string, string>> = {
   SWITCHBOARD_CONFIG: 'path of the JSON config file (like --config)',
+  SWITCHBOARD_MAX_SEMI_SPACE_MB:
+    "V8's young generation cap of `switchboard serve`, MB per semi-space (read by its launcher; 0: V8 decides)",
   SWITCHBOARD_TEST_LOG: 'log level of the hubs the test suite starts (read by tests/helpers, not by the hub)',
 };
 

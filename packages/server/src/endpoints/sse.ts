@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
@@ -24,7 +25,8 @@ import { disconnectFor, toSwitchboardError } from '../errors.ts';
 import { sendError } from '../http/respond.ts';
 import { forwardedHeaders } from '../proxy/hooks.ts';
 import { HeartbeatWheel } from '../transport/heartbeat.ts';
-import { http1Sink, http2Sink, type SseSink, SseTransport } from '../transport/sse.ts';
+import { detachHttp1 } from '../transport/http1-detach.ts';
+import { http1Sink, http2Sink, type SseSink, SseTransport, socketSink } from '../transport/sse.ts';
 import { SseCommands } from './sse-command.ts';
 
 /** Headers that keep an event stream flowing through browsers, proxies and CDNs. */
@@ -69,6 +71,14 @@ export class SseEndpoint {
 
   stop(): void {
     this.#heartbeats.stop();
+  }
+
+  /**
+   * Cuts every stream still open: the last step of a shutdown, after the drain. HTTP/1.1 streams are off the HTTP
+   * server (`detachHttp1`), so its `closeAllConnections` does not reach them.
+   */
+  closeAll(): void {
+    for (const transport of this.#transports.keys()) transport.cut();
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -176,6 +186,8 @@ export class SseEndpoint {
     let session: Session;
     try {
       let sink: SseSink;
+      /** What says the stream is gone: its socket once off the HTTP server, else the response. */
+      let closes: EventEmitter = res;
       if (h2 === null) {
         // Close-delimited body: no chunk framing per write, so an event's bytes go out exactly as built.
         res.useChunkedEncodingByDefault = false;
@@ -186,7 +198,15 @@ export class SseEndpoint {
         res.writeHead(200, SSE_HTTP1_HEADERS);
         res.write(`retry: ${node.config.sse.retryMs}\n\n`);
         req.socket.setNoDelay(true);
-        sink = http1Sink(res);
+        // From here on the connection is only this stream's bytes: the socket leaves Node's HTTP server (its
+        // parser, listeners, request and response go, as on a WebSocket upgrade), so an idle stream keeps only the
+        // socket. It stays corked until the turn's first writes are out (below).
+        const socket = detachHttp1(res);
+        if (socket === null) sink = http1Sink(res);
+        else {
+          sink = socketSink(socket);
+          closes = socket;
+        }
       } else {
         // The connection's socket has no delay set once, when the HTTP/2 connection starts (http/http2.ts), and
         // the idle-stream cut there is for requests, not for a stream that lives as long as its subscriber.
@@ -213,7 +233,7 @@ export class SseEndpoint {
       this.#transports.set(transport, session);
       this.#heartbeats.add(transport);
       const secret = this.commands.register(session);
-      res.on('close', () => {
+      closes.on('close', () => {
         transport.released();
         this.#transports.delete(transport);
         this.#heartbeats.delete(transport);

@@ -289,6 +289,8 @@ export function createHttpServer(parts: HttpParts): HubServer {
     },
     closeAll: () => {
       server.closeAllConnections();
+      // HTTP/1.1 event streams left the server once their head was out: the server's list no longer has them.
+      sse.closeAll();
       h2.destroy();
     },
   };

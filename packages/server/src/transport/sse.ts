@@ -28,6 +28,7 @@ import {
   SSE_SINGLE_EXPLICIT,
   SSE_SINGLE_IMPLIED,
 } from './encoders.ts';
+import { endSocket } from './http1-detach.ts';
 import { cutWhenStuck, OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
 
@@ -46,8 +47,29 @@ export interface SseSink {
 }
 
 /**
- * An HTTP/1.1 response's socket, written straight: the body is close-delimited (no chunk framing).
+ * An HTTP/1.1 stream's socket once it is off Node's HTTP server (`detachHttp1`): the body is close-delimited (no
+ * chunk framing) and ends with the connection. Neither the request nor the response is kept.
  * A class with methods, not an object of arrow functions: an idle stream keeps no closures for its sink.
+ */
+class SocketSink implements SseSink {
+  readonly out: Socket;
+
+  constructor(socket: Socket) {
+    this.out = socket;
+  }
+
+  end(): void {
+    endSocket(this.out);
+  }
+
+  destroy(): void {
+    this.out.destroy();
+  }
+}
+
+/**
+ * An HTTP/1.1 response's socket, written straight, while the response stays Node's: the fallback when the socket
+ * cannot be taken off the HTTP server (`detachHttp1` returned null). The body is close-delimited here too.
  */
 class Http1Sink implements SseSink {
   readonly out: Socket;
@@ -86,6 +108,10 @@ class Http2Sink implements SseSink {
 
 export function http1Sink(res: ServerResponse): SseSink {
   return new Http1Sink(res);
+}
+
+export function socketSink(socket: Socket): SseSink {
+  return new SocketSink(socket);
 }
 
 export function http2Sink(stream: ServerHttp2Stream): SseSink {
@@ -239,6 +265,13 @@ export class SseTransport implements Transport {
       cutWhenStuck(this.#sink.out, () => this.#sink.destroy());
       return;
     }
+    this.#closed = true;
+    this.#writer.discard();
+    this.#sink.destroy();
+  }
+
+  /** Cuts the stream at once, whatever is queued: the last step of a shutdown, for a stream its drain left open. */
+  cut(): void {
     this.#closed = true;
     this.#writer.discard();
     this.#sink.destroy();
