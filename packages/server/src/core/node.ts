@@ -263,7 +263,11 @@ export class SwitchboardNode implements SessionHost {
         ...(member.compact === true ? { sid: sub.sid } : {}),
       };
       reply.reply(frame);
-      sub.goLive(start.start, prepareAll(start.missed, sub.sid), start.top);
+      sub.goLive(
+        start.start,
+        prepareAll(start.missed, sub.sid, this.hub.entry(channel)?.cursorPrefix),
+        start.top,
+      );
       if (options.presence) {
         sub.joinedPresence = true;
         sub.channelInfo = request.info;
