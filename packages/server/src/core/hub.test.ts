@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Publication } from '@switchboard/engine-kit';
-import type { ServerFrame } from '@switchboard/protocol';
+import { cursorPrefix, type ServerFrame } from '@switchboard/protocol';
 import { Hub } from './hub.ts';
 import type { PreparedFrame, PreparedPublication } from './prepared.ts';
 import { Subscription, type SubscriptionOwner } from './subscription.ts';
@@ -118,6 +118,55 @@ describe('Hub', () => {
     const again = new Subscription('c', new Shared());
     hub.add(again);
     assert.ok(again.sid > d.sid, `${again.sid} after ${d.sid}`);
+  });
+  it('keeps one record per channel: made with its first local subscriber, dropped with its last, with its own cursor prefix', () => {
+    const hub = new Hub({ onFanout: () => {} });
+    const seen: PreparedPublication[] = [];
+    class Shared extends Collector {
+      override sendPublication(p: PreparedPublication): void {
+        seen.push(p);
+      }
+    }
+    const names = Array.from({ length: 50 }, (_, i) => `room-${i}`);
+    const subs = names.map((name) => new Subscription(name, new Shared()));
+    assert.equal(hub.entry('room-0'), undefined);
+    for (const s of subs) {
+      assert.equal(hub.add(s), true);
+      s.goLive({ epoch: EPOCH, offset: 0 }, []);
+    }
+    const second = new Subscription('room-0', new Shared());
+    assert.equal(hub.add(second), false);
+    second.goLive({ epoch: EPOCH, offset: 0 }, []);
+    const record = hub.entry('room-0');
+    assert.ok(record !== undefined);
+    assert.equal(record.subscribers.size, 2);
+    assert.equal(record.sid, subs[0]?.sid);
+    assert.equal(record.stats, hub.stats('room-0'));
+    // Publications alternate between channels: each carries its own channel's prefix, as the cursor codec makes it.
+    for (const name of names) hub.onPublication({ ...pub(1), channel: name });
+    assert.equal(seen.length, names.length + 1);
+    for (const p of seen) {
+      assert.equal(p.cursorPrefix, cursorPrefix([p.publication.channel]));
+      assert.equal(p.sid, hub.sid(p.publication.channel));
+    }
+    assert.notEqual(seen[0]?.cursorPrefix, seen.at(-1)?.cursorPrefix);
+    assert.equal(hub.stats('room-0')?.published, 1);
+    assert.equal(hub.stats('room-0')?.delivered, 2);
+    // The record outlives all but the last subscriber; then it is gone with its stats and sid.
+    assert.equal(hub.remove(subs[0]!), false);
+    assert.equal(hub.entry('room-0'), record);
+    assert.equal(hub.remove(second), true);
+    assert.equal(hub.entry('room-0'), undefined);
+    assert.equal(hub.stats('room-0'), undefined);
+    assert.equal(hub.sid('room-0'), undefined);
+    assert.equal(hub.subscriberCount('room-0'), 0);
+    assert.equal(hub.channelCount, names.length - 1);
+    // Back again: a fresh record (new sid, fresh stats), the same prefix (a function of the name alone).
+    const back = new Subscription('room-0', new Shared());
+    assert.equal(hub.add(back), true);
+    assert.notEqual(hub.entry('room-0'), record);
+    assert.equal(hub.entry('room-0')?.cursorPrefix, record.cursorPrefix);
+    assert.equal(hub.stats('room-0')?.published, 0);
   });
 });
 

@@ -19,7 +19,7 @@ import type { Config } from '../config/types.ts';
 import { type Disconnect, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import { OutgoingBudget } from '../limits/outgoing-budget.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { tracePublish } from '../observability/tracing.ts';
+import { tracePublish, tracingEnabled } from '../observability/tracing.ts';
 import type { Hooks } from '../proxy/hooks.ts';
 import type { Transport } from '../transport/types.ts';
 import { NO_WEBHOOKS, type WebhookSink } from '../webhooks/events.ts';
@@ -263,7 +263,11 @@ export class SwitchboardNode implements SessionHost {
         ...(member.compact === true ? { sid: sub.sid } : {}),
       };
       reply.reply(frame);
-      sub.goLive(start.start, prepareAll(start.missed, sub.sid), start.top);
+      sub.goLive(
+        start.start,
+        prepareAll(start.missed, sub.sid, this.hub.entry(channel)?.cursorPrefix),
+        start.top,
+      );
       if (options.presence) {
         sub.joinedPresence = true;
         sub.channelInfo = request.info;
@@ -371,9 +375,12 @@ export class SwitchboardNode implements SessionHost {
       options.idempotencyKey === undefined && options.info === undefined
         ? { history, idempotencyTtlMs }
         : { history, idempotencyTtlMs, ...options };
-    const result = await tracePublish(channel, source, () =>
-      this.engine.broker.publish(channel, payload.data, publishOptions),
-    );
+    // Without a tracing SDK (the default) no closure per publish: the engine's promise is awaited directly.
+    const result = tracingEnabled()
+      ? await tracePublish(channel, source, () =>
+          this.engine.broker.publish(channel, payload.data, publishOptions),
+        )
+      : await this.engine.broker.publish(channel, payload.data, publishOptions);
     if (!result.duplicate) this.metrics.published[source]++;
     if (source === 'client' && !result.duplicate && this.#webhooks.wants('client_event'))
       this.#webhooks.emit({

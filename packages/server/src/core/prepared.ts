@@ -97,14 +97,20 @@ export class PreparedPublication extends Prepared {
   readonly sid: number;
   /** Wire version 2 may send it as a compact frame: JSON data, no `info`, and the channel has a `sid`. */
   readonly compactable: boolean;
+  /**
+   * The prefix of the channel's single-channel SSE cursors (`cursorPrefix([channel])`), when the caller has it
+   * cached (the hub's `ChannelEntry`); else the SSE encoders hash the channel name.
+   */
+  readonly cursorPrefix: string | undefined;
 
-  constructor(publication: Publication, sid = 0) {
+  constructor(publication: Publication, sid = 0, cursorPrefix?: string) {
     const binary = isBinaryData(publication.data);
     super('message', messageFrameJson(publication, binary));
     this.publication = publication;
     this.binary = binary;
     this.sid = sid;
     this.compactable = sid > 0 && !binary && publication.info === undefined;
+    this.cursorPrefix = cursorPrefix;
   }
 
   /**
@@ -146,8 +152,12 @@ export function publicationView(p: Publication): PublicationView {
 }
 
 /** Every publication prepared (the missed ones a subscription writes first). */
-export function prepareAll(publications: Iterable<Publication>, sid = 0): PreparedPublication[] {
+export function prepareAll(
+  publications: Iterable<Publication>,
+  sid = 0,
+  cursorPrefix?: string,
+): PreparedPublication[] {
   const out: PreparedPublication[] = [];
-  for (const p of publications) out.push(new PreparedPublication(p, sid));
+  for (const p of publications) out.push(new PreparedPublication(p, sid, cursorPrefix));
   return out;
 }

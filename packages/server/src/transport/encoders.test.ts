@@ -51,6 +51,16 @@ describe('transport encoders', () => {
     );
   });
 
+  it("SSE single-channel streams: a prefix carried by the prepared publication (the hub's record) is the codec's", () => {
+    const data = { epoch: 'ab12', offset: 7, data: '"hi"', time: 1 };
+    for (const channel of ['news', 'sport', 'news']) {
+      const carried = new PreparedPublication({ channel, ...data }, 3, cursorPrefix([channel]));
+      const hashed = new PreparedPublication({ channel, ...data }, 3);
+      for (const encoder of [SSE_SINGLE_CHANNEL, SSE_SINGLE_IMPLIED, SSE_SINGLE_EXPLICIT])
+        assert.deepEqual(carried.bytes(encoder), hashed.bytes(encoder), `${channel} ${encoder.name}`);
+    }
+  });
+
   it('SSE: a payload with line breaks in its JSON text still makes one data line per line', () => {
     const p = new PreparedPublication({ channel: 'n', epoch: 'e', offset: 1, data: '{\n"a":1\n}', time: 1 });
     assert.equal(

@@ -82,11 +82,16 @@ export const SSE_EXPLICIT_DATA = defineEncoder<PreparedPublication>('sse-explici
 /** The `id:` line of a single-channel stream's event: the channel's cursor prefix and the position. */
 function singleChannelId(p: PreparedPublication): string {
   const { channel, epoch, offset } = p.publication;
-  if (channel !== lastChannel) {
-    lastChannel = channel;
-    lastPrefix = cursorPrefix([channel]);
+  // The hub's channel record carries the prefix, hashed once per channel; else the last channel's is reused.
+  let prefix = p.cursorPrefix;
+  if (prefix === undefined) {
+    if (channel !== lastChannel) {
+      lastChannel = channel;
+      lastPrefix = cursorPrefix([channel]);
+    }
+    prefix = lastPrefix;
   }
-  return `id: ${lastPrefix}.${epoch}-${offset}\n`;
+  return `id: ${prefix}.${epoch}-${offset}\n`;
 }
 
 /** A single-channel stream's whole event for a compact implied frame: one string, one buffer. */
