@@ -33,6 +33,8 @@ export class OutgoingBound implements BudgetMember {
   readonly #limits: OutgoingLimits;
   readonly #onSlow: () => void;
   #overSince = 0;
+  /** The hub-wide budget's record of this connection (`BudgetMember`); -1 while it is not counted. */
+  budgetBytes = -1;
 
   constructor(socket: Writable, limits: OutgoingLimits, onSlow: () => void) {
     this.#socket = socket;
