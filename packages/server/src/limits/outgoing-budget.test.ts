@@ -97,5 +97,11 @@ describe('OutgoingBudget', () => {
     b.queuedBytes = 500;
     budget.update(b);
     assert.equal(budget.totalBytes, 500);
+    // A writer that just read its queue passes it: the report takes it as given.
+    budget.update(b, 700);
+    assert.equal(b.budgetBytes, 700);
+    b.queuedBytes = 1_200;
+    budget.update(b, 1_200);
+    assert.equal(b.shedCount, 1, 'over the budget on a given queue: counted again, and shed');
   });
 });

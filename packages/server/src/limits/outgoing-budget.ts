@@ -67,11 +67,14 @@ export class OutgoingBudget {
     member.budgetBytes = -1;
   }
 
-  /** After a write to `member`: its queue as it is now; sheds connections when the hub is over its budget. */
-  update(member: BudgetMember): void {
+  /**
+   * After a write to `member`: its queue as it is now (`queued`, when the caller just read it; else asked);
+   * sheds connections when the hub is over its budget.
+   */
+  update(member: BudgetMember, queued?: number): void {
     const was = member.budgetBytes;
     if (was < 0) return;
-    const now = member.queuedBytes;
+    const now = queued ?? member.queuedBytes;
     // The common report after a write: the queue is as it was (empty, most often), and nothing changes.
     if (now === was && this.#total <= this.#max) return;
     member.budgetBytes = now;

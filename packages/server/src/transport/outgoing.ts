@@ -60,8 +60,9 @@ export class OutgoingBound implements BudgetMember {
 
   /** After a write. */
   afterWrite(): void {
-    this.#limits.budget?.update(this);
-    if (this.#socket.writableLength > this.#limits.maxBytes) this.check();
+    const queued = this.#socket.writableLength;
+    this.#limits.budget?.update(this, queued);
+    if (queued > this.#limits.maxBytes) this.check();
     else this.#overSince = 0;
   }
 
