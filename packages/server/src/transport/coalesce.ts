@@ -135,7 +135,10 @@ let pendingCount = 0;
 let spare: (CoalescedWriter | undefined)[] = [];
 let scheduled = false;
 
-/** Writers flushed per clock read at the end of a turn: a write's measured wait is late by at most this many. */
+/**
+ * Writers flushed per clock read at the end of a turn: the clock is read before the first of them, so a write's
+ * measured wait is short by at most the time the writes before it in its group took (63 socket writes).
+ */
 export const WRITES_PER_CLOCK_READ = 64;
 
 function scheduleFlush(w: CoalescedWriter): void {
