@@ -1,6 +1,6 @@
 // The per-subscriber delivery loop alone, in one process: a channel's subscriptions (`Subscription`) on real
-// `SseTransport`s / `WebSocketTransport`-free SSE path, with the node's outgoing budget, byte tally and latency
-// histogram, writing to sockets that discard what they are given (a `Writable` that completes every write at
+// `SseTransport`s (wire 2), with the node's outgoing budget, byte tally and latency histogram, writing to
+// streams that discard what they are given (a `Writable` that completes every write at
 // once). What is left out is the kernel's write (`writeBuffer`), the same for any hub: this is the hub's own code
 // per delivery. CPU time per delivery is read with `process.cpuUsage()`.
 //
