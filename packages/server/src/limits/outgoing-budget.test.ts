@@ -4,6 +4,7 @@ import { type BudgetMember, OutgoingBudget } from './outgoing-budget.ts';
 
 class Conn implements BudgetMember {
   queuedBytes = 0;
+  budgetBytes = -1;
   shedCount = 0;
   shed(): void {
     this.shedCount++;
@@ -70,5 +71,37 @@ describe('OutgoingBudget', () => {
     off.update(a);
     assert.equal(off.full, false);
     assert.equal(a.shedCount, 0);
+  });
+
+  it('keeps its record on the member: counted from add to delete, and a report of an unchanged queue changes nothing', () => {
+    const budget = new OutgoingBudget(1_000);
+    const a = new Conn();
+    assert.equal(a.budgetBytes, -1);
+    budget.add(a);
+    assert.equal(a.budgetBytes, 0);
+    a.queuedBytes = 300;
+    budget.update(a);
+    assert.equal(a.budgetBytes, 300);
+    budget.update(a);
+    assert.equal(budget.totalBytes, 300);
+    assert.equal(budget.members, 1);
+    budget.delete(a);
+    assert.equal(a.budgetBytes, -1);
+    assert.equal(budget.members, 0);
+    // Deleted: neither counted again by a report nor subtracted twice.
+    budget.update(a);
+    budget.delete(a);
+    assert.equal(budget.members, 0);
+    const b = new Conn();
+    budget.add(b);
+    b.queuedBytes = 500;
+    budget.update(b);
+    assert.equal(budget.totalBytes, 500);
+    // A writer that just read its queue passes it: the report takes it as given.
+    budget.update(b, 700);
+    assert.equal(b.budgetBytes, 700);
+    b.queuedBytes = 1_200;
+    budget.update(b, 1_200);
+    assert.equal(b.shedCount, 1, 'over the budget on a given queue: counted again, and shed');
   });
 });

@@ -4,6 +4,12 @@ export interface BudgetMember {
   readonly queuedBytes: number;
   /** Sheds the connection with its own semantics (a slow consumer's close); it is no longer counted after. */
   shed(): void;
+  /**
+   * The budget's own record of this member's queue: what it last counted, or -1 while not counted. Kept on the
+   * member (members start it at -1; only the budget writes it), so a report after a write is a field read, not a
+   * lookup in a map of every connection.
+   */
+  budgetBytes: number;
 }
 
 /** Share of the budget past which new connections are refused, and down to which shedding goes. */
@@ -19,7 +25,7 @@ const ROOM = 0.9;
  */
 export class OutgoingBudget {
   readonly #max: number;
-  readonly #reported = new Map<BudgetMember, number>();
+  readonly #members = new Set<BudgetMember>();
   #total = 0;
 
   constructor(maxBytes: number) {
@@ -45,35 +51,42 @@ export class OutgoingBudget {
 
   /** The connections it counts: every live connection while the budget is on (0 when it is off). */
   get members(): number {
-    return this.#reported.size;
+    return this.#members.size;
   }
 
   add(member: BudgetMember): void {
-    if (this.#max > 0) this.#reported.set(member, 0);
+    if (this.#max === 0) return;
+    this.#members.add(member);
+    member.budgetBytes = 0;
   }
 
   delete(member: BudgetMember): void {
-    const was = this.#reported.get(member);
-    if (was === undefined) return;
+    const was = member.budgetBytes;
+    if (was < 0 || !this.#members.delete(member)) return;
     this.#total -= was;
-    this.#reported.delete(member);
+    member.budgetBytes = -1;
   }
 
-  /** After a write to `member`: its queue as it is now; sheds connections when the hub is over its budget. */
-  update(member: BudgetMember): void {
-    const was = this.#reported.get(member);
-    if (was === undefined) return;
-    const now = member.queuedBytes;
-    this.#reported.set(member, now);
+  /**
+   * After a write to `member`: its queue as it is now (`queued`, when the caller just read it; else asked);
+   * sheds connections when the hub is over its budget.
+   */
+  update(member: BudgetMember, queued?: number): void {
+    const was = member.budgetBytes;
+    if (was < 0) return;
+    const now = queued ?? member.queuedBytes;
+    // The common report after a write: the queue is as it was (empty, most often), and nothing changes.
+    if (now === was && this.#total <= this.#max) return;
+    member.budgetBytes = now;
     this.#total += now - was;
     if (this.#total > this.#max) this.#enforce();
   }
 
   #recount(): void {
     let total = 0;
-    for (const member of this.#reported.keys()) {
+    for (const member of this.#members) {
       const q = member.queuedBytes;
-      this.#reported.set(member, q);
+      member.budgetBytes = q;
       total += q;
     }
     this.#total = total;
@@ -82,8 +95,8 @@ export class OutgoingBudget {
   #enforce(): void {
     this.#recount();
     if (this.#total <= this.#max) return;
-    const largest = [...this.#reported].sort((a, b) => b[1] - a[1]);
-    for (const [member] of largest) {
+    const largest = [...this.#members].sort((a, b) => b.budgetBytes - a.budgetBytes);
+    for (const member of largest) {
       if (this.#total <= ROOM * this.#max) break;
       this.delete(member);
       member.shed();

@@ -91,7 +91,8 @@ export class LatencySeries {
     this.count = 0;
   }
 
-  observe(seconds: number): void {
+  /** `count` observations (1 when not given) of `seconds` each. */
+  observe(seconds: number, count = 1): void {
     const b = this.#bounds;
     // The first bound >= seconds (Prometheus buckets are upper-inclusive).
     let lo = 0;
@@ -101,8 +102,8 @@ export class LatencySeries {
       if (b[mid]! < seconds) lo = mid + 1;
       else hi = mid;
     }
-    this.counts[lo]!++;
-    this.sum += seconds;
-    this.count++;
+    this.counts[lo]! += count;
+    this.sum += seconds * count;
+    this.count += count;
   }
 }

@@ -3,7 +3,8 @@ export type ByteTallyKind = 'ws' | 'sse' | 'pusher';
 
 /** Where one kind of transport's publish-to-write waits go, in seconds (a histogram series of the metrics). */
 export interface LatencySink {
-  observe(seconds: number): void;
+  /** `count` publications (1 when not given) each waited `seconds`. */
+  observe(seconds: number, count?: number): void;
 }
 
 const NOWHERE: LatencySink = { observe() {} };

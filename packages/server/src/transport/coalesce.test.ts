@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ByteTally } from './bytes-written.ts';
-import { CoalescedWriter } from './coalesce.ts';
+import { CoalescedWriter, WRITES_PER_CLOCK_READ } from './coalesce.ts';
 
 /** A Writable that records each write it is given, as text. */
 function recorder(): { out: Writable; writes: string[] } {
@@ -143,5 +143,49 @@ describe('CoalescedWriter', () => {
       await turn();
     }
     assert.equal(drained, 2, 'a removed listener is not called');
+  });
+
+  it('observes the equal waits of one publication written to many sockets in one turn as runs, counting each', async () => {
+    const tally = new ByteTally();
+    const observed: { seconds: number; count: number }[] = [];
+    tally.latency = { observe: (seconds, count = 1) => observed.push({ seconds, count }) };
+    const n = 3 * WRITES_PER_CLOCK_READ + 5;
+    const recorders = Array.from({ length: n }, () => recorder());
+    const writers = recorders.map((r) => new CoalescedWriter(r.out, 1024, () => {}, tally));
+    const born = performance.now();
+    for (const w of writers) w.write(Buffer.from('p'), born);
+    await turn();
+    for (const r of recorders) assert.deepEqual(r.writes, ['p']);
+    assert.equal(
+      observed.reduce((sum, o) => sum + o.count, 0),
+      n,
+      'every publication write is observed once',
+    );
+    assert.ok(
+      observed.length <= Math.ceil(n / WRITES_PER_CLOCK_READ),
+      `one observation per clock read: ${observed.length}`,
+    );
+    for (const o of observed)
+      assert.ok(o.seconds >= 0 && o.seconds < 5, `a wait in seconds, got ${o.seconds}`);
+    assert.equal(tally.frames, n);
+
+    // The next turns reuse the flush lists: every writer is written again, once, and a flush on demand is
+    // observed at once.
+    observed.length = 0;
+    for (const w of writers) w.write(Buffer.from('q'), born);
+    await turn();
+    for (const w of writers) w.write(Buffer.from('r'), born);
+    writers[0]!.flush();
+    assert.deepEqual(
+      observed.map((o) => o.count),
+      [...observed.slice(0, -1).map((o) => o.count), 1],
+      'the flush on demand is its own observation',
+    );
+    await turn();
+    assert.equal(
+      observed.reduce((sum, o) => sum + o.count, 0),
+      2 * n,
+    );
+    for (const r of recorders) assert.deepEqual(r.writes, ['p', 'q', 'r']);
   });
 });

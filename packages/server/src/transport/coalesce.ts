@@ -87,8 +87,12 @@ export class CoalescedWriter {
     if (this.#queuedBytes > this.#maxQueuedBytes) this.flush();
   }
 
-  /** Writes whatever is queued now (called at the end of the turn, and before a close). */
-  flush(): void {
+  /**
+   * Writes whatever is queued now (called at the end of the turn, and before a close). `now` is the
+   * `performance.now()` the end-of-turn flush read for a run of writers (one clock read for many); a flush on
+   * demand reads its own.
+   */
+  flush(now = -1): void {
     const q = this.#queue;
     if (q === undefined) return;
     const frames = this.#queuedFrames;
@@ -105,8 +109,10 @@ export class CoalescedWriter {
       tally.bytes += chunk.length;
       tally.frames += frames;
       if (born > 0) {
-        const now = performance.now();
-        for (let i = 0; i < born; i++) tally.latency.observe((now - this.#bornAt[i]!) / 1000);
+        const onDemand = now < 0;
+        const at = onDemand ? performance.now() : now;
+        for (let i = 0; i < born; i++) observeWait(tally, this.#bornAt[i]!, at);
+        if (onDemand) endWaits();
       }
     }
     this.#afterWrite();
@@ -122,11 +128,21 @@ export class CoalescedWriter {
 }
 
 // One flush list for the process: every writer with something queued this turn, flushed by one setImmediate.
-let pending: CoalescedWriter[] = [];
+// Two lists, swapped each turn and cleared as they are flushed, so a turn that queues for 10,000 sockets does not
+// build (and leave to the collector) a new 10,000-slot array.
+let pending: (CoalescedWriter | undefined)[] = [];
+let pendingCount = 0;
+let spare: (CoalescedWriter | undefined)[] = [];
 let scheduled = false;
 
+/**
+ * Writers flushed per clock read at the end of a turn: the clock is read before the first of them, so a write's
+ * measured wait is short by at most the time the writes before it in its group took (63 socket writes).
+ */
+export const WRITES_PER_CLOCK_READ = 64;
+
 function scheduleFlush(w: CoalescedWriter): void {
-  pending.push(w);
+  pending[pendingCount++] = w;
   if (!scheduled) {
     scheduled = true;
     setImmediate(flushAll);
@@ -136,6 +152,44 @@ function scheduleFlush(w: CoalescedWriter): void {
 function flushAll(): void {
   scheduled = false;
   const list = pending;
-  pending = [];
-  for (const w of list) w.flush();
+  const n = pendingCount;
+  pending = spare;
+  pendingCount = 0;
+  let now = 0;
+  for (let i = 0; i < n; i++) {
+    if (i % WRITES_PER_CLOCK_READ === 0) now = performance.now();
+    const w = list[i]!;
+    list[i] = undefined;
+    w.flush(now);
+  }
+  spare = list;
+  endWaits();
+}
+
+// Publish-to-write waits, observed in runs: a publication fanned out to many sockets is written to all of them
+// in the same end-of-turn flush, within the same clock read, so its equal waits are one observation of many.
+let runTally: ByteTally | undefined;
+let runBorn = 0;
+let runAt = 0;
+let runCount = 0;
+
+function observeWait(tally: ByteTally, born: number, at: number): void {
+  if (tally === runTally && born === runBorn && at === runAt) {
+    runCount++;
+    return;
+  }
+  endWaits();
+  runTally = tally;
+  runBorn = born;
+  runAt = at;
+  runCount = 1;
+}
+
+/** Observes the current run of equal waits. */
+function endWaits(): void {
+  if (runTally === undefined) return;
+  const tally = runTally;
+  runTally = undefined;
+  tally.latency.observe((runAt - runBorn) / 1000, runCount);
+  runCount = 0;
 }

@@ -33,6 +33,8 @@ export class OutgoingBound implements BudgetMember {
   readonly #limits: OutgoingLimits;
   readonly #onSlow: () => void;
   #overSince = 0;
+  /** The hub-wide budget's record of this connection (`BudgetMember`); -1 while it is not counted. */
+  budgetBytes = -1;
 
   constructor(socket: Writable, limits: OutgoingLimits, onSlow: () => void) {
     this.#socket = socket;
@@ -58,8 +60,9 @@ export class OutgoingBound implements BudgetMember {
 
   /** After a write. */
   afterWrite(): void {
-    this.#limits.budget?.update(this);
-    if (this.#socket.writableLength > this.#limits.maxBytes) this.check();
+    const queued = this.#socket.writableLength;
+    this.#limits.budget?.update(this, queued);
+    if (queued > this.#limits.maxBytes) this.check();
     else this.#overSince = 0;
   }
 
