@@ -2,11 +2,12 @@
 // a fraction) and a round counter (`s`), padded to a fixed size. It measures each POST's round trip and
 // counts the deliveries the hub owes for the publishes it accepted.
 
-import { Agent, type ClientRequest, request } from 'node:http';
+import { type ClientRequest, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Dialect, PublishRequest } from './dialect.ts';
 import { Histogram } from './histogram.ts';
+import { ResponseReader } from './http-response.ts';
 import type { Expectation } from './ipc.ts';
 import { SeqSet } from './seq-set.ts';
 
@@ -17,8 +18,10 @@ export interface PublisherOptions {
   apiKey: string | undefined;
   /** Size of the published `data` JSON in bytes. Default 100. */
   payloadBytes?: number;
-  /** Keep-alive connections to the hub. Default 16. */
+  /** Pipelined connections (`pipeline`), and publish streams (`stream`). Default 16. */
   sockets?: number;
+  /** Most connections with one request each (`request`); more requests wait for one to answer. Default 64. */
+  requestSockets?: number;
   /** Requests in flight before the publisher counts itself as the limit and skips a round. Default 512. */
   maxInFlight?: number;
   /** Per-request timeout, ms. Default 10,000. */
@@ -80,7 +83,7 @@ function accept(run: PublishRun, req: RoundRequest): void {
 }
 
 /**
- * How publishes travel: `request`, one keep-alive request each (node:http's agent, one in flight per connection);
+ * How publishes travel: `request`, one keep-alive request each (one in flight per connection, many connections);
  * `pipeline`, HTTP/1.1 requests written back to back on each connection without waiting for the answers (read in
  * order); `stream`, lines of one `POST /api/publish/stream` per connection (Switchboard only), each line answered.
  */
@@ -89,25 +92,34 @@ export type PublishMode = 'request' | 'pipeline' | 'stream';
 type Outcome = { ok: boolean; code: string; ms: number };
 
 export class Publisher {
-  readonly #agent: Agent;
   #mode: PublishMode = 'request';
-  #lanes: Lane[] = [];
+  #http: HttpPool;
+  #lanes: StreamLane[] = [];
   #next = 0;
   readonly #opts: Required<Omit<PublisherOptions, 'apiKey'>> & { apiKey: string | undefined };
   readonly #pad: string;
+  readonly #sweep: NodeJS.Timeout;
   #seq = 0;
 
   constructor(opts: PublisherOptions) {
     this.#opts = {
       payloadBytes: 100,
       sockets: 16,
+      requestSockets: 64,
       maxInFlight: 512,
       timeoutMs: 10_000,
       ...opts,
     };
-    this.#agent = new Agent({ keepAlive: true, maxSockets: this.#opts.sockets });
+    this.#http = this.#pool('request');
     // {"t":1763940000000.123,"s":123456,"p":"…"}: about 40 bytes before the padding.
     this.#pad = 'x'.repeat(Math.max(0, this.#opts.payloadBytes - 42));
+    this.#sweep = setInterval(() => this.#http.expire(this.#opts.timeoutMs), 1000);
+    this.#sweep.unref();
+  }
+
+  #pool(mode: 'request' | 'pipeline'): HttpPool {
+    const o = this.#opts;
+    return new HttpPool(o.host, o.port, o.apiKey, mode, mode === 'request' ? o.requestSockets : o.sockets);
   }
 
   /** A payload stamped now; `s` is the round counter, one more per round sent. */
@@ -125,13 +137,13 @@ export class Publisher {
     const send = (req: RoundRequest): void => {
       inFlight++;
       run.requests++;
-      this.post(req).then((r) => {
+      this.#send(req, (ok, code, ms) => {
         inFlight--;
-        run.rtt.record(r.ms * 1000);
-        if (r.ok) accept(run, req);
+        run.rtt.record(ms * 1000);
+        if (ok) accept(run, req);
         else {
           run.failed++;
-          run.errors[r.code] = (run.errors[r.code] ?? 0) + 1;
+          run.errors[code] = (run.errors[code] ?? 0) + 1;
         }
         if (inFlight === 0) idle?.();
       });
@@ -197,213 +209,340 @@ export class Publisher {
     return run;
   }
 
-  /** Sets how the next publishes travel (ends the lanes of the mode before). */
+  /** Sets how the next publishes travel (ends the connections or streams of the mode before). */
   async setMode(mode: PublishMode): Promise<void> {
     await this.#endLanes();
+    if (mode !== this.#mode && mode !== 'stream') {
+      await this.#http.end();
+      this.#http = this.#pool(mode);
+    }
     this.#mode = mode;
   }
 
-  /** Ends the pipelined connections or publish streams, once what is in flight is answered. */
+  /** Ends the publish streams, once what is in flight is answered. */
   async #endLanes(): Promise<void> {
     const lanes = this.#lanes;
     this.#lanes = [];
     await Promise.all(lanes.map((l) => l.end()));
   }
 
+  /** One publish; its outcome once answered (or failed). */
   post(req: PublishRequest): Promise<Outcome> {
-    if (this.#mode === 'request') return this.#request(req);
-    if (this.#lanes.length === 0) {
-      for (let i = 0; i < this.#opts.sockets; i++)
-        this.#lanes.push(
-          this.#mode === 'pipeline'
-            ? new PipelineLane(this.#opts.host, this.#opts.port, this.#opts.apiKey)
-            : new StreamLane(this.#opts.host, this.#opts.port, this.#opts.apiKey),
-        );
-    }
-    const lane = this.#lanes[this.#next++ % this.#lanes.length] as Lane;
-    return lane.post(req);
+    return new Promise((resolve) => this.#send(req, (ok, code, ms) => resolve({ ok, code, ms })));
   }
 
-  #request(req: PublishRequest): Promise<Outcome> {
-    const t0 = performance.now();
-    const headers: Record<string, string | number> = {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(req.body),
-    };
-    if (this.#opts.apiKey !== undefined) headers.authorization = `Bearer ${this.#opts.apiKey}`;
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (ok: boolean, code: string): void => {
-        if (settled) return;
-        settled = true;
-        resolve({ ok, code, ms: performance.now() - t0 });
-      };
-      const r = request(
-        {
-          agent: this.#agent,
-          host: this.#opts.host,
-          port: this.#opts.port,
-          method: 'POST',
-          path: req.path,
-          headers,
-          timeout: this.#opts.timeoutMs,
-        },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          res.resume();
-          res.on('end', () => done(status >= 200 && status < 300, String(status)));
-          res.on('error', (err: NodeJS.ErrnoException) => done(false, err.code ?? 'error'));
-        },
-      );
-      r.on('timeout', () => r.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
-      r.on('error', (err: NodeJS.ErrnoException) => done(false, err.code ?? 'error'));
-      r.end(req.body);
-    });
+  #send(req: PublishRequest, cb: Answer): void {
+    if (this.#mode !== 'stream') {
+      this.#http.send(req, cb);
+      return;
+    }
+    if (this.#lanes.length === 0) {
+      for (let i = 0; i < this.#opts.sockets; i++)
+        this.#lanes.push(new StreamLane(this.#opts.host, this.#opts.port, this.#opts.apiKey));
+    }
+    const lane = this.#lanes[this.#next++ % this.#lanes.length] as StreamLane;
+    lane.post(req).then((o) => cb(o.ok, o.code, o.ms));
   }
 
   close(): void {
-    this.#agent.destroy();
+    clearInterval(this.#sweep);
+    this.#http.destroy();
     for (const l of this.#lanes) l.destroy();
     this.#lanes = [];
   }
 }
 
-interface Lane {
-  post(req: PublishRequest): Promise<Outcome>;
-  end(): Promise<void>;
-  destroy(): void;
-}
+/** How a publish ended: accepted (2xx), and if not, the status or error code; its round trip in ms. */
+type Answer = (ok: boolean, code: string, ms: number) => void;
 
 interface Waiting {
   readonly t0: number;
-  readonly resolve: (o: Outcome) => void;
+  readonly cb: Answer;
 }
 
-/** Writes queued this tick go out in one write (cork until the next tick). */
-function corked(
-  stream: { cork(): void; uncork(): void },
-  write: () => void,
-  state: { corked: boolean },
-): void {
-  if (!state.corked) {
-    state.corked = true;
-    stream.cork();
-    process.nextTick(() => {
-      state.corked = false;
-      stream.uncork();
-    });
-  }
-  write();
+interface Queued {
+  readonly wire: string;
+  readonly cb: Answer;
 }
 
 /**
- * Requests written back to back on an HTTP/1.1 connection; answers are read in order. A connection takes at most
- * {@link PIPELINE_REQUESTS_PER_CONNECTION} requests, then a new one is opened and the old one closed once it has
- * answered them (nginx closes a keep-alive connection after 1,000 requests; what was pipelined past that would be
- * lost).
+ * A connection takes at most this many pipelined requests, then the next ones go to a new connection and the old
+ * one closes once it has answered them: nginx closes a keep-alive connection after 1,000 requests, and what was
+ * pipelined past that would be lost. (One request at a time needs no such bound: the answer that closes the
+ * connection says so, and the next request goes to a new one.)
  */
-class PipelineLane implements Lane {
+export const PIPELINE_REQUESTS_PER_CONNECTION = 500;
+
+/**
+ * The HTTP/1.1 publish connections: raw `node:net` sockets, each request written as one string (request line,
+ * headers and body from a template), each answer read by {@link ResponseReader} for its status and framing only.
+ * `request`: one request outstanding per connection, up to `size` connections, the rest queued in order;
+ * `pipeline`: `size` connections, requests spread over them in turn and written back to back.
+ */
+export class HttpPool {
   readonly #host: string;
   readonly #port: number;
-  readonly #auth: string;
-  #conn: PipelineConn;
+  readonly #prefix: string;
+  readonly #pipeline: boolean;
+  readonly #size: number;
+  readonly #conns: HttpConn[] = [];
+  /** Request mode: connections with nothing outstanding. */
+  readonly #idle: HttpConn[] = [];
+  /** Request mode: requests waiting for a connection. */
+  #queue: Queued[] = [];
+  #queueHead = 0;
+  #next = 0;
 
-  constructor(host: string, port: number, apiKey: string | undefined) {
+  constructor(
+    host: string,
+    port: number,
+    apiKey: string | undefined,
+    mode: 'request' | 'pipeline',
+    size: number,
+  ) {
     this.#host = host;
     this.#port = port;
-    this.#auth = apiKey === undefined ? '' : `Authorization: Bearer ${apiKey}\r\n`;
-    this.#conn = new PipelineConn(host, port);
+    this.#pipeline = mode === 'pipeline';
+    this.#size = Math.max(1, size);
+    const auth = apiKey === undefined ? '' : `Authorization: Bearer ${apiKey}\r\n`;
+    this.#prefix = ` HTTP/1.1\r\nHost: ${host}:${port}\r\n${auth}Content-Type: application/json\r\nContent-Length: `;
   }
 
-  post(req: PublishRequest): Promise<Outcome> {
-    if (this.#conn.closed || this.#conn.sent >= PIPELINE_REQUESTS_PER_CONNECTION) {
-      this.#conn.retire();
-      this.#conn = new PipelineConn(this.#host, this.#port);
+  /** The bytes of one request. */
+  wire(req: PublishRequest): string {
+    return `POST ${req.path}${this.#prefix}${Buffer.byteLength(req.body)}\r\n\r\n${req.body}`;
+  }
+
+  send(req: PublishRequest, cb: Answer): void {
+    const wire = this.wire(req);
+    if (this.#pipeline) {
+      this.#pipelineConn().write(wire, cb);
+      return;
     }
-    const head =
-      `POST ${req.path} HTTP/1.1\r\nHost: ${this.#host}:${this.#port}\r\n${this.#auth}` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(req.body)}\r\n\r\n`;
-    return this.#conn.post(head + req.body);
+    const conn = this.#idle.pop() ?? (this.#conns.length < this.#size ? this.#open() : undefined);
+    if (conn !== undefined) conn.write(wire, cb);
+    else this.#queue.push({ wire, cb });
   }
 
+  #pipelineConn(): HttpConn {
+    const i = this.#next++ % this.#size;
+    let conn = this.#conns[i];
+    if (conn === undefined || !conn.usable || conn.sent >= PIPELINE_REQUESTS_PER_CONNECTION) {
+      conn?.retire();
+      conn = this.#connect();
+      this.#conns[i] = conn;
+    }
+    return conn;
+  }
+
+  #open(): HttpConn {
+    const conn = this.#connect();
+    this.#conns.push(conn);
+    return conn;
+  }
+
+  #connect(): HttpConn {
+    return new HttpConn(this.#host, this.#port, this.#pipeline, {
+      free: (c) => this.#free(c),
+      gone: (c) => this.#gone(c),
+    });
+  }
+
+  /** Request mode: `conn` answered its request and stays open. */
+  #free(conn: HttpConn): void {
+    const q = this.#dequeue();
+    if (q !== undefined) conn.write(q.wire, q.cb);
+    else this.#idle.push(conn);
+  }
+
+  /** `conn` closed or will take no more requests. */
+  #gone(conn: HttpConn): void {
+    const i = this.#conns.indexOf(conn);
+    if (i !== -1) {
+      if (this.#pipeline) this.#conns[i] = this.#connect();
+      else this.#conns.splice(i, 1);
+    }
+    const j = this.#idle.indexOf(conn);
+    if (j !== -1) this.#idle.splice(j, 1);
+    if (this.#pipeline) return;
+    // Queued requests take the place it left.
+    while (this.#conns.length < this.#size) {
+      const q = this.#dequeue();
+      if (q === undefined) break;
+      this.#open().write(q.wire, q.cb);
+    }
+  }
+
+  #dequeue(): Queued | undefined {
+    if (this.#queueHead >= this.#queue.length) return undefined;
+    const q = this.#queue[this.#queueHead++];
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueHead = 0;
+    }
+    return q;
+  }
+
+  /** Fails (and closes) the connections whose oldest request has waited more than `ms`. */
+  expire(ms: number): void {
+    const now = performance.now();
+    for (const c of [...this.#conns]) c.expire(now - ms);
+  }
+
+  /** Closes every connection once what it has outstanding is answered. */
   async end(): Promise<void> {
+    await Promise.all(this.#conns.map((c) => c.closed()));
     this.destroy();
   }
 
   destroy(): void {
-    this.#conn.retire();
+    const conns = this.#conns.splice(0);
+    this.#idle.length = 0;
+    for (const c of conns) c.destroy();
+    for (let q = this.#dequeue(); q !== undefined; q = this.#dequeue()) q.cb(false, 'closed', 0);
   }
 }
 
-const PIPELINE_REQUESTS_PER_CONNECTION = 500;
+interface ConnEvents {
+  free(conn: HttpConn): void;
+  gone(conn: HttpConn): void;
+}
 
-class PipelineConn {
+/** One keep-alive connection: requests out in order, answers read in order. */
+class HttpConn {
   readonly #socket: Socket;
+  readonly #reader = new ResponseReader();
   readonly #waiting: Waiting[] = [];
-  readonly #cork = { corked: false };
-  #buf = '';
+  #head = 0;
+  readonly #events: ConnEvents;
+  readonly #pipeline: boolean;
+  #corked = false;
   #retired = false;
+  #error = 'closed';
+  #drained: (() => void) | undefined;
   sent = 0;
-  closed = false;
+  /** Open and not told to close: it may take more requests. */
+  usable = true;
 
-  constructor(host: string, port: number) {
-    this.#socket = connect(port, host);
-    this.#socket.setNoDelay(true);
+  constructor(host: string, port: number, pipeline: boolean, events: ConnEvents) {
+    this.#events = events;
+    this.#pipeline = pipeline;
+    this.#socket = connect({ host, port, noDelay: true });
     this.#socket.setEncoding('latin1');
     this.#socket.on('data', (s: string) => this.#read(s));
-    this.#socket.on('error', () => {});
-    this.#socket.on('close', () => {
-      this.closed = true;
-      for (const w of this.#waiting.splice(0))
-        w.resolve({ ok: false, code: 'closed', ms: performance.now() - w.t0 });
+    this.#socket.on('end', () => {
+      // The server closed its side: no more requests here, and a body read until the close is complete.
+      this.#closing();
+      this.#reader.end((r) => this.#answer(r.status));
     });
+    this.#socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.#error = err.code ?? 'error';
+    });
+    this.#socket.on('close', () => this.#closed());
   }
 
-  post(wire: string): Promise<Outcome> {
+  get outstanding(): number {
+    return this.#waiting.length - this.#head;
+  }
+
+  write(wire: string, cb: Answer): void {
     this.sent++;
-    return new Promise((resolve) => {
-      this.#waiting.push({ t0: performance.now(), resolve });
-      corked(this.#socket, () => this.#socket.write(wire), this.#cork);
-    });
+    this.#waiting.push({ t0: performance.now(), cb });
+    if (this.#pipeline && !this.#corked) {
+      // What is pipelined in one tick goes out in one write.
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
+    this.#socket.write(wire);
   }
 
-  /** No more requests: closed once every answer is in. */
+  /** Takes no more requests; closes once it has answered those it has. */
   retire(): void {
     this.#retired = true;
-    if (this.#waiting.length === 0) this.#socket.destroy();
+    this.usable = false;
+    if (this.outstanding === 0) this.#socket.destroy();
+  }
+
+  /** Resolves once the connection is idle or closed. */
+  closed(): Promise<void> {
+    if (this.outstanding === 0 || this.#socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#drained = resolve;
+    });
+  }
+
+  expire(before: number): void {
+    const w = this.#waiting[this.#head];
+    if (w !== undefined && w.t0 < before) {
+      this.#error = 'timeout';
+      this.#socket.destroy();
+    }
+  }
+
+  destroy(): void {
+    this.usable = false;
+    this.#socket.destroy();
   }
 
   #read(s: string): void {
-    this.#buf += s;
-    for (;;) {
-      const headEnd = this.#buf.indexOf('\r\n\r\n');
-      if (headEnd === -1) break;
-      const head = this.#buf.slice(0, headEnd);
-      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-      let end: number;
-      if (length !== null) end = headEnd + 4 + Number(length[1]);
-      else {
-        // Chunked: the small answers here end with the last chunk (searched from the head's last CRLF on: an
-        // empty body is that CRLF and the last chunk).
-        const last = this.#buf.indexOf('\r\n0\r\n\r\n', headEnd + 2);
-        if (last === -1) break;
-        end = last + 7;
-      }
-      if (this.#buf.length < end) break;
-      const status = Number(head.slice(9, 12));
-      this.#buf = this.#buf.slice(end);
-      const w = this.#waiting.shift();
-      w?.resolve({ ok: status >= 200 && status < 300, code: String(status), ms: performance.now() - w.t0 });
+    try {
+      this.#reader.push(s, (r) => {
+        this.#answer(r.status);
+        if (r.close) this.#closing();
+      });
+    } catch {
+      this.#error = 'bad_response';
+      this.#socket.destroy();
     }
-    if (this.#retired && this.#waiting.length === 0) this.#socket.destroy();
+  }
+
+  #answer(status: number): void {
+    const w = this.#waiting[this.#head];
+    if (w === undefined) return; // an answer to nothing: ignored
+    this.#waiting[this.#head++] = undefined as unknown as Waiting;
+    if (this.#head === this.#waiting.length) {
+      this.#waiting.length = 0;
+      this.#head = 0;
+    }
+    w.cb(status >= 200 && status < 300, String(status), performance.now() - w.t0);
+    if (this.outstanding > 0) return;
+    this.#drained?.();
+    this.#drained = undefined;
+    if (this.#retired) this.#socket.destroy();
+    else if (!this.#pipeline && this.usable) this.#events.free(this);
+  }
+
+  /** The server closes after the answer just read. */
+  #closing(): void {
+    if (!this.usable) return;
+    this.usable = false;
+    this.#events.gone(this);
+  }
+
+  #closed(): void {
+    const was = this.usable;
+    this.usable = false;
+    const code = this.#error;
+    const waiting = this.#waiting.slice(this.#head);
+    this.#waiting.length = 0;
+    this.#head = 0;
+    const now = performance.now();
+    for (const w of waiting) w.cb(false, code, now - w.t0);
+    this.#drained?.();
+    this.#drained = undefined;
+    if (was) this.#events.gone(this);
   }
 }
 
 /** One `POST /api/publish/stream`: each publish a line, each answered by a line, in order. */
-class StreamLane implements Lane {
+class StreamLane {
   readonly #req: ClientRequest;
-  readonly #waiting: Waiting[] = [];
-  readonly #cork = { corked: false };
+  readonly #waiting: { readonly t0: number; readonly resolve: (o: Outcome) => void }[] = [];
+  #corked = false;
   readonly #ended: Promise<void>;
   #buf = '';
 
@@ -431,7 +570,16 @@ class StreamLane implements Lane {
   post(req: PublishRequest): Promise<Outcome> {
     return new Promise((resolve) => {
       this.#waiting.push({ t0: performance.now(), resolve });
-      corked(this.#req, () => this.#req.write(`${req.body}\n`), this.#cork);
+      if (!this.#corked) {
+        // Lines queued in one tick go out in one write.
+        this.#corked = true;
+        this.#req.cork();
+        process.nextTick(() => {
+          this.#corked = false;
+          this.#req.uncork();
+        });
+      }
+      this.#req.write(`${req.body}\n`);
     });
   }
 
