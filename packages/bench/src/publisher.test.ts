@@ -158,6 +158,34 @@ test('Connection: close: the answer counts, the next request goes to a new conne
   );
 });
 
+test('Connection: close with requests queued: they go to a new connection, none is lost', async () => {
+  const { port, reqs } = await fakeHub((socket, req) => {
+    if (req.nth === 1) {
+      socket.write(`HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end();
+    } else socket.write(OK);
+  });
+  // One connection at most: the other requests wait in the queue for it.
+  const p = publisher(port, { requestSockets: 1 });
+  const outcomes = await Promise.all(
+    [0, 1, 2, 3, 4].map((n) => p.post({ path: '/api/publish', body: `{"n":${n}}` })),
+  );
+  assert.deepEqual(
+    outcomes.map((o) => o.code),
+    ['200', '200', '200', '200', '200'],
+  );
+  assert.deepEqual(
+    reqs.map((r) => [r.conn, r.body]),
+    [
+      [0, '{"n":0}'],
+      [0, '{"n":1}'],
+      [1, '{"n":2}'],
+      [1, '{"n":3}'],
+      [2, '{"n":4}'],
+    ],
+  );
+});
+
 test('a body read until the close, and a close with requests unanswered', async () => {
   const { port } = await fakeHub((socket, req) => {
     if (req.conn === 0) socket.end('HTTP/1.0 200 OK\r\n\r\nbody until the close');

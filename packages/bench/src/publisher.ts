@@ -491,8 +491,9 @@ class HttpConn {
   #read(s: string): void {
     try {
       this.#reader.push(s, (r) => {
-        this.#answer(r.status);
+        // Closing first: a queued request must not be handed to a connection the server is closing.
         if (r.close) this.#closing();
+        this.#answer(r.status);
       });
     } catch {
       this.#error = 'bad_response';
