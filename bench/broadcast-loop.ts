@@ -4,7 +4,8 @@
 // (one `Payload` for all the channels, then the node's publish for each, or its `broadcast` where the checkout
 // has one). The transports write to streams that discard what they are given, so what is measured is the hub's
 // own code per delivered message — publish, engine, sequencer, fan-out, frame building, coalesced write — and not
-// the kernel's write nor HTTP parsing. CPU time is read with `process.cpuUsage()`.
+// the kernel's write nor HTTP parsing. CPU time is read with `process.cpuUsage()`; after the timed run, the
+// promises made per broadcast are counted with an `async_hooks` hook (deterministic, unlike the time).
 //
 //   node bench/broadcast-loop.ts [checkout] [ws|sse] [channels] [broadcasts] [per-call]
 //
@@ -12,6 +13,7 @@
 // branch can be run alternately. Each broadcast names the next `per-call` channels, round robin; one broadcast
 // is handled per event-loop turn, as one request per turn would be.
 
+import { createHook } from 'node:async_hooks';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -139,6 +141,16 @@ const used = process.cpuUsage(t0);
 const delivered = (await deliveredCount()) - deliveredBefore;
 const expected = broadcasts * perCall;
 if (delivered !== expected) throw new Error(`delivered ${delivered}, expected ${expected}`);
+// Promises made per broadcast (counted apart from the timed run: the hook itself costs time).
+let promises = 0;
+const hook = createHook({
+  init(_id, type) {
+    if (type === 'PROMISE') promises++;
+  },
+}).enable();
+const counted = 10;
+for (let i = 0; i < counted; i++) await broadcast();
+hook.disable();
 console.log(
   JSON.stringify({
     checkout,
@@ -148,6 +160,7 @@ console.log(
     perCall,
     usPerDelivery: Number(((used.user + used.system) / expected).toFixed(3)),
     bytesPerDelivery: Number(((written - bytesBefore) / expected).toFixed(1)),
+    promisesPerBroadcast: promises / counted,
   }),
 );
 await node.close();
