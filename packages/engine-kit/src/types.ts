@@ -130,6 +130,19 @@ export interface BrokerHandler {
 export interface Broker {
   start(handler: BrokerHandler): Promise<void>;
   publish(channel: string, data: string, options: PublishOptions): Promise<PublishResult>;
+  /**
+   * Optional: one `data` published to several channels at once (a broadcast), each exactly as `publish` would
+   * with `options[i]` — every guarantee of `publish` holds per channel. The results come in the channels' order;
+   * a channel whose publish failed has its error in its place, and the others are published all the same. The
+   * promise rejects only when none could be tried (the engine is closed). The hub calls `publish` once per
+   * channel on an engine without it; an engine whose publishes complete synchronously (memory) has it, so a
+   * broadcast costs one promise instead of one per channel.
+   */
+  publishMany?(
+    channels: readonly string[],
+    data: string,
+    options: readonly PublishOptions[],
+  ): Promise<(PublishResult | Error)[]>;
   publishJoin(channel: string, client: ClientInfo): Promise<void>;
   publishLeave(channel: string, client: ClientInfo): Promise<void>;
   subscribe(channel: string): Promise<void>;

@@ -11,7 +11,9 @@ export const RATE_WINDOW_MS = 5_000;
 export class ChannelStats {
   published = 0;
   delivered = 0;
-  last: { readonly epoch: string; readonly offset: number } | null = null;
+  /** The last position seen, as two fields: recording a publication allocates nothing. */
+  #lastEpoch = '';
+  #lastOffset = 0;
   #windowStart: number;
   #windowPublished = 0;
   #windowDelivered = 0;
@@ -27,7 +29,13 @@ export class ChannelStats {
     this.delivered += delivered;
     this.#windowPublished++;
     this.#windowDelivered += delivered;
-    this.last = { epoch: pub.epoch, offset: pub.offset };
+    this.#lastEpoch = pub.epoch;
+    this.#lastOffset = pub.offset;
+  }
+
+  /** The last position seen; null before the first publication. */
+  get last(): { readonly epoch: string; readonly offset: number } | null {
+    return this.#lastEpoch === '' ? null : { epoch: this.#lastEpoch, offset: this.#lastOffset };
   }
 
   /** Per second, over the last whole window (0 until one has passed). */

@@ -35,6 +35,15 @@ import { Session, withChannelInfo } from './session.ts';
 import { Sessions } from './sessions.ts';
 import { Subscription } from './subscription.ts';
 
+/** What a publish may carry besides its data. */
+export interface PublishRequestOptions {
+  readonly idempotencyKey?: string;
+  readonly info?: ClientInfo;
+}
+
+/** Who published, for `switchboard_published_total`. */
+export type PublishSource = 'api' | 'client' | 'admin';
+
 /** How often live presence entries are re-added, as a fraction of their time to live. */
 const PRESENCE_TTL_MS = 60_000;
 const PRESENCE_REFRESH_MS = PRESENCE_TTL_MS / 3;
@@ -79,6 +88,8 @@ export class SwitchboardNode implements SessionHost {
   /** Set when occupancy events are wanted: the engine's cluster-wide store, else this node's own. */
   readonly #occupancy: OccupancyStore | null;
   readonly #occupancyOps = new Map<string, Promise<void>>();
+  /** The engine's publish options of each channel options, for publishes with no key and no client info. */
+  readonly #commonPublishOptions = new WeakMap<ChannelOptions, PublishOptions>();
   #presenceTimer: NodeJS.Timeout | undefined;
   #draining = false;
   /** Held publications a `latest` gate replaced, and ones a `drop-oldest` gate dropped (its queue full). */
@@ -355,14 +366,86 @@ export class SwitchboardNode implements SessionHost {
   async publish(
     channel: string,
     data: unknown,
-    options: { idempotencyKey?: string; info?: ClientInfo },
-    source: 'api' | 'client' | 'admin',
+    options: PublishRequestOptions,
+    source: PublishSource,
   ): Promise<PublishResult> {
     this.assertChannel(channel);
     const payload = data instanceof Payload ? data : Payload.of(data);
-    const { bytes } = payload;
+    const publishOptions = this.#publishOptions(channel, payload, options);
+    // Without a tracing SDK (the default) no closure per publish: the engine's promise is awaited directly.
+    const result = tracingEnabled()
+      ? await tracePublish(channel, source, () =>
+          this.engine.broker.publish(channel, payload.data, publishOptions),
+        )
+      : await this.engine.broker.publish(channel, payload.data, publishOptions);
+    this.#published(channel, result, payload, options, source);
+    return result;
+  }
+
+  /**
+   * One payload published to every channel of `channels` (the HTTP API's broadcast), each as `publish` would,
+   * with each channel's result or its refusal (a `SwitchboardError`) in the channels' order. With an engine that
+   * publishes many at once (`Broker.publishMany`, the memory engine) and no tracing SDK, the whole broadcast is
+   * one engine call and one promise; otherwise (a span per channel, or Redis and NATS) one `publish` per channel.
+   */
+  async broadcast(
+    channels: readonly string[],
+    data: unknown,
+    options: PublishRequestOptions,
+    source: PublishSource,
+  ): Promise<(PublishResult | SwitchboardError)[]> {
+    const payload = data instanceof Payload ? data : Payload.of(data);
+    const broker = this.engine.broker;
+    if (broker.publishMany === undefined || tracingEnabled())
+      return Promise.all(
+        channels.map((channel) =>
+          this.publish(channel, payload, options, source).then(
+            (r) => r,
+            (err: unknown) => toSwitchboardError(err),
+          ),
+        ),
+      );
+    const results = new Array<PublishResult | SwitchboardError>(channels.length);
+    // The channels that passed the checks, their options, and where their results go.
+    const tried: string[] = [];
+    const tryOptions: PublishOptions[] = [];
+    const at: number[] = [];
+    for (let i = 0; i < channels.length; i++) {
+      const channel = channels[i]!;
+      try {
+        this.assertChannel(channel);
+        tryOptions.push(this.#publishOptions(channel, payload, options));
+        tried.push(channel);
+        at.push(i);
+      } catch (err) {
+        results[i] = toSwitchboardError(err);
+      }
+    }
+    let published: (PublishResult | Error)[];
+    try {
+      published = tried.length === 0 ? [] : await broker.publishMany(tried, payload.data, tryOptions);
+    } catch (err) {
+      const e = toSwitchboardError(err);
+      for (const i of at) results[i] = e;
+      return results;
+    }
+    for (let k = 0; k < tried.length; k++) {
+      const r = published[k];
+      const i = at[k]!;
+      if (r === undefined || r instanceof Error) {
+        results[i] = toSwitchboardError(r ?? new SwitchboardError('internal', 'the engine gave no result'));
+        continue;
+      }
+      results[i] = r;
+      this.#published(tried[k]!, r, payload, options, source);
+    }
+    return results;
+  }
+
+  /** The engine's options for a publish on `channel`; throws when the payload is over the channel's limit. */
+  #publishOptions(channel: string, payload: Payload, options: PublishRequestOptions): PublishOptions {
     const channelOptions = this.channelOptions(channel);
-    if (bytes > channelOptions.maxMessageBytes) {
+    if (payload.bytes > channelOptions.maxMessageBytes) {
       throw new SwitchboardError(
         'payload_too_large',
         `data is larger than ${channelOptions.maxMessageBytes} bytes`,
@@ -370,19 +453,28 @@ export class SwitchboardNode implements SessionHost {
     }
     const history = channelOptions.history;
     const idempotencyTtlMs = this.config.idempotency.ttlMs;
-    // No spread of an empty options object on the common path (no key, no client info).
-    const publishOptions: PublishOptions =
-      options.idempotencyKey === undefined && options.info === undefined
-        ? { history, idempotencyTtlMs }
-        : { history, idempotencyTtlMs, ...options };
-    // Without a tracing SDK (the default) no closure per publish: the engine's promise is awaited directly.
-    const result = tracingEnabled()
-      ? await tracePublish(channel, source, () =>
-          this.engine.broker.publish(channel, payload.data, publishOptions),
-        )
-      : await this.engine.broker.publish(channel, payload.data, publishOptions);
-    if (!result.duplicate) this.metrics.published[source]++;
-    if (source === 'client' && !result.duplicate && this.#webhooks.wants('client_event'))
+    if (options.idempotencyKey !== undefined || options.info !== undefined)
+      return { history, idempotencyTtlMs, ...options };
+    // The common case (no key, no client info): one options object per channel options, made once.
+    let common = this.#commonPublishOptions.get(channelOptions);
+    if (common === undefined) {
+      common = { history, idempotencyTtlMs };
+      this.#commonPublishOptions.set(channelOptions, common);
+    }
+    return common;
+  }
+
+  /** After a publish: the count, and the webhook event of a client's publication. */
+  #published(
+    channel: string,
+    result: PublishResult,
+    payload: Payload,
+    options: PublishRequestOptions,
+    source: PublishSource,
+  ): void {
+    if (result.duplicate) return;
+    this.metrics.published[source]++;
+    if (source === 'client' && this.#webhooks.wants('client_event'))
       this.#webhooks.emit({
         name: 'client_event',
         channel,
@@ -393,7 +485,6 @@ export class SwitchboardNode implements SessionHost {
           ? { data_b64: base64Of(payload.data) }
           : { data: JSON.parse(payload.data) as unknown }),
       });
-    return result;
   }
 
   async history(channel: string, query: HistoryQuery): Promise<HistoryResult> {

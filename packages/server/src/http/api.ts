@@ -328,17 +328,14 @@ export class Api {
     const key = idempotency(body);
     // Serialized once for every channel: one JSON.stringify, and one string shared by all their histories.
     const payload = Payload.of(data);
-    const results = await Promise.all(
-      (channels as string[]).map(async (channel) => {
-        try {
-          const { publication } = await this.#node.publish(channel, payload, key, 'api');
-          return { channel, epoch: publication.epoch, offset: publication.offset };
-        } catch (err) {
-          const e = toSwitchboardError(err);
-          return { channel, error: { code: e.code, message: e.message } };
-        }
-      }),
-    );
+    // One call for all the channels: with the memory engine, one engine call and one promise for the broadcast.
+    const published = await this.#node.broadcast(channels as string[], payload, key, 'api');
+    const results = published.map((r, i) => {
+      const channel = channels[i] as string;
+      return r instanceof SwitchboardError
+        ? { channel, error: { code: r.code, message: r.message } }
+        : { channel, epoch: r.publication.epoch, offset: r.publication.offset };
+    });
     return { results };
   }
 

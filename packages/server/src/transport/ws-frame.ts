@@ -16,34 +16,39 @@ export function binaryFrameHeader(length: number): Buffer {
 }
 
 function frameHeader(opcode: number, length: number): Buffer {
-  if (length < 126) {
-    const h = Buffer.allocUnsafe(2);
-    h[0] = 0x80 | opcode;
-    h[1] = length;
-    return h;
-  }
-  if (length < 0x10000) {
-    const h = Buffer.allocUnsafe(4);
-    h[0] = 0x80 | opcode;
-    h[1] = 126;
-    h.writeUInt16BE(length, 2);
-    return h;
-  }
-  const h = Buffer.allocUnsafe(10);
-  h[0] = 0x80 | opcode;
-  h[1] = 127;
-  h.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
-  h.writeUInt32BE(length >>> 0, 6);
+  const h = Buffer.allocUnsafe(headerLength(length));
+  writeHeader(h, opcode, length);
   return h;
 }
 
-/** A complete text frame (header + UTF-8 payload) in one buffer. */
+/** Bytes of the header of a frame carrying `length` payload bytes: 2, 4 or 10. */
+function headerLength(length: number): number {
+  return length < 126 ? 2 : length < 0x10000 ? 4 : 10;
+}
+
+/** Writes a final, unmasked frame's header at the start of `into`; returns its length. */
+function writeHeader(into: Buffer, opcode: number, length: number): number {
+  into[0] = 0x80 | opcode;
+  if (length < 126) {
+    into[1] = length;
+    return 2;
+  }
+  if (length < 0x10000) {
+    into[1] = 126;
+    into.writeUInt16BE(length, 2);
+    return 4;
+  }
+  into[1] = 127;
+  into.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
+  into.writeUInt32BE(length >>> 0, 6);
+  return 10;
+}
+
+/** A complete text frame (header + UTF-8 payload) in one buffer: the header is written in place, not copied. */
 export function encodeTextFrame(text: string): Buffer {
   const payloadLength = Buffer.byteLength(text);
-  const header = textFrameHeader(payloadLength);
-  const frame = Buffer.allocUnsafe(header.length + payloadLength);
-  header.copy(frame, 0);
-  frame.write(text, header.length, 'utf8');
+  const frame = Buffer.allocUnsafe(headerLength(payloadLength) + payloadLength);
+  frame.write(text, writeHeader(frame, OPCODE_TEXT, payloadLength), 'utf8');
   return frame;
 }
 
@@ -52,12 +57,10 @@ export function encodeTextFrame(text: string): Buffer {
  * header's length (u32, big-endian), the header's JSON text, then `payload`, in one buffer.
  */
 export function encodeEnvelopeFrame(headerJson: string, payload: Uint8Array): Buffer {
-  const headerLength = Buffer.byteLength(headerJson);
-  const length = 4 + headerLength + payload.length;
-  const wsHeader = binaryFrameHeader(length);
-  const frame = Buffer.allocUnsafe(wsHeader.length + length);
-  wsHeader.copy(frame, 0);
-  let at = frame.writeUInt32BE(headerLength, wsHeader.length);
+  const jsonLength = Buffer.byteLength(headerJson);
+  const length = 4 + jsonLength + payload.length;
+  const frame = Buffer.allocUnsafe(headerLength(length) + length);
+  let at = frame.writeUInt32BE(jsonLength, writeHeader(frame, OPCODE_BINARY, length));
   at += frame.write(headerJson, at, 'utf8');
   frame.set(payload, at);
   return frame;

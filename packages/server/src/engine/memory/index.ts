@@ -86,6 +86,19 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): MemoryEng
       guard();
       return cluster.publish(channel, data, opts);
     },
+    // Every channel's publish completes synchronously: one promise for the whole broadcast.
+    async publishMany(channels: readonly string[], data: string, opts: readonly PublishOptions[]) {
+      guard();
+      const results = new Array<PublishResult | Error>(channels.length);
+      for (let i = 0; i < channels.length; i++) {
+        try {
+          results[i] = cluster.publish(channels[i]!, data, opts[i]!);
+        } catch (err) {
+          results[i] = err instanceof Error ? err : new EngineError(String(err));
+        }
+      }
+      return results;
+    },
     async publishJoin(channel: string, client: ClientInfo) {
       guard();
       cluster.announce(channel, 'join', client);

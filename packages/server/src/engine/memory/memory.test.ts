@@ -25,6 +25,52 @@ engineConformance('memory', {
 const opts: PublishOptions = { history: { size: 10, ttlMs: 60_000, metaTtlMs: 60_000 } };
 
 describe('memory engine', () => {
+  it('publishes to many channels in one call, as one publish each, with each result or error in its place', async () => {
+    const engine = createMemoryEngine();
+    const got: string[] = [];
+    await engine.broker.start({
+      onPublication: (p) => got.push(`${p.channel}@${p.offset}:${p.data}`),
+      onJoin() {},
+      onLeave() {},
+      onResync() {},
+    });
+    await engine.broker.subscribe('a');
+    await engine.broker.subscribe('b');
+    await engine.broker.publish('b', '0', opts);
+    const keyed: PublishOptions = { ...opts, idempotencyKey: 'k' };
+    const first = await engine.broker.publishMany!(['a', 'b', 'c'], '1', [opts, keyed, opts]);
+    assert.deepEqual(
+      first.map((r) => (r instanceof Error ? r : [r.publication.channel, r.publication.offset, r.duplicate])),
+      [
+        ['a', 1, false],
+        ['b', 2, false],
+        ['c', 1, false],
+      ],
+    );
+    // The key is per channel, as with `publish`: a retry is a duplicate and delivers nothing.
+    const again = await engine.broker.publishMany!(['b', 'a'], '2', [keyed, keyed]);
+    assert.deepEqual(
+      again.map((r) => (r instanceof Error ? r : [r.publication.offset, r.duplicate])),
+      [
+        [2, true],
+        [2, false],
+      ],
+    );
+    assert.deepEqual(got, ['b@1:0', 'a@1:1', 'b@2:1', 'a@2:2']);
+    assert.deepEqual(
+      (await engine.history.read('a', {})).publications.map((p) => p.data),
+      ['1', '2'],
+    );
+    // Unreachable: every channel's result is its error, the call itself does not reject.
+    engine.cluster.setAvailable(false);
+    const failed = await engine.broker.publishMany!(['a', 'b'], '3', [opts, opts]);
+    assert.equal(failed.length, 2);
+    for (const r of failed) assert.ok(r instanceof Error && /unavailable/.test(r.message));
+    engine.cluster.setAvailable(true);
+    await engine.close();
+    await assert.rejects(engine.broker.publishMany!(['a'], '4', [opts]), /closed/);
+  });
+
   it('starts every channel in a new epoch after a restart (history lost)', async () => {
     const before = createMemoryEngine();
     const p = await before.broker.publish('c', '1', opts);
