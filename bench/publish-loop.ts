@@ -42,7 +42,7 @@ async function measure(): Promise<void> {
   const port = Number(new URL(hub.url).port);
 
   const child = fork(new URL(import.meta.url), ['--driver'], { execArgv: [], stdio: 'inherit' });
-  const ask = (msg: unknown): Promise<unknown> =>
+  const ask = (msg: object): Promise<unknown> =>
     new Promise((r) => {
       child.once('message', r);
       child.send(msg);
