@@ -54,6 +54,8 @@ function numberProblem(token: string): string | null {
   if (!Number.isFinite(value)) return NOT_FAITHFUL;
   // At most 15 characters hold at most 15 significant digits: faithful unless it underflowed to zero (below).
   if (token.length <= 15 && value !== 0) return null;
+  // Written back exactly as sent (a longer integer or decimal, a timestamp with a fraction): faithful.
+  if (String(value) === token) return null;
   const digits = significant(token);
   if (value === 0) return digits === '' ? null : NOT_FAITHFUL;
   if (digits.length <= 15) return null;

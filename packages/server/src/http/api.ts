@@ -9,8 +9,8 @@ import { publicationView } from '../core/prepared.ts';
 import { disconnectFor, SwitchboardError, toSwitchboardError } from '../errors.ts';
 import { KeyedLimiter } from '../limits/rate.ts';
 import type { LatencySeries } from '../observability/latency-histogram.ts';
-import { withRequestContext } from '../observability/tracing.ts';
-import { parseJsonBody, readBody, readJsonBody } from './body.ts';
+import { tracingEnabled, withRequestContext } from '../observability/tracing.ts';
+import { parseJsonBody, readBody, refuseFormType } from './body.ts';
 import { OPENAPI_PATH, openApiDocument, PUBLISH_STREAM_PATH } from './openapi.ts';
 import { servePublishStream } from './publish-stream.ts';
 import { requestIdOf } from './request-id.ts';
@@ -109,11 +109,11 @@ export class Api {
 
   async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     const started = performance.now();
-    // Unknown paths share one label, so a scan of made-up paths cannot grow the metric's series.
-    const route = this.#routes.has(pathname) || pathname === OPENAPI_PATH ? pathname : 'other';
     try {
       await this.#handle(req, res, pathname);
     } finally {
+      // Unknown paths share one label, so a scan of made-up paths cannot grow the metric's series.
+      const route = this.#routes.has(pathname) || pathname === OPENAPI_PATH ? pathname : 'other';
       this.#duration(route, res.statusCode).observe((performance.now() - started) / 1000);
     }
   }
@@ -165,20 +165,24 @@ export class Api {
         return sendError(res, 'method_not_allowed', `use ${route.method}`, { allow: route.method });
       }
       if (pathname === PUBLISH_STREAM_PATH) return await this.#stream(req, res, key);
-      const body =
-        route.method !== 'POST'
-          ? {}
-          : pathname === '/api/publish' && isOctetStream(req.headers['content-type'])
-            ? await this.#bytesBody(req)
-            : asObject(
-                await readJsonBody(
-                  req,
-                  this.#node.config.api.maxBodyBytes,
-                  this.#node.config.limits.maxJsonDepth,
-                ),
-              );
-      // A backend's `traceparent` is the parent of what the request does (the publish span, for one).
-      sendJson(res, 200, await withRequestContext(req.headers, () => route.handler(body)));
+      let body: Record<string, unknown>;
+      if (route.method !== 'POST') body = {};
+      else {
+        const type = req.headers['content-type'];
+        if (pathname === '/api/publish' && isOctetStream(type)) body = await this.#bytesBody(req);
+        else {
+          // The body's type is checked before it is read; its bytes are then parsed here, in this same step.
+          refuseFormType(type);
+          const bytes = await readBody(req, this.#node.config.api.maxBodyBytes);
+          body = asObject(parseJsonBody(bytes, this.#node.config.limits.maxJsonDepth));
+        }
+      }
+      // A backend's `traceparent` is the parent of what the request does (the publish span, for one). With no
+      // tracing SDK there is no span to parent and the context would be the empty one: the handler runs as it is.
+      const answer = tracingEnabled()
+        ? withRequestContext(req.headers, () => route.handler(body))
+        : route.handler(body);
+      sendJson(res, 200, await answer);
     } catch (err) {
       const e = toSwitchboardError(err);
       if (e.code === 'internal')

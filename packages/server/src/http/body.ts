@@ -15,14 +15,18 @@ export async function readJsonBody(
   maxBytes: number,
   maxDepth: number,
 ): Promise<unknown> {
-  const type = req.headers['content-type'];
+  refuseFormType(req.headers['content-type']);
+  return parseJsonBody(await readBody(req, maxBytes), maxDepth);
+}
+
+/** Refuses a content type a browser form can send without a preflight (`unsupported_media_type`). */
+export function refuseFormType(type: string | undefined): void {
   if (type !== undefined && FORM_TYPES.test(type)) {
     throw new SwitchboardError(
       'unsupported_media_type',
       "the body must be JSON: send the header Content-Type: application/json (with curl: --json, or -H 'Content-Type: application/json')",
     );
   }
-  return parseJsonBody(await readBody(req, maxBytes), maxDepth);
 }
 
 /** Reads a request body of at most `maxBytes` as bytes, refusing an oversize one as soon as it shows. */
