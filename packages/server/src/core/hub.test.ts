@@ -106,15 +106,15 @@ describe('Hub', () => {
     assert.ok(a.sid > 0);
     assert.equal(b.sid, a.sid);
     assert.notEqual(d.sid, a.sid);
-    assert.equal(hub.sid('c'), a.sid);
+    assert.equal(hub.entry('c')?.sid, a.sid);
     hub.onPublication(pub(1));
     assert.equal(seen[0]?.sid, a.sid);
     assert.equal(seen[0]?.compactable, true);
     // The channel's last local subscriber leaves: its sid is gone, and the next time it gets a new one.
     hub.remove(a);
-    assert.equal(hub.sid('c'), a.sid);
+    assert.equal(hub.entry('c')?.sid, a.sid);
     hub.remove(b);
-    assert.equal(hub.sid('c'), undefined);
+    assert.equal(hub.entry('c')?.sid, undefined);
     const again = new Subscription('c', new Shared());
     hub.add(again);
     assert.ok(again.sid > d.sid, `${again.sid} after ${d.sid}`);
@@ -147,7 +147,7 @@ describe('Hub', () => {
     assert.equal(seen.length, names.length + 1);
     for (const p of seen) {
       assert.equal(p.cursorPrefix, cursorPrefix([p.publication.channel]));
-      assert.equal(p.sid, hub.sid(p.publication.channel));
+      assert.equal(p.sid, hub.entry(p.publication.channel)?.sid);
     }
     assert.notEqual(seen[0]?.cursorPrefix, seen.at(-1)?.cursorPrefix);
     assert.equal(hub.stats('room-0')?.published, 1);
@@ -158,7 +158,7 @@ describe('Hub', () => {
     assert.equal(hub.remove(second), true);
     assert.equal(hub.entry('room-0'), undefined);
     assert.equal(hub.stats('room-0'), undefined);
-    assert.equal(hub.sid('room-0'), undefined);
+    assert.equal(hub.entry('room-0')?.sid, undefined);
     assert.equal(hub.subscriberCount('room-0'), 0);
     assert.equal(hub.channelCount, names.length - 1);
     // Back again: a fresh record (new sid, fresh stats), the same prefix (a function of the name alone).

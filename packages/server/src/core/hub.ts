@@ -12,12 +12,6 @@ export interface HubEvents {
 }
 
 /**
- * The local registry and fan-out: which subscriptions on this node listen to which channel, and handing each
- * publication to them, serialized once. The engine hands publications over complete and in offset order
- * (engine-kit's `Broker` guarantees; its `Sequencer` fills gaps), so the hub checks none. It knows nothing of
- * sockets or of other nodes.
- */
-/**
  * Everything the hub keeps for one channel while it has local subscribers, in one record so a publication costs
  * one lookup by channel name (not one each for its subscribers, alias, traffic and cursor prefix). Created with
  * the channel's first local subscriber, dropped with its last.
@@ -82,11 +76,6 @@ export class Hub {
   /** The channel's record while it has local subscribers; undefined otherwise. */
   entry(channel: string): ChannelEntry | undefined {
     return this.#channels.get(channel);
-  }
-
-  /** The channel's alias while it has local subscribers (see `ChannelEntry.sid`); undefined otherwise. */
-  sid(channel: string): number | undefined {
-    return this.#channels.get(channel)?.sid;
   }
 
   subscriberCount(channel: string): number {

@@ -114,6 +114,15 @@ export class PreparedPublication extends Prepared {
   }
 
   /**
+   * The form this publication takes on a connection (`compact`: it negotiated wire version 2) when the delivery
+   * follows the connection's last one as `continuity` says: a compact form only where it may be compact, else
+   * `FULL` (the version-1 frame).
+   */
+  form(compact: boolean, continuity: Continuity): Continuity {
+    return compact && this.compactable ? continuity : FULL;
+  }
+
+  /**
    * The JSON text of the data's top-level `field` (a `latest` channel's `conflateKey`), or undefined (always for
    * bytes, which have no fields: they conflate together with every other publication that has no key).
    */

@@ -103,3 +103,9 @@ export const SSE_SINGLE_IMPLIED = defineEncoder<PreparedPublication>('sse-single
 export const SSE_SINGLE_EXPLICIT = defineEncoder<PreparedPublication>('sse-single-explicit', (p) =>
   Buffer.from(singleChannelId(p) + encodeSseData(explicitJson(p))),
 );
+
+/** A single-channel SSE stream's whole event, by the form of the delivery (`Continuity`: full, explicit, implied). */
+export const SSE_SINGLE_BY_FORM = [SSE_SINGLE_CHANNEL, SSE_SINGLE_EXPLICIT, SSE_SINGLE_IMPLIED] as const;
+
+/** A multi-channel SSE stream's `data:` block (its own `id:` goes before it), by the form of the delivery. */
+export const SSE_DATA_BY_FORM = [SSE_MESSAGE_DATA, SSE_EXPLICIT_DATA, SSE_IMPLIED_DATA] as const;

@@ -9,25 +9,11 @@ import {
   type Position,
   type ServerFrame,
 } from '@switchboard/protocol';
-import {
-  type Continuity,
-  FULL,
-  IMPLIED,
-  type PreparedFrame,
-  type PreparedPublication,
-} from '../core/prepared.ts';
+import type { Continuity, PreparedFrame, PreparedPublication } from '../core/prepared.ts';
 import type { Disconnect } from '../errors.ts';
 import type { ByteTally } from './bytes-written.ts';
 import { CoalescedWriter, MAX_COALESCED_BYTES } from './coalesce.ts';
-import {
-  SSE_EVENT,
-  SSE_EXPLICIT_DATA,
-  SSE_IMPLIED_DATA,
-  SSE_MESSAGE_DATA,
-  SSE_SINGLE_CHANNEL,
-  SSE_SINGLE_EXPLICIT,
-  SSE_SINGLE_IMPLIED,
-} from './encoders.ts';
+import { SSE_DATA_BY_FORM, SSE_EVENT, SSE_SINGLE_BY_FORM } from './encoders.ts';
 import { endSocket } from './http1-detach.ts';
 import { cutWhenStuck, OutgoingBound, type OutgoingLimits } from './outgoing.ts';
 import type { Transport } from './types.ts';
@@ -214,16 +200,11 @@ export class SseTransport implements Transport {
   sendPublication(prepared: PreparedPublication, continuity: Continuity): void {
     const p = prepared.publication;
     const segments = this.#segments;
-    const compact = this.compact && continuity !== FULL && prepared.compactable;
+    const form = prepared.form(this.compact, continuity);
     if (segments.length === 1) {
       // The cursor is the publication's own position: the whole event is shared by every such stream.
       this.#lastSingle = p;
-      const encoder = compact
-        ? continuity === IMPLIED
-          ? SSE_SINGLE_IMPLIED
-          : SSE_SINGLE_EXPLICIT
-        : SSE_SINGLE_CHANNEL;
-      this.#write(prepared.bytes(encoder), prepared.at);
+      this.#write(prepared.bytes(SSE_SINGLE_BY_FORM[form]), prepared.at);
       return;
     }
     const i = this.#index.get(p.channel);
@@ -232,8 +213,7 @@ export class SseTransport implements Transport {
     const id = this.cursor();
     // The `id:` line and the data block below are one event: the line is not a frame of its own.
     if (id !== null) this.#write(Buffer.from(`id: ${id}\n`), -1, 0);
-    const data = compact ? (continuity === IMPLIED ? SSE_IMPLIED_DATA : SSE_EXPLICIT_DATA) : SSE_MESSAGE_DATA;
-    this.#write(prepared.bytes(data), prepared.at);
+    this.#write(prepared.bytes(SSE_DATA_BY_FORM[form]), prepared.at);
   }
 
   sendPrepared(frame: PreparedFrame): void {

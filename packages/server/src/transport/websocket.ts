@@ -3,7 +3,7 @@ import type { ServerFrame } from '@switchboard/protocol';
 import WebSocket from 'ws';
 import {
   type Continuity,
-  FULL,
+  EXPLICIT,
   IMPLIED,
   type PreparedFrame,
   type PreparedPublication,
@@ -82,11 +82,16 @@ export class WebSocketTransport implements Transport {
   }
 
   sendPublication(prepared: PreparedPublication, continuity: Continuity): void {
-    let bytes: Buffer;
-    if (this.compact && continuity !== FULL && prepared.compactable)
-      bytes = prepared.bytes(continuity === IMPLIED ? WEBSOCKET_IMPLIED : WEBSOCKET_EXPLICIT);
-    else bytes = prepared.bytes(this.#binary && prepared.binary ? WEBSOCKET_BINARY : WEBSOCKET_JSON);
-    this.#write(bytes, prepared.at);
+    const form = prepared.form(this.compact, continuity);
+    const encoder =
+      form === IMPLIED
+        ? WEBSOCKET_IMPLIED
+        : form === EXPLICIT
+          ? WEBSOCKET_EXPLICIT
+          : this.#binary && prepared.binary
+            ? WEBSOCKET_BINARY
+            : WEBSOCKET_JSON;
+    this.#write(prepared.bytes(encoder), prepared.at);
   }
 
   /**
